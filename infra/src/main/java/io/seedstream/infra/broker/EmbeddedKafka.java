@@ -1,0 +1,186 @@
+package io.seedstream.infra.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Kafka broker and KRaft controller in this JVM (combined mode, one node). The data
+ * directory is formatted on first start and reused afterwards, so records survive a restart.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final BrokerSettings settings;
+    private final int port;
+    private final KafkaRaftServer server;
+    private boolean closed;
+
+    private EmbeddedKafka(BrokerSettings settings, int port, KafkaRaftServer server) {
+        this.settings = settings;
+        this.port = port;
+        this.server = server;
+    }
+
+    /** Formats the data directory if needed, starts the broker and waits until it serves. */
+    public static EmbeddedKafka start(BrokerSettings settings) {
+        int port = settings.port() == 0 ? freePort() : settings.port();
+        int controllerPort = settings.controllerPort() == 0 ? freePort() : settings.controllerPort();
+        Map<String, String> props = brokerProperties(settings, port, controllerPort);
+        try {
+            Files.createDirectories(settings.dataDir());
+            format(settings.dataDir(), props);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare broker data dir " + settings.dataDir(), e);
+        }
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
+        server.startup();
+        EmbeddedKafka kafka = new EmbeddedKafka(settings, port, server);
+        try {
+            kafka.awaitReady(READY_TIMEOUT);
+        } catch (RuntimeException e) {
+            kafka.close();
+            throw e;
+        }
+        log.info("Kafka broker ready at {} (data in {})", kafka.bootstrapServers(), settings.dataDir());
+        return kafka;
+    }
+
+    /** The full broker configuration: single-node defaults, then the settings' overrides. */
+    static Map<String, String> brokerProperties(BrokerSettings s, int port, int controllerPort) {
+        Map<String, String> p = new TreeMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@" + s.host() + ":" + controllerPort);
+        p.put("listeners", "PLAINTEXT://" + s.host() + ":" + port + ",CONTROLLER://" + s.host()
+                + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + s.host() + ":" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", s.dataDir().toAbsolutePath().toString());
+        p.put("num.partitions", "1");
+        p.put("default.replication.factor", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "4");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        // Topics are created explicitly (topics create), so a typo in a topic name fails loudly.
+        p.put("auto.create.topics.enable", "false");
+        p.put("message.max.bytes", String.valueOf(64 * 1024 * 1024 + 1024));
+        p.putAll(s.overrides());
+        return p;
+    }
+
+    private static void format(Path dataDir, Map<String, String> props) throws IOException {
+        Path config = Files.createTempFile("seedstream-broker", ".properties");
+        try {
+            Properties p = new Properties();
+            p.putAll(props);
+            try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+                p.store(w, "seedstream embedded broker");
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            // execute, never main: main exits the JVM. The cluster id is ignored when already formatted.
+            int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(),
+                    "-c", config.toString(), "--ignore-formatted"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8));
+            if (rc != 0) {
+                throw new IllegalStateException("formatting broker storage in " + dataDir
+                        + " failed (exit " + rc + "): " + out.toString(StandardCharsets.UTF_8));
+            }
+        } finally {
+            Files.deleteIfExists(config);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Admin.create(p)) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("broker at " + bootstrapServers()
+                                + " not ready after " + timeout, e);
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "broker at " + bootstrapServers() + " not ready after " + timeout);
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the broker", e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return settings.host() + ":" + port;
+    }
+
+    public Path dataDir() {
+        return settings.dataDir();
+    }
+
+    /** Blocks until the broker is shut down (by {@link #close()} or a shutdown hook). */
+    public void awaitShutdown() {
+        server.awaitShutdown();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.shutdown();
+        server.awaitShutdown();
+        log.info("Kafka broker at {} stopped", bootstrapServers());
+    }
+}

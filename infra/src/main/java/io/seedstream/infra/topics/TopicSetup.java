@@ -1,0 +1,109 @@
+package io.seedstream.infra.topics;
+
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topic;
+import io.seedstream.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates seedstream's topics with their configuration, idempotently: missing topics are
+ * created, existing ones get their declared configuration set again and are otherwise left as
+ * they are (partitions are never changed, since that would move keys between partitions).
+ */
+public final class TopicSetup {
+
+    /** What happened to one topic. */
+    public enum Outcome { CREATED, EXISTS }
+
+    /** The result for one topic. */
+    public record Result(String name, Outcome outcome, int partitions, int declaredPartitions) {}
+
+    private final Admin admin;
+    private final Duration timeout;
+
+    public TopicSetup(Admin admin, Duration timeout) {
+        this.admin = admin;
+        this.timeout = timeout;
+    }
+
+    /** Ensures every topic of DESIGN.md section 3 exists under the connection's prefix. */
+    public List<Result> ensureAll(ConnectionConfig connection) {
+        return ensure(connection.topicPrefix(), Topics.RECORD_TOPICS);
+    }
+
+    public List<Result> ensure(String prefix, Collection<? extends Topic<?, ?>> topics) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(millis(), TimeUnit.MILLISECONDS);
+            Map<String, Topic<?, ?>> byName = new HashMap<>();
+            List<NewTopic> toCreate = new ArrayList<>();
+            for (Topic<?, ?> t : topics) {
+                String name = t.name(prefix);
+                byName.put(name, t);
+                if (!existing.contains(name)) {
+                    toCreate.add(new NewTopic(name, t.partitions(), (short) -1).configs(t.configs()));
+                }
+            }
+            List<String> created = new ArrayList<>();
+            for (var entry : admin.createTopics(toCreate).values().entrySet()) {
+                try {
+                    entry.getValue().get(millis(), TimeUnit.MILLISECONDS);
+                    created.add(entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) { // lost a race: fine
+                        throw new IllegalStateException("cannot create topic " + entry.getKey()
+                                + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+            // Re-apply the declared configuration to topics that already existed.
+            Map<ConfigResource, Collection<AlterConfigOp>> alter = new HashMap<>();
+            for (String name : byName.keySet()) {
+                if (!created.contains(name) && !byName.get(name).configs().isEmpty()) {
+                    List<AlterConfigOp> ops = byName.get(name).configs().entrySet().stream()
+                            .map(c -> new AlterConfigOp(new ConfigEntry(c.getKey(), c.getValue()),
+                                    AlterConfigOp.OpType.SET)).toList();
+                    alter.put(new ConfigResource(ConfigResource.Type.TOPIC, name), ops);
+                }
+            }
+            if (!alter.isEmpty()) {
+                admin.incrementalAlterConfigs(alter).all().get(millis(), TimeUnit.MILLISECONDS);
+            }
+            Map<String, TopicDescription> described = admin.describeTopics(byName.keySet())
+                    .allTopicNames().get(millis(), TimeUnit.MILLISECONDS);
+            List<Result> results = new ArrayList<>();
+            for (Topic<?, ?> t : topics) {
+                String name = t.name(prefix);
+                results.add(new Result(name, created.contains(name) ? Outcome.CREATED : Outcome.EXISTS,
+                        described.get(name).partitions().size(), t.partitions()));
+            }
+            return results;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("topic set-up failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("topic set-up timed out after " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private long millis() {
+        return timeout.toMillis();
+    }
+}

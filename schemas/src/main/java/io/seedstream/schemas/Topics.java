@@ -1,0 +1,57 @@
+package io.seedstream.schemas;
+
+import io.seedstream.schemas.avro.AnswerGroup;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.EvalRequest;
+import io.seedstream.schemas.avro.EvalResult;
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.PolicyVersion;
+import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.RolloutRequest;
+import io.seedstream.schemas.avro.TrainingBatch;
+import java.util.List;
+import java.util.Map;
+
+/** Every topic of DESIGN.md section 3, with the configuration it is created with. */
+public final class Topics {
+
+    /** Large enough for a batch of long answers with their token ids and log-probs. */
+    public static final String LARGE_MESSAGE_BYTES = String.valueOf(64 * 1024 * 1024);
+
+    private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
+    private static final Map<String, String> LARGE_ZSTD =
+            Map.of("compression.type", "zstd", "max.message.bytes", LARGE_MESSAGE_BYTES);
+
+    public static final Topic<String, Prompt> PROMPTS =
+            new Topic<>("prompts", true, String.class, Prompt.class, 6, COMPACTED);
+    public static final Topic<String, RolloutRequest> ROLLOUT_REQUESTS =
+            new Topic<>("rollout-requests", true, String.class, RolloutRequest.class, 6, Map.of());
+    public static final Topic<String, AnswerGroup> ROLLOUTS =
+            new Topic<>("rollouts", true, String.class, AnswerGroup.class, 6, LARGE_ZSTD);
+    public static final Topic<String, TrainingBatch> TRAINING_BATCHES =
+            new Topic<>("training-batches", true, String.class, TrainingBatch.class, 1, LARGE_ZSTD);
+    public static final Topic<String, PolicyVersion> POLICY_VERSIONS =
+            new Topic<>("policy-versions", true, String.class, PolicyVersion.class, 1, COMPACTED);
+    public static final Topic<String, EvalRequest> EVAL_REQUESTS =
+            new Topic<>("eval-requests", true, String.class, EvalRequest.class, 6, Map.of());
+    public static final Topic<String, EvalResult> EVAL_RESULTS =
+            new Topic<>("eval-results", true, String.class, EvalResult.class, 6, Map.of());
+    public static final Topic<String, MetricsSnapshot> METRICS =
+            new Topic<>("metrics", true, String.class, MetricsSnapshot.class, 1, Map.of());
+    public static final Topic<String, DeadLetter> DEAD_LETTERS =
+            new Topic<>("dead-letters", true, String.class, DeadLetter.class, 1, Map.of());
+
+    /**
+     * The schema registry's own log, shared by every registry process of a cluster. Not
+     * prefixed (as Confluent's {@code _schemas}); keys and values are JSON.
+     */
+    public static final Topic<String, String> SCHEMAS =
+            new Topic<>("_schemas", false, String.class, String.class, 1, COMPACTED);
+
+    /** The topics that carry Avro records, in data-flow order. */
+    public static final List<Topic<String, ?>> RECORD_TOPICS =
+            List.of(PROMPTS, ROLLOUT_REQUESTS, ROLLOUTS, TRAINING_BATCHES, POLICY_VERSIONS,
+                    EVAL_REQUESTS, EVAL_RESULTS, METRICS, DEAD_LETTERS);
+
+    private Topics() {}
+}

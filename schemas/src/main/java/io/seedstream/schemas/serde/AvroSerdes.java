@@ -1,0 +1,51 @@
+package io.seedstream.schemas.serde;
+
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topic;
+import io.seedstream.schemas.registry.RestSchemaRegistryClient;
+import io.seedstream.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/** The one place where serdes for seedstream's topics are made. */
+public final class AvroSerdes {
+
+    private final SchemaRegistryClient registry;
+    private final boolean autoRegister;
+
+    public AvroSerdes(SchemaRegistryClient registry, boolean autoRegister) {
+        this.registry = registry;
+        this.autoRegister = autoRegister;
+    }
+
+    /** Serdes talking to the registry named in the connection settings. */
+    public static AvroSerdes connect(ConnectionConfig config) {
+        return new AvroSerdes(new RestSchemaRegistryClient(config.registryUrl(),
+                Duration.ofMillis(config.registryTimeoutMs())), config.autoRegisterSchemas());
+    }
+
+    public SchemaRegistryClient registry() {
+        return registry;
+    }
+
+    /** The value serde of a topic. */
+    public <V extends SpecificRecord> Serde<V> value(Topic<String, V> topic) {
+        return forClass(topic.valueType(), false);
+    }
+
+    /** Keys of every seedstream topic are strings (prompt id, batch id, run id, source). */
+    public Serde<String> key() {
+        return Serdes.String();
+    }
+
+    /** A serde for any generated record class. */
+    public <V extends SpecificRecord> Serde<V> forClass(Class<V> type, boolean isKey) {
+        Schema schema = SpecificData.get().getSchema(type);
+        return Serdes.serdeFrom(new AvroSerializer<>(registry, schema, autoRegister, isKey),
+                new AvroDeserializer<>(registry, schema));
+    }
+}

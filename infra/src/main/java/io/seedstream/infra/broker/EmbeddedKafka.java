@@ -110,8 +110,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 p.store(w, "seedstream embedded broker");
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            // execute, never main: main exits the JVM. The cluster id is ignored when already formatted.
-            int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(),
+            // execute, never main: main exits the JVM.
+            int rc = StorageTool.execute(new String[] {"format", "-t", clusterId(dataDir),
                     "-c", config.toString(), "--ignore-formatted"},
                     new PrintStream(out, true, StandardCharsets.UTF_8));
             if (rc != 0) {
@@ -121,6 +121,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         } finally {
             Files.deleteIfExists(config);
         }
+    }
+
+    /** The cluster id the directory was formatted with, or a new one. */
+    private static String clusterId(Path dataDir) throws IOException {
+        Path meta = dataDir.resolve("meta.properties");
+        if (Files.exists(meta)) {
+            Properties p = new Properties();
+            try (var in = Files.newBufferedReader(meta, StandardCharsets.UTF_8)) {
+                p.load(in);
+            }
+            String id = p.getProperty("cluster.id");
+            if (id != null) {
+                return id;
+            }
+        }
+        return Uuid.randomUuid().toString();
     }
 
     private void awaitReady(Duration timeout) {

@@ -110,6 +110,9 @@ final class SchemaLog implements AutoCloseable {
                 producer.send(r).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
             producer.commitTransaction();
+        } catch (ExecutionException e) {
+            closeProducer();
+            throw e.getCause() instanceof Exception cause ? cause : e;
         } catch (Exception e) {
             closeProducer();
             throw e;

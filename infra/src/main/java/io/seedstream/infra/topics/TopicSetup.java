@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates seedstream's topics with their configuration, idempotently: missing topics are
@@ -84,8 +85,7 @@ public final class TopicSetup {
             if (!alter.isEmpty()) {
                 admin.incrementalAlterConfigs(alter).all().get(millis(), TimeUnit.MILLISECONDS);
             }
-            Map<String, TopicDescription> described = admin.describeTopics(byName.keySet())
-                    .allTopicNames().get(millis(), TimeUnit.MILLISECONDS);
+            Map<String, TopicDescription> described = describe(byName.keySet());
             List<Result> results = new ArrayList<>();
             for (Topic<?, ?> t : topics) {
                 String name = t.name(prefix);
@@ -100,6 +100,23 @@ public final class TopicSetup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Describes topics, waiting while freshly created ones propagate to the broker's metadata. */
+    private Map<String, TopicDescription> describe(Set<String> names)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(millis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
         }
     }
 

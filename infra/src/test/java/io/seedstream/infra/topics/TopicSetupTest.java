@@ -1,0 +1,44 @@
+package io.seedstream.infra.topics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedstream.infra.harness.RealKafkaExtension;
+import io.seedstream.infra.harness.TestCluster;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(RealKafkaExtension.class)
+class TopicSetupTest {
+
+    @Test
+    void createsEveryTopicWithItsConfigurationIdempotently(TestCluster cluster) throws Exception {
+        ConnectionConfig c = cluster.connection().withTopicPrefix(cluster.newPrefix());
+        try (Admin admin = cluster.admin()) {
+            TopicSetup setup = new TopicSetup(admin, Duration.ofSeconds(30));
+            List<TopicSetup.Result> first = setup.ensureAll(c);
+            assertThat(first).hasSize(Topics.RECORD_TOPICS.size())
+                    .allMatch(r -> r.outcome() == TopicSetup.Outcome.CREATED);
+            List<TopicSetup.Result> second = setup.ensureAll(c);
+            assertThat(second).allMatch(r -> r.outcome() == TopicSetup.Outcome.EXISTS);
+
+            ConfigResource prompts = new ConfigResource(ConfigResource.Type.TOPIC, c.topic(Topics.PROMPTS));
+            ConfigResource rollouts = new ConfigResource(ConfigResource.Type.TOPIC, c.topic(Topics.ROLLOUTS));
+            var configs = admin.describeConfigs(Set.of(prompts, rollouts)).all().get();
+            Config p = configs.get(prompts);
+            Config r = configs.get(rollouts);
+            assertThat(p.get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(r.get("compression.type").value()).isEqualTo("zstd");
+            assertThat(r.get("max.message.bytes").value()).isEqualTo(Topics.LARGE_MESSAGE_BYTES);
+            assertThat(second).filteredOn(x -> x.name().equals(c.topic(Topics.ROLLOUTS)))
+                    .singleElement().extracting(TopicSetup.Result::partitions).isEqualTo(Topics.ROLLOUTS.partitions());
+        }
+    }
+}

@@ -36,13 +36,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final BrokerSettings settings;
-    private final int port;
+    private final String bootstrapServers;
     private final KafkaRaftServer server;
     private boolean closed;
 
-    private EmbeddedKafka(BrokerSettings settings, int port, KafkaRaftServer server) {
+    private EmbeddedKafka(BrokerSettings settings, String bootstrapServers, KafkaRaftServer server) {
         this.settings = settings;
-        this.port = port;
+        this.bootstrapServers = bootstrapServers;
         this.server = server;
     }
 
@@ -51,15 +51,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         int port = settings.port() == 0 ? freePort() : settings.port();
         int controllerPort = settings.controllerPort() == 0 ? freePort() : settings.controllerPort();
         Map<String, String> props = brokerProperties(settings, port, controllerPort);
+        Path logDir = Path.of(props.get("log.dirs").split(",")[0]);
         try {
-            Files.createDirectories(settings.dataDir());
-            format(settings.dataDir(), props);
+            Files.createDirectories(logDir);
+            format(logDir, props);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare broker data dir " + settings.dataDir(), e);
         }
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
         server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(settings, port, server);
+        EmbeddedKafka kafka = new EmbeddedKafka(settings, clientAddress(props), server);
         try {
             kafka.awaitReady(READY_TIMEOUT);
         } catch (RuntimeException e) {
@@ -176,8 +177,21 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** host:port of the first advertised listener that is not the controller's. */
+    static String clientAddress(Map<String, String> props) {
+        String listeners = props.getOrDefault("advertised.listeners", props.get("listeners"));
+        String controller = props.getOrDefault("controller.listener.names", "CONTROLLER");
+        for (String l : listeners.split(",")) {
+            int sep = l.indexOf("://");
+            if (sep > 0 && !controller.contains(l.substring(0, sep).trim())) {
+                return l.substring(sep + 3).trim();
+            }
+        }
+        throw new IllegalArgumentException("no client listener in listeners '" + listeners + "'");
+    }
+
     public String bootstrapServers() {
-        return settings.host() + ":" + port;
+        return bootstrapServers;
     }
 
     public Path dataDir() {

@@ -1,0 +1,80 @@
+package io.seedstream.cli;
+
+import io.seedstream.producers.prompts.PromptLoader;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "prompts", mixinStandardHelpOptions = true, description = "Manage the prompts topic.",
+        subcommands = PromptsCommand.Load.class)
+final class PromptsCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            description = {"Load a JSONL file into the prompts topic, keyed by a stable id.",
+                "Accepts training lines (problem, answer) and evaluation lines (problem, answers[]). "
+                        + "Malformed lines are reported with their line number (and dead-lettered); "
+                        + "exits non-zero only if nothing could be loaded."})
+    static final class Load implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE.jsonl", description = "The prompts file.")
+        Path file;
+
+        @Option(names = "--dataset", paramLabel = "NAME",
+                description = "Dataset name stored with each prompt (default: the file name without extension).")
+        String dataset;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isReadable(file)) {
+                System.err.println("seedstream prompts load: cannot read " + file);
+                return 2;
+            }
+            ConnectionConfig c = connection.connection();
+            AvroSerdes serdes = AvroSerdes.connect(c);
+            Properties p = c.kafkaProperties();
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+            String name = dataset != null ? dataset : PromptLoader.datasetOf(file);
+            PromptLoader.Summary summary;
+            try (KafkaProducer<String, Prompt> prompts = new KafkaProducer<>(p, serdes.key().serializer(),
+                    serdes.value(Topics.PROMPTS).serializer());
+                    KafkaProducer<String, DeadLetter> dead = new KafkaProducer<>(p, serdes.key().serializer(),
+                            serdes.value(Topics.DEAD_LETTERS).serializer());
+                    ProgressBar bar = ProgressBar.onStderr("loading " + file.getFileName())) {
+                summary = new PromptLoader(prompts, c.topic(Topics.PROMPTS), dead, c.topic(Topics.DEAD_LETTERS),
+                        Clock.systemUTC()).load(file, name, bar::update);
+            }
+            for (PromptLoader.LineError e : summary.errors()) {
+                System.err.printf("%s:%d: %s%n", file, e.line(), e.reason());
+            }
+            System.out.printf("seedstream prompts load: %s from %s into %s (dataset %s)%n",
+                    summary.describe(), file, c.topic(Topics.PROMPTS), name);
+            return summary.loaded() > 0 ? 0 : 1;
+        }
+    }
+}

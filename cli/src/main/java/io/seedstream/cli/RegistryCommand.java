@@ -1,0 +1,51 @@
+package io.seedstream.cli;
+
+import io.seedstream.infra.registry.RegistryServer;
+import io.seedstream.infra.registry.RegistrySettings;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "registry", mixinStandardHelpOptions = true,
+        description = {"Run the schema registry (Confluent REST API subset) on the Kafka cluster.",
+            "Schemas live in the compacted _schemas topic: ids survive restarts and every registry "
+                    + "process of a cluster agrees."})
+final class RegistryCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--host", description = "Address to listen on (default: 127.0.0.1).")
+    String host;
+
+    @Option(names = "--port", description = "HTTP port (default: 8081).")
+    Integer port;
+
+    @Option(names = "--compatibility",
+            description = "Default compatibility level: NONE, BACKWARD (default), BACKWARD_TRANSITIVE, "
+                    + "FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.")
+    String compatibility;
+
+    @Override
+    public Integer call() throws Exception {
+        Properties props = connection.properties();
+        if (host != null) {
+            props.put(RegistrySettings.HOST, host);
+        }
+        if (port != null) {
+            props.put(RegistrySettings.PORT, String.valueOf(port));
+        }
+        if (compatibility != null) {
+            props.put(RegistrySettings.COMPATIBILITY, compatibility.toUpperCase());
+        }
+        RegistrySettings settings = RegistrySettings.from(props);
+        RegistryServer server = RegistryServer.start(connection.connection().kafkaProperties(), settings);
+        Shutdown shutdown = new Shutdown(server::close);
+        System.out.printf("seedstream registry: serving %s (schemas in topic %s, default %s) (Ctrl-C to stop)%n",
+                server.url(), settings.topic(), settings.defaultCompatibility());
+        shutdown.await();
+        return 0;
+    }
+}

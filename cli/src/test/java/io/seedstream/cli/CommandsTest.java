@@ -1,0 +1,97 @@
+package io.seedstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedstream.infra.harness.RealKafkaExtension;
+import io.seedstream.infra.harness.TestCluster;
+import io.seedstream.schemas.ConnectionConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@ExtendWith(RealKafkaExtension.class)
+class CommandsTest {
+
+    private record Run(int exitCode, String out) {}
+
+    private static Run run(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int rc = new CommandLine(new Seedstream()).execute(args);
+            return new Run(rc, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    private static String[] withConnection(ConnectionConfig c, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
+                "--topic-prefix", c.topicPrefix()));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        List<String[]> paths = new ArrayList<>();
+        collect(new CommandLine(new Seedstream()), new ArrayList<>(), paths);
+        assertThat(paths).hasSizeGreaterThanOrEqualTo(8);
+        for (String[] path : paths) {
+            List<String> args = new ArrayList<>(List.of(path));
+            args.add("--help");
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(String.join(" ", path)).isZero();
+            assertThat(r.out()).as(String.join(" ", path)).contains("Usage: seedstream");
+        }
+    }
+
+    private static void collect(CommandLine cmd, List<String> prefix, List<String[]> out) {
+        out.add(prefix.toArray(String[]::new));
+        cmd.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                List<String> p = new ArrayList<>(prefix);
+                p.add(name);
+                collect(sub, p, out);
+            }
+        });
+    }
+
+    @Test
+    void topicsCreateIsIdempotent(TestCluster cluster) {
+        ConnectionConfig c = cluster.connection().withTopicPrefix(cluster.newPrefix());
+        Run first = run(withConnection(c, "topics", "create"));
+        Run second = run(withConnection(c, "topics", "create"));
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).contains("9 topics ready").contains("9 created, 0 existed");
+        assertThat(second.exitCode()).isZero();
+        assertThat(second.out()).contains("0 created, 9 existed");
+    }
+
+    @Test
+    void promptsLoadReportsCountsAndExitsNonZeroOnlyWhenNothingLoaded(TestCluster cluster, @TempDir Path dir)
+            throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("cli-prompts");
+        Run ok = run(withConnection(c, "prompts", "load", "../datasets/eval/aime24.jsonl"));
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.out()).contains("loaded 30, skipped 0, failed 0").contains("dataset aime24");
+
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"answer\": \"1\"}\nnot json\n");
+        Run none = run(withConnection(c, "prompts", "load", bad.toString(), "--dataset", "junk"));
+        assertThat(none.exitCode()).isEqualTo(1);
+        assertThat(none.out()).contains("loaded 0, skipped 0, failed 2");
+
+        Run missing = run(withConnection(c, "prompts", "load", dir.resolve("nope.jsonl").toString()));
+        assertThat(missing.exitCode()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,175 @@
+package io.seedstream.streams.grading;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Grades answers to math problems: extracts the final answer of a model's text and decides
+ * whether it is mathematically equivalent to the reference (rewards), or whether two answers
+ * are (semantic clusters). Fast paths first (normalised text, exact rationals), then numeric and
+ * randomised symbolic comparison, every decision bounded in time. Thread-safe; repeated pairs
+ * are answered from a cache.
+ */
+public final class Grader {
+
+    private static final int MAX_PARSE_CHARS = 20_000;
+    private static final int MAX_CACHED_CHARS = 4_000;
+    private static final int CACHE_ENTRIES = 100_000;
+
+    private final GraderOptions options;
+    private final Map<String, Grade> cache = new ConcurrentHashMap<>();
+    private final LongAdder decisions = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder cacheHits = new LongAdder();
+
+    public Grader(GraderOptions options) {
+        this.options = options;
+    }
+
+    public Grader() {
+        this(GraderOptions.DEFAULT);
+    }
+
+    public GraderOptions options() {
+        return options;
+    }
+
+    /** Whether {@code prediction}'s final answer is equivalent to the reference {@code gold}. */
+    public Grade grade(String gold, String prediction) {
+        return cached("g", gold, prediction, () -> decide(gold, prediction, true));
+    }
+
+    /**
+     * Whether two already extracted answers mean the same (semantic clustering). Answers are
+     * still unwrapped from boxes and math delimiters.
+     */
+    public Grade sameAnswer(String a, String b) {
+        return cached("s", a, b, () -> decide(a, b, false));
+    }
+
+    /** The final answer of a model's text, or null when it has none. */
+    public Extraction extract(String text) {
+        Deadline deadline = new Deadline(options.timeout().toMillis());
+        try {
+            return AnswerExtractor.fromPrediction(text, deadline);
+        } catch (Deadline.Exceeded e) {
+            timeouts.increment();
+            return null;
+        }
+    }
+
+    /** The normalised text of an answer: the key of the {@code normalized} clustering mode. */
+    public String normalize(String answer) {
+        Deadline deadline = new Deadline(options.timeout().toMillis());
+        try {
+            return canonical(LatexNormalizer.normalize(answer, deadline));
+        } catch (Deadline.Exceeded e) {
+            timeouts.increment();
+            return canonical(answer);
+        }
+    }
+
+    public long decisions() {
+        return decisions.sum();
+    }
+
+    public long timeouts() {
+        return timeouts.sum();
+    }
+
+    public long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    private interface Decision {
+        Grade decide();
+    }
+
+    private Grade cached(String kind, String a, String b, Decision decision) {
+        decisions.increment();
+        if (a == null || b == null || a.length() + b.length() > MAX_CACHED_CHARS) {
+            return decision.decide();
+        }
+        String key = kind + a + '\u0000' + b;
+        Grade hit = cache.get(key);
+        if (hit != null) {
+            cacheHits.increment();
+            return hit;
+        }
+        Grade g = decision.decide();
+        if (cache.size() >= CACHE_ENTRIES) {
+            cache.clear(); // crude but bounded; the working set of a run is far smaller
+        }
+        cache.put(key, g);
+        return g;
+    }
+
+    private Grade decide(String gold, String pred, boolean extract) {
+        Deadline deadline = new Deadline(options.timeout().toMillis());
+        String goldAnswer = null;
+        String predAnswer = null;
+        try {
+            if (gold == null || pred == null) {
+                return new Grade(false, null, null, "missing text", false);
+            }
+            if (extract) {
+                Extraction g = AnswerExtractor.fromGold(gold, deadline);
+                Extraction p = AnswerExtractor.fromPrediction(pred, deadline);
+                goldAnswer = g == null ? null : g.answer();
+                predAnswer = p == null ? null : p.answer();
+            } else {
+                goldAnswer = unwrapped(gold, deadline);
+                predAnswer = unwrapped(pred, deadline);
+            }
+            if (goldAnswer == null) {
+                return new Grade(false, null, predAnswer, "no reference answer found", false);
+            }
+            if (predAnswer == null) {
+                return new Grade(false, goldAnswer, null, "no final answer found", false);
+            }
+            return compare(goldAnswer, predAnswer, deadline);
+        } catch (Deadline.Exceeded e) {
+            timeouts.increment();
+            return new Grade(false, goldAnswer, predAnswer, "timeout: " + e.getMessage(), true);
+        } catch (StackOverflowError | RuntimeException e) {
+            return new Grade(false, goldAnswer, predAnswer, "not comparable: " + e, false);
+        }
+    }
+
+    private static String unwrapped(String answer, Deadline deadline) {
+        String boxed = AnswerExtractor.lastBoxed(answer, deadline);
+        String a = (boxed != null ? boxed : answer).strip();
+        return a.isEmpty() ? null : a;
+    }
+
+    private Grade compare(String goldAnswer, String predAnswer, Deadline deadline) {
+        String g = LatexNormalizer.normalize(goldAnswer, deadline);
+        String p = LatexNormalizer.normalize(predAnswer, deadline);
+        if (canonical(g).equals(canonical(p))) {
+            return new Grade(true, goldAnswer, predAnswer, "same normalised text", false);
+        }
+        if (g.length() > MAX_PARSE_CHARS || p.length() > MAX_PARSE_CHARS) {
+            return new Grade(false, goldAnswer, predAnswer, "answer too long to parse; texts differ", false);
+        }
+        Node gn;
+        Node pn;
+        try {
+            gn = MathParser.parse(g, deadline);
+        } catch (MathParser.ParseException e) {
+            return new Grade(false, goldAnswer, predAnswer, "reference not parsed (" + e.getMessage() + "); texts differ", false);
+        }
+        try {
+            pn = MathParser.parse(p, deadline);
+        } catch (MathParser.ParseException e) {
+            return new Grade(false, goldAnswer, predAnswer, "answer not parsed (" + e.getMessage() + "); texts differ", false);
+        }
+        boolean equal = new Equivalence(options, deadline).equal(gn, pn);
+        return new Grade(equal, goldAnswer, predAnswer, equal ? "equivalent" : "not equivalent", false);
+    }
+
+    private static String canonical(String s) {
+        return s.replaceAll("\\s+", "").toLowerCase(Locale.ROOT);
+    }
+}

@@ -18,8 +18,9 @@ final class AnswerExtractor {
     private static final int MAX_GAP_CHARS = 120;
     private static final Pattern ANSWER_PHRASE = Pattern.compile(
             "(?i)(?:final answer|the answer|answer)\\s*(?:is|should be|would be|will be|=)?\\s*:?");
+    private static final Pattern FINAL_ANSWER = Pattern.compile("(?i)final answer");
     private static final Pattern NUMBER = Pattern.compile(
-            "(?<![A-Za-z\\d.])-?(?:\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:[.,]\\d+)?|\\.\\d+)(?![\\d])");
+            "(?<![A-Za-z\\d.])-?(?:\\d+/\\d+|\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:[.,]\\d+)?|\\.\\d+)(?![\\d])");
     private static final Pattern GAP_NOISE = Pattern.compile(
             "\\\\(?:quad|qquad|text|textbf|mathrm|left|right|[(),;\\[\\]])|[$,;.:{}()\\s]|\\\\");
 
@@ -28,7 +29,21 @@ final class AnswerExtractor {
     static Extraction fromPrediction(String text, Deadline deadline) {
         String boxed = lastBoxed(text, deadline);
         if (boxed != null) {
+            // "... \boxed{255} ... The final answer is $10,455$": the stated final answer wins
+            int lastBox = text.lastIndexOf("\\boxed");
+            Matcher fin = FINAL_ANSWER.matcher(text);
+            if (fin.find(Math.max(0, lastBox)) && lastBox >= 0) {
+                String phrase = afterLastAnswerPhrase(text.substring(fin.start()), deadline);
+                Extraction e = phrase == null ? null : fromSegment(phrase, deadline);
+                if (e != null && !phrase.contains("\\boxed")) {
+                    return new Extraction(e.answer(), "answer-phrase");
+                }
+            }
             return new Extraction(boxed, "boxed");
+        }
+        String unclosed = unclosedBox(text);
+        if (unclosed != null) {
+            return new Extraction(unclosed, "boxed");
         }
         int tag = text.lastIndexOf("<answer>");
         if (tag >= 0) {
@@ -58,23 +73,27 @@ final class AnswerExtractor {
         if (boxed != null) {
             return new Extraction(boxed, "boxed");
         }
+        String unclosed = unclosedBox(text);
+        if (unclosed != null) {
+            return new Extraction(unclosed, "boxed");
+        }
         if (text.length() <= 2000 && isAnswer(text, deadline)) {
             return new Extraction(text.strip(), "whole");
         }
         return fromPrediction(text, deadline);
     }
 
-    /** The last math span of a segment, or its last number, or the segment itself when short. */
+    /** Something found in a text, and where it ends. */
+    private record Found(String text, int end) {}
+
+    /** Whichever comes last in a segment: its last math span or its last number. */
     private static Extraction fromSegment(String segment, Deadline deadline) {
-        String latex = lastMathSpan(segment, deadline);
-        if (latex != null) {
-            return new Extraction(latex, "latex");
+        Found latex = lastMathSpan(segment, deadline);
+        Found number = lastNumber(segment, deadline);
+        if (latex != null && (number == null || latex.end() >= number.end())) {
+            return new Extraction(latex.text(), "latex");
         }
-        String number = lastNumber(segment, deadline);
-        if (number != null) {
-            return new Extraction(number, "number");
-        }
-        return null;
+        return number == null ? null : new Extraction(number.text(), "number");
     }
 
     private static boolean isAnswer(String text, Deadline deadline) {
@@ -103,7 +122,7 @@ final class AnswerExtractor {
             if (b < 0) {
                 break;
             }
-            int cmdEnd = text.indexOf('x', b) + 1; // \boxed / \fbox both end with 'x'
+            int cmdEnd = b + (text.startsWith("\\boxed", b) ? 6 : 5);
             int i = cmdEnd;
             while (i < text.length() && text.charAt(i) == ' ') {
                 i++;
@@ -144,6 +163,16 @@ final class AnswerExtractor {
         }
         String answer = out.toString().strip();
         return answer.isEmpty() ? null : answer;
+    }
+
+    /** "\\boxed{x = 1 and ..." cut off before its closing brace: the rest of the text. */
+    private static String unclosedBox(String text) {
+        int b = text.lastIndexOf("\\boxed{");
+        if (b < 0 || LatexNormalizer.matchBrace(text, b + 6) >= 0) {
+            return null;
+        }
+        String rest = text.substring(b + 7).strip();
+        return rest.isEmpty() || rest.length() > 2000 ? null : rest;
     }
 
     private static int indexOfBox(String text, int from) {
@@ -209,8 +238,8 @@ final class AnswerExtractor {
     }
 
     /** The content of the last complete $$..$$, $..$, \(..\) or \[..\] span. */
-    static String lastMathSpan(String text, Deadline deadline) {
-        String last = null;
+    static Found lastMathSpan(String text, Deadline deadline) {
+        Found last = null;
         int i = 0;
         int n = text.length();
         while (i < n) {
@@ -237,7 +266,7 @@ final class AnswerExtractor {
             }
             String inner = text.substring(i + open.length(), end).strip();
             if (!inner.isEmpty()) {
-                last = inner;
+                last = new Found(inner, end + close.length());
             }
             i = end + close.length();
         }
@@ -259,13 +288,13 @@ final class AnswerExtractor {
         }
     }
 
-    static String lastNumber(String text, Deadline deadline) {
+    static Found lastNumber(String text, Deadline deadline) {
         Matcher m = NUMBER.matcher(text);
-        String last = null;
+        Found last = null;
         int from = Math.max(0, text.length() - 50_000);
         while (m.find(from)) {
             deadline.check();
-            last = m.group();
+            last = new Found(m.group(), m.end());
             from = m.end();
             if (from >= text.length()) {
                 break;

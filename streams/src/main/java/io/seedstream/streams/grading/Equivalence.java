@@ -167,6 +167,14 @@ final class Equivalence {
                 && !(n instanceof Add) && !(n instanceof Sub);
     }
 
+    /** k and k; W(n) and W(x): the same function, whatever its argument is called. */
+    private boolean sameLabel(Node a, Node b) {
+        if (a instanceof Mul x && b instanceof Mul y && x.a() instanceof Sym f && y.a() instanceof Sym g) {
+            return f.name().equals(g.name());
+        }
+        return equal(a, b);
+    }
+
     private static boolean containsNumber(Node n) {
         if (n instanceof Num) {
             return true;
@@ -195,7 +203,8 @@ final class Equivalence {
                 return gs.kind.equals(ps.kind) && proportional(gs.expr, ps.expr, gs.kind.equals("≠") ? 0 : 1);
             }
         }
-        if (options.setRelationComparison() || (!g.ops().contains("∈") && !p.ops().contains("∈"))) {
+        // Without set/relation comparison, only a reference inequality may match a membership.
+        if (options.setRelationComparison() || !g.ops().contains("∈")) {
             Interval gi = asInterval(g);
             Interval pi = asInterval(p);
             if (gi != null && pi != null && sameVariable(g, p)) {
@@ -216,10 +225,12 @@ final class Equivalence {
         if (!isScalar(gl) || !isScalar(gr) || !isScalar(pl) || !isScalar(pr)) {
             return equal(gl, pl) && equal(gr, pr);
         }
-        Set<String> vars = new TreeSet<>(Evaluator.symbols(g));
-        vars.addAll(Evaluator.symbols(p));
+        Set<String> vars = new TreeSet<>();
+        for (Node n : List.of(gl, gr, pl, pr)) {
+            vars.addAll(Evaluator.symbols(n));
+        }
         if (isLabel(gl) && isLabel(pl) && Evaluator.symbols(gr).isEmpty() && Evaluator.symbols(pr).isEmpty()) {
-            return equal(gl, pl) && equal(gr, pr); // k = 45 vs k = 45: same label, same value
+            return sameLabel(gl, pl) && equal(gr, pr); // k = 45 vs k = 45: same label, same value
         }
         if (vars.isEmpty()) {
             return equal(gl, pl) && equal(gr, pr);

@@ -114,6 +114,8 @@ public final class Grader {
             if (gold == null || pred == null) {
                 return new Grade(false, null, null, "missing text", false);
             }
+            gold = unescape(gold);
+            pred = unescape(pred);
             if (extract) {
                 Extraction g = AnswerExtractor.fromGold(gold, deadline);
                 Extraction p = AnswerExtractor.fromPrediction(pred, deadline);
@@ -137,6 +139,13 @@ public final class Grader {
             return new Grade(false, goldAnswer, predAnswer, "not comparable: " + e, false);
         }
     }
+
+    /** Text that went through one JSON escape too many: "\\\\frac" is meant as "\\frac". */
+    private static String unescape(String s) {
+        return s.indexOf("\\\\") >= 0 && !s.contains("\\begin{") ? DOUBLED_COMMAND.matcher(s).replaceAll("\\\\") : s;
+    }
+
+    private static final java.util.regex.Pattern DOUBLED_COMMAND = java.util.regex.Pattern.compile("\\\\\\\\(?=[a-zA-Z(\\[\\])])");
 
     private static String unwrapped(String answer, Deadline deadline) {
         String boxed = AnswerExtractor.lastBoxed(answer, deadline);

@@ -34,22 +34,28 @@ final class LatexNormalizer {
             "\\\\(?:boxed|fbox|overline|vec|hat|bar|underline|widetilde|tilde|displaystyle)\\s*\\{");
     private static final Pattern SIZING = Pattern.compile(
             "\\\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\\s*\\.?");
-    private static final Pattern THOUSANDS_MARK = Pattern.compile("(\\d)(?:\\{,\\}|,\\\\!\\s*|\\\\,|\\\\!)(\\d{3})(?!\\d)");
+    private static final Pattern THOUSANDS_MARK = Pattern.compile("(\\d)(?:\\{\\s*,\\s*\\}|,\\\\!\\s*|\\\\,|\\\\!)(\\d{3})(?!\\d)");
     private static final Pattern DEGREES = Pattern.compile(
             "\\^\\s*\\{?\\s*\\\\circ\\s*\\}?|\\\\circ|°|\\\\degree(?![a-zA-Z])|\\^\\s*\\{\\s*\\\\text\\{\\s*o\\s*\\}\\s*\\}");
     private static final Pattern PERCENT_WORD = Pattern.compile("(?i)\\s*\\b(?:percentage|percent|pct)\\b");
     private static final Pattern AND_OR = Pattern.compile("(?i)(?<![a-z\\\\])(?:and|or)(?![a-z])");
     private static final Pattern GLUED_OR = Pattern.compile("(?<=[\\d)\\]}])(?:or|and)(?=[A-Z(\\\\\\[{-])");
-    private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?");
+    private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?");
     private static final Pattern WHOLE_SPACED = Pattern.compile("-?\\d{1,3}(?: \\d{3})+(?:\\.\\d+)?");
-    private static final Pattern WHOLE_DECIMAL_COMMA = Pattern.compile("-?\\d+,\\d+");
+    private static final Pattern WHOLE_DECIMAL_COMMA = Pattern.compile("-?\\d+,\\d{2,}");
 
     static String normalize(String s, Deadline deadline) {
         String t = s.strip();
         t = stripDelimiters(t);
+        t = t.replace("\\\\", " ⏎ "); // matrix row separators, before any other backslash rule
         t = t.replace("\\$", " ").replace("$", " ");
-        t = THOUSANDS_MARK.matcher(t).replaceAll("$1$2");
-        t = THOUSANDS_MARK.matcher(t).replaceAll("$1$2");
+        for (int guard = 0; guard < 64; guard++) {
+            String merged = THOUSANDS_MARK.matcher(t).replaceAll("$1$2");
+            if (merged.equals(t)) {
+                break;
+            }
+            t = merged;
+        }
         deadline.check();
         t = SIZING.matcher(t).replaceAll("");
         t = DEGREES.matcher(t).replaceAll(" ");

@@ -57,6 +57,9 @@ final class Tokenizer {
                 }
                 out.add(new Token(Type.WORD, s.substring(i, j)));
                 i = j;
+            } else if (c == '⏎') {
+                out.add(new Token(Type.ROWSEP, "\\\\"));
+                i++;
             } else if (c == '\\') {
                 if (i + 1 < n && s.charAt(i + 1) == '\\') {
                     out.add(new Token(Type.ROWSEP, "\\\\"));

@@ -145,7 +145,7 @@ public final class Grader {
         return s.indexOf("\\\\") >= 0 && !s.contains("\\begin{") ? DOUBLED_COMMAND.matcher(s).replaceAll("\\\\") : s;
     }
 
-    private static final java.util.regex.Pattern DOUBLED_COMMAND = java.util.regex.Pattern.compile("\\\\\\\\(?=[a-zA-Z(\\[\\])])");
+    private static final java.util.regex.Pattern DOUBLED_COMMAND = java.util.regex.Pattern.compile("\\\\\\\\(?=[a-zA-Z(\\[\\]),!;:{}%$])");
 
     private static String unwrapped(String answer, Deadline deadline) {
         String boxed = AnswerExtractor.lastBoxed(answer, deadline);

@@ -34,7 +34,7 @@ final class LatexNormalizer {
             "\\\\(?:boxed|fbox|overline|vec|hat|bar|underline|widetilde|tilde|displaystyle)\\s*\\{");
     private static final Pattern SIZING = Pattern.compile(
             "\\\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\\s*\\.?");
-    private static final Pattern THOUSANDS_MARK = Pattern.compile("(\\d)(?:\\{\\s*,\\s*\\}|,\\\\!\\s*|\\\\,|\\\\!)(\\d{3})(?!\\d)");
+    private static final Pattern THOUSANDS_MARK = Pattern.compile("(\\d)\\s*(?:\\{\\s*,\\s*\\}|,\\\\!\\s*|\\\\,|\\\\!)(\\d{3})(?!\\d)");
     private static final Pattern DEGREES = Pattern.compile(
             "\\^\\s*\\{?\\s*\\\\circ\\s*\\}?|\\\\circ|°|\\\\degree(?![a-zA-Z])|\\^\\s*\\{\\s*\\\\text\\{\\s*o\\s*\\}\\s*\\}");
     private static final Pattern PERCENT_WORD = Pattern.compile("(?i)\\s*\\b(?:percentage|percent|pct)\\b");

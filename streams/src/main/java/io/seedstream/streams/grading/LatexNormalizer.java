@@ -34,7 +34,8 @@ final class LatexNormalizer {
             "\\\\(?:boxed|fbox|overline|vec|hat|bar|underline|widetilde|tilde|displaystyle)\\s*\\{");
     private static final Pattern SIZING = Pattern.compile(
             "\\\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\\s*\\.?");
-    private static final Pattern THOUSANDS_MARK = Pattern.compile("(\\d)\\s*(?:\\{\\s*,\\s*\\}|,\\\\!\\s*|\\\\,|\\\\!)(\\d{3})(?!\\d)");
+    private static final Pattern THOUSANDS_MARK = Pattern.compile(
+            "(?<=\\d)\\s*(?:\\{\\s*,\\s*\\}|,\\\\!|\\\\,|\\\\!)\\s*(?=\\d{3}(?!\\d))");
     private static final Pattern DEGREES = Pattern.compile(
             "\\^\\s*\\{?\\s*\\\\circ\\s*\\}?|\\\\circ|°|\\\\degree(?![a-zA-Z])|\\^\\s*\\{\\s*\\\\text\\{\\s*o\\s*\\}\\s*\\}");
     private static final Pattern PERCENT_WORD = Pattern.compile("(?i)\\s*\\b(?:percentage|percent|pct)\\b");
@@ -49,13 +50,7 @@ final class LatexNormalizer {
         t = stripDelimiters(t);
         t = t.replace("\\\\", " ⏎ "); // matrix row separators, before any other backslash rule
         t = t.replace("\\$", " ").replace("$", " ");
-        for (int guard = 0; guard < 64; guard++) {
-            String merged = THOUSANDS_MARK.matcher(t).replaceAll("$1$2");
-            if (merged.equals(t)) {
-                break;
-            }
-            t = merged;
-        }
+        t = THOUSANDS_MARK.matcher(t).replaceAll("");
         deadline.check();
         t = SIZING.matcher(t).replaceAll("");
         t = DEGREES.matcher(t).replaceAll(" ");

@@ -80,6 +80,11 @@ final class AnswerExtractor {
         if (text.length() <= 2000 && isAnswer(text, deadline)) {
             return new Extraction(text.strip(), "whole");
         }
+        // A short reference is the answer even when the parser does not know its notation
+        // (\hbar, units, names); only a whole worked solution is searched for its answer.
+        if (text.strip().length() <= 300 && !text.contains("\n") && !text.contains(". ")) {
+            return text.isBlank() ? null : new Extraction(text.strip(), "whole");
+        }
         return fromPrediction(text, deadline);
     }
 
@@ -260,12 +265,16 @@ final class AnswerExtractor {
                 continue;
             }
             int end = findClose(text, close, i + open.length());
+            if (end < 0 && open.equals("$$")) {
+                i++; // "$$x$": a stray dollar, then a span
+                continue;
+            }
             if (end < 0) {
                 i += open.length();
                 continue;
             }
             String inner = text.substring(i + open.length(), end).strip();
-            if (!inner.isEmpty()) {
+            if (inner.codePoints().anyMatch(Character::isLetterOrDigit)) {
                 last = new Found(inner, end + close.length());
             }
             i = end + close.length();

@@ -31,7 +31,7 @@ final class LatexNormalizer {
             "\\\\(?:text|textbf|textit|textrm|textsf|texttt|textnormal|mathrm|mathbf|mathit|mathsf|mathtt|"
                     + "mbox|hbox|operatorname\\*?|boldsymbol|bm|mathbb|mathcal)\\s*\\{");
     private static final Pattern WRAPPER_CMD = Pattern.compile(
-            "\\\\(?:boxed|fbox|overline|vec|hat|bar|underline|widetilde|tilde|displaystyle)\\s*\\{");
+            "\\\\(?:boxed|fbox|overline|vec|hat|bar|underline|widetilde|tilde|displaystyle|dot|ddot|mathring)\\s*\\{");
     private static final Pattern SIZING = Pattern.compile(
             "\\\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\\s*\\.?");
     private static final Pattern THOUSANDS_MARK = Pattern.compile(
@@ -60,7 +60,7 @@ final class LatexNormalizer {
                 .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom");
         t = t.replace("\\!", "").replace("\\,", " ").replace("\\;", " ").replace("\\:", " ")
                 .replace("\\qquad", " ").replace("\\quad", " ").replace("\\ ", " ").replace("~", " ")
-                .replace("\\%", "%").replace("\\infty", "∞").replace("\\lbrace", "\\{").replace("\\rbrace", "\\}");
+                .replace("\\%", "%").replace("^{\\prime \\prime}", "''").replace("^{\\prime}", "'").replace("\\prime", "'").replace("\\infty", "∞").replace("\\lbrace", "\\{").replace("\\rbrace", "\\}");
         t = relations(t);
         t = PERCENT_WORD.matcher(t).replaceAll("%");
         t = GLUED_OR.matcher(t).replaceAll(",");

@@ -59,7 +59,8 @@ final class MathParser {
             Map.entry("phi", "φ"), Map.entry("varphi", "φ"), Map.entry("chi", "χ"), Map.entry("psi", "ψ"),
             Map.entry("omega", "ω"), Map.entry("Gamma", "Γ"), Map.entry("Delta", "Δ"), Map.entry("Theta", "Θ"),
             Map.entry("Lambda", "Λ"), Map.entry("Sigma", "Σ"), Map.entry("Phi", "Φ"), Map.entry("Psi", "Ψ"),
-            Map.entry("Omega", "Ω"));
+            Map.entry("Omega", "Ω"), Map.entry("hbar", "ħ"), Map.entry("ell", "ℓ"), Map.entry("angle", "∠"),
+            Map.entry("triangle", "△"), Map.entry("nabla", "∇"), Map.entry("partial", "∂"));
     private static final Set<String> RELATIONS = Set.of("=", "<", ">", "≤", "≥", "≠", "≈", "∈");
 
     private final List<Token> tokens;

@@ -18,6 +18,8 @@ final class AnswerExtractor {
     private static final int MAX_GAP_CHARS = 120;
     private static final Pattern ANSWER_PHRASE = Pattern.compile(
             "(?i)(?:final answer|the answer|answer)\\s*(?:is|should be|would be|will be|=)?\\s*:?");
+    /** Two or more plain words and nothing else: prose, not an answer. */
+    private static final Pattern PROSE = Pattern.compile("[A-Za-z']+(?:\\s+[A-Za-z',.]+)+");
     private static final Pattern FINAL_ANSWER = Pattern.compile("(?i)final answer");
     private static final Pattern NUMBER = Pattern.compile(
             "(?<![A-Za-z\\d.])-?(?:\\d+/\\d+|\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:[.,]\\d+)?|\\.\\d+)(?![\\d])");
@@ -61,7 +63,9 @@ final class AnswerExtractor {
                 return new Extraction(e.answer(), "answer-phrase");
             }
         }
-        if (text.length() <= 400 && isAnswer(text, deadline)) {
+        // a bare text is an answer when it is mathematics or a single word ("Evelyn", "odd")
+        boolean prose = PROSE.matcher(text.strip()).matches();
+        if (text.length() <= 400 && !prose && isAnswer(text, deadline)) {
             return new Extraction(text.strip(), "whole");
         }
         return fromSegment(text, deadline);

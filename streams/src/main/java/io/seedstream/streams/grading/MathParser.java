@@ -213,7 +213,11 @@ final class MathParser {
             } else if (accept("/")) {
                 a = new Div(a, parseUnary());
             } else if (startsFactor(peek())) {
-                a = new Mul(a, parsePower());
+                boolean mixed = a instanceof Num n && !n.decimal() && n.value().isInteger() && peek().is("\\frac");
+                Node factor = parsePower();
+                // 2\frac{1}{2} is the mixed number 5/2, not 2 * 1/2
+                a = mixed && factor instanceof Div d && d.a() instanceof Num && d.b() instanceof Num
+                        ? new Add(a, factor) : new Mul(a, factor);
             } else {
                 return a;
             }

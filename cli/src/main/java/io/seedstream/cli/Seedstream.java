@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             RegistryCommand.class,
             TopicsCommand.class,
             PromptsCommand.class,
+            GradeCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

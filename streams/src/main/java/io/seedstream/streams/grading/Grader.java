@@ -16,16 +16,26 @@ public final class Grader {
 
     private static final int MAX_PARSE_CHARS = 20_000;
     private static final int MAX_CACHED_CHARS = 4_000;
-    private static final int CACHE_ENTRIES = 100_000;
+    public static final int DEFAULT_CACHE_ENTRIES = 100_000;
 
     private final GraderOptions options;
+    private final int cacheEntries;
     private final Map<String, Grade> cache = new ConcurrentHashMap<>();
     private final LongAdder decisions = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder cacheHits = new LongAdder();
 
     public Grader(GraderOptions options) {
+        this(options, DEFAULT_CACHE_ENTRIES);
+    }
+
+    /** A grader whose cache holds at most {@code cacheEntries} pairs (0: no cache, for benchmarks). */
+    public Grader(GraderOptions options, int cacheEntries) {
+        if (cacheEntries < 0) {
+            throw new IllegalArgumentException("cache entries was " + cacheEntries + ", must be >= 0");
+        }
         this.options = options;
+        this.cacheEntries = cacheEntries;
     }
 
     public Grader() {
@@ -89,7 +99,7 @@ public final class Grader {
 
     private Grade cached(String kind, String a, String b, Decision decision) {
         decisions.increment();
-        if (a == null || b == null || a.length() + b.length() > MAX_CACHED_CHARS) {
+        if (cacheEntries == 0 || a == null || b == null || a.length() + b.length() > MAX_CACHED_CHARS) {
             return decision.decide();
         }
         String key = kind + a + '\u0000' + b;
@@ -99,7 +109,7 @@ public final class Grader {
             return hit;
         }
         Grade g = decision.decide();
-        if (cache.size() >= CACHE_ENTRIES) {
+        if (cache.size() >= cacheEntries) {
             cache.clear(); // crude but bounded; the working set of a run is far smaller
         }
         cache.put(key, g);

@@ -18,6 +18,13 @@ final class AnswerExtractor {
     private static final int MAX_GAP_CHARS = 120;
     private static final Pattern ANSWER_PHRASE = Pattern.compile(
             "(?i)(?:final answer|the answer|answer)\\s*(?:is|should be|would be|will be|=)?\\s*:?");
+    private static final Pattern SENTENCE_END = Pattern.compile("\\.(\\s+[A-Z]|$)");
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
+    /** A bare number, fraction or LaTeX fraction: the answer itself, nothing to search. */
+    private static final Pattern SIMPLE = Pattern.compile(
+            "\\s*-?(?:\\d+(?:\\.\\d+)?(?:/\\d+)?|\\\\[dt]?frac\\{\\d+\\}\\{\\d+\\})\\s*");
+
     /** Two or more plain words and nothing else: prose, not an answer. */
     private static final Pattern PROSE = Pattern.compile("[A-Za-z']+(?:\\s+[A-Za-z',.]+)+");
     private static final Pattern FINAL_ANSWER = Pattern.compile("(?i)final answer");
@@ -29,6 +36,9 @@ final class AnswerExtractor {
     private AnswerExtractor() {}
 
     static Extraction fromPrediction(String text, Deadline deadline) {
+        if (SIMPLE.matcher(text).matches()) {
+            return new Extraction(text.strip(), "whole");
+        }
         String boxed = lastBoxed(text, deadline);
         if (boxed != null) {
             // "... \boxed{255} ... The final answer is $10,455$": the stated final answer wins
@@ -73,6 +83,9 @@ final class AnswerExtractor {
 
     /** A reference answer: its box if it has one, itself when it is an answer, else as a prediction. */
     static Extraction fromGold(String text, Deadline deadline) {
+        if (SIMPLE.matcher(text).matches()) {
+            return new Extraction(text.strip(), "whole");
+        }
         String boxed = lastBoxed(text, deadline);
         if (boxed != null) {
             return new Extraction(boxed, "boxed");
@@ -199,7 +212,7 @@ final class AnswerExtractor {
             return false;
         }
         String words = GAP_NOISE.matcher(gap).replaceAll(" ").strip();
-        return words.isEmpty() || words.split("\\s+").length <= MAX_GAP_WORDS;
+        return words.isEmpty() || WHITESPACE.split(words).length <= MAX_GAP_WORDS;
     }
 
     private static String afterLastAnswerPhrase(String text, Deadline deadline) {
@@ -223,7 +236,7 @@ final class AnswerExtractor {
         if (nl >= 0) {
             end = nl;
         }
-        Matcher sentence = Pattern.compile("\\.(\\s+[A-Z]|$)").matcher(rest.substring(0, end));
+        Matcher sentence = SENTENCE_END.matcher(rest.substring(0, end));
         while (sentence.find()) {
             // a sentence ends here unless this dot closes a math span still open
             String head = rest.substring(0, sentence.start());

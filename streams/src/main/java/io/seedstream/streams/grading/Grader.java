@@ -164,9 +164,15 @@ public final class Grader {
     }
 
     private Grade compare(String goldAnswer, String predAnswer, Deadline deadline) {
+        Node.Num gs = simpleNumber(goldAnswer);
+        Node.Num ps = gs == null ? null : simpleNumber(predAnswer);
+        if (gs != null && ps != null) { // fast path: two plain numbers or fractions
+            boolean equal = new Equivalence(options, deadline).equal(gs, ps);
+            return new Grade(equal, goldAnswer, predAnswer, equal ? "equal numbers" : "different numbers", false);
+        }
         String g = LatexNormalizer.normalize(goldAnswer, deadline);
         String p = LatexNormalizer.normalize(predAnswer, deadline);
-        if (canonical(g).equals(canonical(p))) {
+        if (g.equals(p) || canonical(g).equals(canonical(p))) {
             return new Grade(true, goldAnswer, predAnswer, "same normalised text", false);
         }
         if (g.length() > MAX_PARSE_CHARS || p.length() > MAX_PARSE_CHARS) {
@@ -188,7 +194,44 @@ public final class Grader {
         return new Grade(equal, goldAnswer, predAnswer, equal ? "equivalent" : "not equivalent", false);
     }
 
+    private static final java.util.regex.Pattern SIMPLE_NUMBER = java.util.regex.Pattern.compile(
+            "\\s*(-?)(?:(\\d+(?:\\.\\d+)?)(?:/(\\d+))?|\\\\[dt]?frac\\{(\\d+)\\}\\{(\\d+)\\})\\s*");
+
+    /** "12", "-0.75", "3/4", "\\frac{3}{4}" as an exact number; null for anything else. */
+    private static Node.Num simpleNumber(String s) {
+        if (s.length() > 200) {
+            return null;
+        }
+        java.util.regex.Matcher m = SIMPLE_NUMBER.matcher(s);
+        if (!m.matches()) {
+            return null;
+        }
+        try {
+            Rational value;
+            boolean decimal = false;
+            if (m.group(2) != null) {
+                value = Rational.parseDecimal(m.group(2));
+                decimal = m.group(2).indexOf('.') >= 0;
+                if (m.group(3) != null) {
+                    value = value.divide(Rational.parseDecimal(m.group(3)));
+                }
+            } else {
+                value = Rational.parseDecimal(m.group(4)).divide(Rational.parseDecimal(m.group(5)));
+            }
+            return new Node.Num(m.group(1).isEmpty() ? value : value.negate(), decimal);
+        } catch (ArithmeticException e) {
+            return null; // x/0: let the full path explain it
+        }
+    }
+
     private static String canonical(String s) {
-        return s.replaceAll("\\s+", "").toLowerCase(Locale.ROOT);
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isWhitespace(c)) {
+                b.append(Character.toLowerCase(c));
+            }
+        }
+        return b.toString();
     }
 }

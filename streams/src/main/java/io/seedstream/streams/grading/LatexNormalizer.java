@@ -45,31 +45,87 @@ final class LatexNormalizer {
     private static final Pattern WHOLE_SPACED = Pattern.compile("-?\\d{1,3}(?: \\d{3})+(?:\\.\\d+)?");
     private static final Pattern WHOLE_DECIMAL_COMMA = Pattern.compile("-?\\d+,\\d{2,}");
 
+    private static final Pattern TRAILING_DOTS = Pattern.compile("[.\\s]+$");
+    private static final Pattern UNIT_POWER = Pattern.compile("\\^\\{?\\d\\}?|\\^\\d|²|³");
+    private static final Pattern UNIT_SEPARATOR = Pattern.compile("[\\s/·*]+");
+
+    /** Digits, signs, separators, slashes: nothing for the LaTeX rules to do. */
+    private static final Pattern PLAIN_NUMBER = Pattern.compile("[-+]?[0-9.][0-9., /]*");
+    private static final Pattern TRAILING_UNIT =
+            Pattern.compile("^(.*[\\d)}%])\\s*([A-Za-z]+)(?:\\^\\{?\\d\\}?|²|³)?$");
+
     static String normalize(String s, Deadline deadline) {
         String t = s.strip();
+        if (PLAIN_NUMBER.matcher(t).matches()) {
+            return numberForms(trimPunctuation(t));
+        }
         t = stripDelimiters(t);
-        t = t.replace("\\\\", " ⏎ "); // matrix row separators, before any other backslash rule
         t = t.replace("\\$", " ").replace("$", " ");
-        t = THOUSANDS_MARK.matcher(t).replaceAll("");
-        deadline.check();
-        t = SIZING.matcher(t).replaceAll("");
-        t = DEGREES.matcher(t).replaceAll(" ");
-        t = unwrapTextCommands(t, deadline);
-        t = unwrap(t, WRAPPER_CMD, deadline);
-        t = t.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
-                .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom");
-        t = t.replace("\\!", "").replace("\\,", " ").replace("\\;", " ").replace("\\:", " ")
-                .replace("\\qquad", " ").replace("\\quad", " ").replace("\\ ", " ").replace("~", " ")
-                .replace("\\%", "%").replace("^{\\prime \\prime}", "''").replace("^{\\prime}", "'").replace("\\prime", "'").replace("\\infty", "∞").replace("\\lbrace", "\\{").replace("\\rbrace", "\\}");
-        t = relations(t);
-        t = PERCENT_WORD.matcher(t).replaceAll("%");
-        t = GLUED_OR.matcher(t).replaceAll(",");
-        t = AND_OR.matcher(t).replaceAll(",");
-        t = t.replace("\\{", " ⦃ ").replace("\\}", " ⦄ ");
-        t = t.replaceAll("\\s+", " ").strip();
+        boolean latex = t.indexOf('\\') >= 0;
+        if (latex || t.indexOf('{') >= 0) {
+            t = THOUSANDS_MARK.matcher(t).replaceAll("");
+        }
+        if (latex) {
+            t = t.replace("\\\\", " ⏎ "); // matrix row separators, before any other backslash rule
+            deadline.check();
+            t = SIZING.matcher(t).replaceAll("");
+            t = DEGREES.matcher(t).replaceAll(" ");
+            t = unwrapTextCommands(t, deadline);
+            t = unwrap(t, WRAPPER_CMD, deadline);
+            t = t.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+                    .replace("\\dbinom", "\\binom").replace("\\tbinom", "\\binom");
+            t = t.replace("\\!", "").replace("\\,", " ").replace("\\;", " ").replace("\\:", " ")
+                    .replace("\\qquad", " ").replace("\\quad", " ").replace("\\ ", " ")
+                    .replace("\\%", "%").replace("^{\\prime \\prime}", "''").replace("^{\\prime}", "'")
+                    .replace("\\prime", "'").replace("\\infty", "∞").replace("\\lbrace", "\\{")
+                    .replace("\\rbrace", "\\}");
+        } else if (t.indexOf('°') >= 0) {
+            t = DEGREES.matcher(t).replaceAll(" ");
+        }
+        t = t.replace("~", " ");
+        t = relations(t, latex);
+        if (hasLetter(t)) {
+            t = PERCENT_WORD.matcher(t).replaceAll("%");
+            t = GLUED_OR.matcher(t).replaceAll(",");
+            t = AND_OR.matcher(t).replaceAll(",");
+        }
+        if (latex) {
+            t = t.replace("\\{", " ⦃ ").replace("\\}", " ⦄ ");
+        }
+        t = collapseSpaces(t);
         t = trimPunctuation(t);
-        t = dropTrailingUnits(t);
+        if (hasLetter(t)) {
+            t = dropTrailingUnits(t);
+        }
         return numberForms(t);
+    }
+
+    private static boolean hasLetter(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String collapseSpaces(String t) {
+        StringBuilder b = new StringBuilder(t.length());
+        boolean space = false;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (Character.isWhitespace(c)) {
+                space = true;
+            } else {
+                if (space && b.length() > 0) {
+                    b.append(' ');
+                }
+                space = false;
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String stripDelimiters(String t) {
@@ -86,11 +142,16 @@ final class LatexNormalizer {
         return t;
     }
 
-    private static String relations(String t) {
+    private static String relations(String t, boolean latex) {
+        if (t.indexOf('<') >= 0 || t.indexOf('>') >= 0 || t.indexOf('!') >= 0 || t.indexOf('=') >= 0) {
+            t = t.replace("<=", "≤").replace(">=", "≥").replace("=<", "≤").replace("=>", "≥").replace("!=", "≠");
+        }
+        if (!latex) {
+            return t;
+        }
         return t.replace("\\leqslant", "≤").replace("\\geqslant", "≥").replace("\\leq", "≤").replace("\\geq", "≥")
                 .replace("\\le", "≤").replace("\\ge", "≥").replace("\\neq", "≠").replace("\\ne", "≠")
-                .replace("\\lt", "<").replace("\\gt", ">").replace("<=", "≤").replace(">=", "≥")
-                .replace("=<", "≤").replace("=>", "≥").replace("!=", "≠").replace("\\approx", "≈")
+                .replace("\\lt", "<").replace("\\gt", ">").replace("\\approx", "≈")
                 .replace("\\sim", "≈").replace("\\simeq", "≈").replace("\\notin", "∉").replace("\\in", "∈")
                 .replace("\\cup", "∪").replace("\\cap", "∩").replace("\\setminus", "∖").replace("\\mp", "∓")
                 .replace("\\pm", "±").replace("\\cdot", "*").replace("\\times", "*").replace("\\ast", "*")
@@ -110,7 +171,7 @@ final class LatexNormalizer {
             }
             out.append(t, pos, m.start());
             String inner = t.substring(m.end(), close).strip();
-            String word = inner.toLowerCase(Locale.ROOT).replaceAll("[.\\s]+$", "");
+            String word = TRAILING_DOTS.matcher(inner.toLowerCase(Locale.ROOT)).replaceAll("");
             boolean afterValue = out.length() > 0 && isValueEnd(out);
             if (word.equals("and") || word.equals("or") || word.equals(",")) {
                 out.append(" , ");
@@ -136,11 +197,11 @@ final class LatexNormalizer {
     }
 
     private static boolean isUnitPhrase(String words) {
-        String w = words.replaceAll("\\^\\{?\\d\\}?|\\^\\d|²|³", "").strip();
+        String w = UNIT_POWER.matcher(words).replaceAll("").strip();
         if (w.isEmpty()) {
             return true;
         }
-        for (String part : w.split("[\\s/·*]+")) {
+        for (String part : UNIT_SEPARATOR.split(w)) {
             if (!part.isEmpty() && !UNITS.contains(part)) {
                 return false;
             }
@@ -151,7 +212,7 @@ final class LatexNormalizer {
     /** "125 miles", "15 cm^2", "10 units": a trailing unit word after a value is dropped. */
     private static String dropTrailingUnits(String t) {
         for (int guard = 0; guard < 3; guard++) {
-            Matcher m = Pattern.compile("^(.*[\\d)}%])\\s*([A-Za-z]+)(?:\\^\\{?\\d\\}?|²|³)?$").matcher(t);
+            Matcher m = TRAILING_UNIT.matcher(t);
             if (!m.matches() || !UNITS.contains(m.group(2).toLowerCase(Locale.ROOT)) || m.group(2).length() < 2) {
                 return t;
             }

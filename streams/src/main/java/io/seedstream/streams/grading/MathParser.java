@@ -46,6 +46,8 @@ final class MathParser {
 
     private static final int MAX_DEPTH = 200;
     private static final Pattern WORDS = Pattern.compile("[A-Za-z][A-Za-z '.\\-]*");
+    private static final Pattern SPACES = Pattern.compile("\\s+");
+    private static final Pattern TEXT_TAIL = Pattern.compile("[.]+$");
     private static final Pattern CHOICE = Pattern.compile("\\(?([A-Ea-e])\\)?");
 
     static final Set<String> FUNCTIONS = Set.of("sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos",
@@ -85,7 +87,7 @@ final class MathParser {
             return new Text(choice.group(1).toLowerCase(Locale.ROOT));
         }
         if (WORDS.matcher(t).matches() && !isMathWord(t)) {
-            return new Text(t.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replaceAll("[.]+$", ""));
+            return new Text(TEXT_TAIL.matcher(SPACES.matcher(t.toLowerCase(Locale.ROOT)).replaceAll(" ")).replaceAll(""));
         }
         MathParser p = new MathParser(Tokenizer.tokenize(t, deadline), deadline);
         Node n = p.parseList();

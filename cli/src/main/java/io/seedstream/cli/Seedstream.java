@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             TopicsCommand.class,
             PromptsCommand.class,
             GradeCommand.class,
+            ScoreCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -1,0 +1,276 @@
+package io.seedstream.streams.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.seedstream.streams.topology.DashboardRecords.EvalTally;
+import io.seedstream.streams.topology.DashboardRecords.PromptStats;
+import io.seedstream.streams.topology.DashboardRecords.VersionStats;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The HTTP JSON API over the topology's state (interactive queries). A key lives on one instance:
+ * a query for it is routed to the owner; a listing asks every instance for its local part
+ * ({@code ?local=true}) and merges.
+ *
+ * <pre>
+ * GET /api/health                 state of this instance
+ * GET /api/metrics                this instance's counters
+ * GET /api/prompts/{id}           one prompt's uncertainty
+ * GET /api/prompts?top=N          the N prompts with the highest latest semantic entropy
+ * GET /api/versions               per policy version: mean SE, accuracy, zero-advantage fraction, SE histogram, mean scale
+ * GET /api/eval                   per benchmark and version: greedy accuracy
+ * </pre>
+ */
+final class DashboardApi implements AutoCloseable {
+
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ScoringMetrics metrics;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).build();
+    private final String host;
+    private volatile KafkaStreams streams;
+
+    DashboardApi(String host, int port, ScoringMetrics metrics) throws IOException {
+        this.host = host;
+        this.metrics = metrics;
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "dashboard-api");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/api", this::handle);
+        server.start();
+    }
+
+    void attach(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    String url() {
+        return "http://" + host + ":" + port();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        int status = 200;
+        String body;
+        try {
+            body = route(ex.getRequestURI().getPath(), query(ex.getRequestURI().getRawQuery())).toString();
+        } catch (NotFound e) {
+            status = 404;
+            body = JsonSerde.JSON.createObjectNode().put("error", e.getMessage()).toString();
+        } catch (RuntimeException e) {
+            status = 503; // e.g. stores not queryable during a rebalance: the client retries
+            body = JsonSerde.JSON.createObjectNode().put("error", String.valueOf(e.getMessage())).toString();
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static final class NotFound extends RuntimeException {
+        NotFound(String m) {
+            super(m);
+        }
+    }
+
+    private JsonNode route(String path, Map<String, String> q) {
+        KafkaStreams s = streams;
+        if (s == null) {
+            throw new IllegalStateException("starting");
+        }
+        boolean local = Boolean.parseBoolean(q.getOrDefault("local", "false"));
+        if (path.equals("/api/health")) {
+            return JsonSerde.JSON.createObjectNode().put("state", s.state().name());
+        }
+        if (path.equals("/api/metrics")) {
+            return JsonSerde.JSON.valueToTree(metrics.snapshot());
+        }
+        if (path.startsWith("/api/prompts/")) {
+            String id = URLDecoder.decode(path.substring("/api/prompts/".length()), StandardCharsets.UTF_8);
+            KeyQueryMetadata meta = s.queryMetadataForKey(ScoringTopology.PROMPT_UNCERTAINTY_STORE, id,
+                    Serdes.String().serializer());
+            if (meta == null || meta.activeHost() == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                throw new IllegalStateException("prompt store not available yet");
+            }
+            if (!local && !isSelf(meta.activeHost())) {
+                return fetch(meta.activeHost(), "/api/prompts/" + URLEncoder.encode(id, StandardCharsets.UTF_8), "local=true");
+            }
+            PromptStats p = store(s, ScoringTopology.PROMPT_UNCERTAINTY_STORE, PromptStats.class).get(id);
+            if (p == null) {
+                throw new NotFound("no scored group for prompt '" + id + "' yet");
+            }
+            return prompt(p);
+        }
+        if (path.equals("/api/prompts")) {
+            int top = Integer.parseInt(q.getOrDefault("top", "50"));
+            List<JsonNode> all = new ArrayList<>();
+            if (local) {
+                try (KeyValueIterator<String, PromptStats> it =
+                        store(s, ScoringTopology.PROMPT_UNCERTAINTY_STORE, PromptStats.class).all()) {
+                    it.forEachRemaining(kv -> all.add(prompt(kv.value)));
+                }
+            } else {
+                fanOut(s, ScoringTopology.PROMPT_UNCERTAINTY_STORE, "/api/prompts", "local=true&top=" + top)
+                        .forEach(n -> n.forEach(all::add));
+            }
+            all.sort(Comparator.comparingDouble((JsonNode n) -> -n.get("latest_entropy").asDouble()));
+            ArrayNode out = JsonSerde.JSON.createArrayNode();
+            all.stream().limit(top).forEach(out::add);
+            return out;
+        }
+        if (path.equals("/api/versions")) {
+            return listing(s, local, ScoringTopology.VERSION_STATS_STORE, "/api/versions", VersionStats.class,
+                    v -> version((VersionStats) v), n -> n.get("policy_version").asLong());
+        }
+        if (path.equals("/api/eval")) {
+            return listing(s, local, ScoringTopology.EVAL_ACCURACY_STORE, "/api/eval", EvalTally.class,
+                    e -> eval((EvalTally) e), n -> n.get("policy_version").asLong());
+        }
+        throw new NotFound("no route " + path);
+    }
+
+    private interface ToJson {
+        JsonNode apply(Object v);
+    }
+
+    private interface SortKey {
+        long of(JsonNode n);
+    }
+
+    private <V> JsonNode listing(KafkaStreams s, boolean local, String store, String path, Class<V> type, ToJson json,
+            SortKey key) {
+        List<JsonNode> all = new ArrayList<>();
+        if (local) {
+            try (KeyValueIterator<String, V> it = store(s, store, type).all()) {
+                it.forEachRemaining(kv -> all.add(json.apply(kv.value)));
+            }
+        } else {
+            fanOut(s, store, path, "local=true").forEach(n -> n.forEach(all::add));
+        }
+        all.sort(Comparator.comparingLong(key::of));
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        all.forEach(out::add);
+        return out;
+    }
+
+    private List<JsonNode> fanOut(KafkaStreams s, String store, String path, String query) {
+        List<JsonNode> parts = new ArrayList<>();
+        for (StreamsMetadata m : s.streamsMetadataForStore(store)) {
+            parts.add(isSelf(m.hostInfo()) ? route(path, query(query)) : fetch(m.hostInfo(), path, query));
+        }
+        return parts;
+    }
+
+    private boolean isSelf(HostInfo h) {
+        return h.port() == port() && h.host().equals(host);
+    }
+
+    private JsonNode fetch(HostInfo h, String path, String query) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://" + h.host() + ":" + h.port() + path + "?" + query)).timeout(PEER_TIMEOUT).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 404) {
+                throw new NotFound(JsonSerde.JSON.readTree(r.body()).path("error").asText());
+            }
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("instance " + h + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return JsonSerde.JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("instance " + h + " unreachable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static <V> ReadOnlyKeyValueStore<String, V> store(KafkaStreams s, String name, Class<V> type) {
+        return s.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+    }
+
+    static ObjectNode prompt(PromptStats p) {
+        return JsonSerde.JSON.createObjectNode().put("prompt_id", p.promptId()).put("dataset", p.dataset())
+                .put("latest_entropy", p.latestEntropy()).put("clusters", p.latestClusters())
+                .put("pass_rate", p.passRate()).put("visits", p.visits()).put("answers", p.answers())
+                .put("last_policy_version", p.lastPolicyVersion()).put("updated_at", p.updatedAt());
+    }
+
+    static ObjectNode version(VersionStats v) {
+        ObjectNode o = JsonSerde.JSON.createObjectNode().put("policy_version", v.policyVersion())
+                .put("groups", v.groups()).put("answers", v.answers()).put("mean_entropy", v.meanEntropy())
+                .put("accuracy", v.accuracy()).put("zero_advantage_fraction", v.zeroAdvantageFraction())
+                .put("mean_scale", v.meanScale());
+        ArrayNode h = o.putArray("entropy_histogram");
+        for (long c : v.entropyHistogram()) {
+            h.add(c);
+        }
+        return o;
+    }
+
+    static ObjectNode eval(EvalTally e) {
+        return JsonSerde.JSON.createObjectNode().put("benchmark", e.benchmark()).put("policy_version", e.policyVersion())
+                .put("answered", e.answered()).put("correct", e.correct()).put("accuracy", e.accuracy());
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    q.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return q;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

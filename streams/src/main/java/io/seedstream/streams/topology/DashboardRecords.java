@@ -1,0 +1,75 @@
+package io.seedstream.streams.topology;
+
+/** The values of the dashboard's state stores (JSON in their changelogs). */
+public final class DashboardRecords {
+
+    /** What is known of one prompt's uncertainty. */
+    public record PromptStats(String promptId, String dataset, double latestEntropy, int latestClusters,
+            long visits, long answers, long correct, long lastPolicyVersion, long updatedAt) {
+
+        public double passRate() {
+            return answers == 0 ? 0 : (double) correct / answers;
+        }
+    }
+
+    /** One scored group reduced to what the per-version aggregate needs. */
+    public record GroupSummary(long policyVersion, int answers, int correct, double entropy, double normalizedEntropy,
+            double scale, boolean zeroAdvantage) {}
+
+    /** Aggregate over every group sampled by one policy version. */
+    public record VersionStats(long policyVersion, long groups, long answers, long correct, double sumEntropy,
+            double sumScale, long zeroAdvantageGroups, long[] entropyHistogram) {
+
+        public static final int BINS = 10;
+
+        public static VersionStats empty() {
+            return new VersionStats(-1, 0, 0, 0, 0, 0, 0, new long[BINS]);
+        }
+
+        VersionStats add(GroupSummary g) {
+            long[] hist = entropyHistogram.clone();
+            int bin = (int) Math.min(BINS - 1, Math.max(0, Math.floor(g.normalizedEntropy() * BINS)));
+            hist[bin]++;
+            return new VersionStats(g.policyVersion(), groups + 1, answers + g.answers(), correct + g.correct(),
+                    sumEntropy + g.entropy(), sumScale + g.scale(), zeroAdvantageGroups + (g.zeroAdvantage() ? 1 : 0),
+                    hist);
+        }
+
+        public double meanEntropy() {
+            return groups == 0 ? 0 : sumEntropy / groups;
+        }
+
+        public double accuracy() {
+            return answers == 0 ? 0 : (double) correct / answers;
+        }
+
+        public double zeroAdvantageFraction() {
+            return groups == 0 ? 0 : (double) zeroAdvantageGroups / groups;
+        }
+
+        public double meanScale() {
+            return groups == 0 ? 0 : sumScale / groups;
+        }
+    }
+
+    /** Greedy evaluation results of one policy version on one benchmark. */
+    public record EvalTally(String benchmark, long policyVersion, long answered, long correct) {
+
+        public static EvalTally empty() {
+            return new EvalTally("", -1, 0, 0);
+        }
+
+        EvalTally add(String bench, long version, boolean isCorrect) {
+            return new EvalTally(bench, version, answered + 1, correct + (isCorrect ? 1 : 0));
+        }
+
+        public double accuracy() {
+            return answered == 0 ? 0 : (double) correct / answered;
+        }
+    }
+
+    /** A group waiting for its prompt to arrive in the prompts table. */
+    public record PendingGroup(byte[] value, String key, int partition, long offset, long firstSeenMs, long timestamp) {}
+
+    private DashboardRecords() {}
+}

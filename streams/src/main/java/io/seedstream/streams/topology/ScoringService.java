@@ -1,0 +1,106 @@
+package io.seedstream.streams.topology;
+
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.grading.Grader;
+import io.seedstream.streams.grading.GraderOptions;
+import io.seedstream.streams.scoring.ScoringConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running instance of the scoring topology with its dashboard API. */
+public final class ScoringService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
+
+    private final KafkaStreams streams;
+    private final DashboardApi dashboard;
+    private final ScoringMetrics metrics;
+
+    private ScoringService(KafkaStreams streams, DashboardApi dashboard, ScoringMetrics metrics) {
+        this.streams = streams;
+        this.dashboard = dashboard;
+        this.metrics = metrics;
+    }
+
+    /** Kafka Streams properties: exactly-once v2, the instance's threads, state dir and address. */
+    static Properties streamsProperties(ConnectionConfig c, TopologySettings s, int dashboardPort) {
+        Properties p = c.kafkaProperties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.streamThreads());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, s.stateDir().toString());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.dashboardHost() + ":" + dashboardPort);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "zstd");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 64 * 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 64 * 1024 * 1024);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
+        // grading is CPU-bound: give a slow batch of groups room before the consumer is kicked out
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 600_000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
+        return p;
+    }
+
+    public static ScoringService start(ConnectionConfig c, TopologySettings settings, ScoringConfig scoring) {
+        ScoringMetrics metrics = new ScoringMetrics();
+        Grader grader = new Grader(GraderOptions.DEFAULT.withTimeout(settings.graderTimeout()));
+        Topology topology = ScoringTopology.build(c, AvroSerdes.connect(c), settings, scoring, grader, metrics);
+        DashboardApi dashboard;
+        try {
+            dashboard = new DashboardApi(settings.dashboardHost(), settings.dashboardPort(), metrics);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the dashboard API on " + settings.dashboardHost() + ":"
+                    + settings.dashboardPort(), e);
+        }
+        KafkaStreams streams = new KafkaStreams(topology, streamsProperties(c, settings, dashboard.port()));
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                    .REPLACE_THREAD;
+        });
+        dashboard.attach(streams);
+        log.info("scoring topology:\n{}", topology.describe());
+        log.info("scoring configuration: {} {}", scoring.describe(), settings);
+        streams.start();
+        return new ScoringService(streams, dashboard, metrics);
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public ScoringMetrics metrics() {
+        return metrics;
+    }
+
+    public String dashboardUrl() {
+        return dashboard.url();
+    }
+
+    /** Waits until the instance is processing (RUNNING), or fails after the timeout. */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > end || streams.state() == KafkaStreams.State.ERROR
+                    || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                throw new IllegalStateException("scoring topology not running after " + timeout + ": " + streams.state());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() {
+        dashboard.close();
+        streams.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,156 @@
+package io.seedstream.streams.topology;
+
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.ScoredGroup;
+import io.seedstream.schemas.avro.TrainingBatch;
+import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.grading.Grader;
+import io.seedstream.streams.scoring.GroupScorer;
+import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.topology.DashboardRecords.EvalTally;
+import io.seedstream.streams.topology.DashboardRecords.GroupSummary;
+import io.seedstream.streams.topology.DashboardRecords.PendingGroup;
+import io.seedstream.streams.topology.DashboardRecords.PromptStats;
+import io.seedstream.streams.topology.DashboardRecords.VersionStats;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The scoring topology (DESIGN.md sections 1, 3, 4):
+ *
+ * <pre>
+ * rollouts ─ score-groups (decode, check, join prompts-by-id, grade, cluster, SE, advantages)
+ *              ├─ dead ──────────────────────────────────────────────┐
+ *              └─ scored ─┬─ track-prompt-uncertainty                  │
+ *                         ├─ summarize-by-version ─ version-stats      ├─ dead-letters
+ *                         └─ [drop-zero-advantage] ─ batch-groups ─ training-batches
+ * eval-results ─ grade-eval-results ─┬─ dead ───────────────────────────┘
+ *                                    └─ eval-accuracy
+ * prompts ─ prompts-by-id (global store)
+ * </pre>
+ */
+public final class ScoringTopology {
+
+    public static final String PROMPTS_STORE = "prompts-by-id";
+    public static final String PENDING_STORE = "pending-groups";
+    public static final String OPEN_BATCH_STORE = "open-batch";
+    public static final String BATCH_SEQUENCE_STORE = "batch-sequence";
+    public static final String PROMPT_UNCERTAINTY_STORE = "prompt-uncertainty";
+    public static final String VERSION_STATS_STORE = "version-stats";
+    public static final String EVAL_ACCURACY_STORE = "eval-accuracy";
+
+    private ScoringTopology() {}
+
+    public static Topology build(ConnectionConfig c, AvroSerdes serdes, TopologySettings settings,
+            ScoringConfig scoring, Grader grader, ScoringMetrics metrics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        JsonSerde<PendingGroup> pendingSerde = new JsonSerde<>(PendingGroup.class);
+
+        builder.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPTS_STORE), Serdes.String(),
+                        new LocalAvroSerde<>(Prompt.class)).withLoggingDisabled(),
+                c.topic(Topics.PROMPTS), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("prompts-source"),
+                () -> new PromptStoreUpdater(serdes.value(Topics.PROMPTS).deserializer(), c.topic(Topics.PROMPTS)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
+                Serdes.String(), pendingSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_BATCH_STORE),
+                Serdes.String(), new LocalAvroSerde<>(TrainingBatch.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCH_SEQUENCE_STORE),
+                Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPT_UNCERTAINTY_STORE),
+                Serdes.String(), new JsonSerde<>(PromptStats.class)));
+
+        GroupScorer scorer = new GroupScorer(grader, scoring);
+        String rolloutsTopic = c.topic(Topics.ROLLOUTS);
+        KStream<String, Outcome> outcomes = builder
+                .stream(rolloutsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("rollouts-source"))
+                .process(() -> new ScoreGroupProcessor(serdes.value(Topics.ROLLOUTS).deserializer(), rolloutsTopic,
+                        scorer, settings.promptWait(), metrics), Named.as("score-groups"), PENDING_STORE);
+        Map<String, KStream<String, Outcome>> branches = outcomes.split(Named.as("outcome-"))
+                .branch((k, o) -> o.isDead(), Branched.as("dead"))
+                .defaultBranch(Branched.as("scored"));
+        KStream<String, DeadLetter> deadGroups = branches.get("outcome-dead").mapValues(Outcome::dead,
+                Named.as("dead-letter-of-group"));
+        KStream<String, ScoredGroup> scored = branches.get("outcome-scored").mapValues(Outcome::scored,
+                Named.as("scored-group-of"));
+
+        scored.process(TrackPromptProcessor::new, Named.as("track-prompt-uncertainty"), PROMPT_UNCERTAINTY_STORE);
+
+        scored.map((k, g) -> KeyValue.pair(String.valueOf(g.getRollout().getPolicyVersion()), summary(g)),
+                        Named.as("summarize-by-version"))
+                .groupByKey(Grouped.with("group-summaries-by-version", Serdes.String(),
+                        new JsonSerde<>(GroupSummary.class)))
+                .aggregate(VersionStats::empty, (version, g, stats) -> stats.add(g), Named.as("aggregate-version-stats"),
+                        Materialized.<String, VersionStats, KeyValueStore<Bytes, byte[]>>as(VERSION_STATS_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(new JsonSerde<>(VersionStats.class)));
+
+        KStream<String, ScoredGroup> trainable = !scoring.filterZeroAdvantage() ? scored
+                : scored.filter((k, g) -> {
+                    boolean zero = g.getAdvantages().stream().allMatch(a -> a == 0.0);
+                    if (zero) {
+                        metrics.filtered();
+                    }
+                    return !zero;
+                }, Named.as("drop-zero-advantage"));
+        trainable.process(() -> new BatchGroupsProcessor(settings.batchGroups(), settings.batchMaxTokens(),
+                        settings.batchLinger(), metrics), Named.as("batch-groups"), OPEN_BATCH_STORE,
+                        BATCH_SEQUENCE_STORE)
+                .to(c.topic(Topics.TRAINING_BATCHES), Produced.with(Serdes.String(),
+                        serdes.value(Topics.TRAINING_BATCHES)).withName("training-batches-sink"));
+
+        String evalTopic = c.topic(Topics.EVAL_RESULTS);
+        Map<String, KStream<String, GradeEvalProcessor.EvalOutcome>> evals = builder
+                .stream(evalTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("eval-results-source"))
+                .process(() -> new GradeEvalProcessor(serdes.value(Topics.EVAL_RESULTS).deserializer(), evalTopic,
+                        grader, metrics), Named.as("grade-eval-results"))
+                .split(Named.as("eval-"))
+                .branch((k, o) -> o.dead() != null, Branched.as("dead"))
+                .defaultBranch(Branched.as("graded"));
+        evals.get("eval-graded")
+                .mapValues(o -> new EvalGrade(o.benchmark(), o.policyVersion(), o.correct()), Named.as("eval-grade-of"))
+                .groupByKey(Grouped.with("eval-grades-by-benchmark-version", Serdes.String(),
+                        new JsonSerde<>(EvalGrade.class)))
+                .aggregate(EvalTally::empty, (k, g, tally) -> tally.add(g.benchmark(), g.policyVersion(), g.correct()),
+                        Named.as("aggregate-eval-accuracy"),
+                        Materialized.<String, EvalTally, KeyValueStore<Bytes, byte[]>>as(EVAL_ACCURACY_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(new JsonSerde<>(EvalTally.class)));
+        KStream<String, DeadLetter> deadEvals = evals.get("eval-dead").mapValues(o -> o.dead().dead(),
+                Named.as("dead-letter-of-eval"));
+
+        deadGroups.merge(deadEvals, Named.as("merge-dead-letters"))
+                .to(c.topic(Topics.DEAD_LETTERS), Produced.with(Serdes.String(), serdes.value(Topics.DEAD_LETTERS))
+                        .withName("dead-letters-sink"));
+        return builder.build();
+    }
+
+    /** One graded evaluation answer, repartitioned by benchmark and version. */
+    record EvalGrade(String benchmark, long policyVersion, boolean correct) {}
+
+    static GroupSummary summary(ScoredGroup g) {
+        int correct = 0;
+        for (Double r : g.getRewards()) {
+            correct += r > 0 ? 1 : 0;
+        }
+        int n = g.getRewards().size();
+        double seMax = n >= 2 ? Math.log(n) : 1;
+        boolean zero = g.getAdvantages().stream().allMatch(a -> a == 0.0);
+        return new GroupSummary(g.getRollout().getPolicyVersion(), n, correct, g.getSemanticEntropy(),
+                g.getSemanticEntropy() / seMax, g.getScale(), zero);
+    }
+}

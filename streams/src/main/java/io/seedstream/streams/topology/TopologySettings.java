@@ -1,0 +1,86 @@
+package io.seedstream.streams.topology;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * How the scoring topology runs: batching bounds, how long a group may wait for its prompt, the
+ * grader's time bound, threads, and where the dashboard API listens.
+ */
+public record TopologySettings(
+        String applicationId,
+        int batchGroups,
+        long batchMaxTokens,
+        Duration batchLinger,
+        Duration promptWait,
+        Duration graderTimeout,
+        int streamThreads,
+        String dashboardHost,
+        int dashboardPort,
+        Path stateDir) {
+
+    public static final String APPLICATION_ID = "streams.application.id";
+    public static final String BATCH_GROUPS = "batch.groups";
+    public static final String BATCH_MAX_TOKENS = "batch.max.tokens";
+    public static final String BATCH_LINGER_MS = "batch.linger.ms";
+    public static final String PROMPT_WAIT_MS = "prompt.wait.ms";
+    public static final String GRADER_TIMEOUT_MS = "grader.timeout.ms";
+    public static final String STREAM_THREADS = "streams.num.threads";
+    public static final String DASHBOARD_HOST = "dashboard.host";
+    public static final String DASHBOARD_PORT = "dashboard.port";
+    public static final String STATE_DIR = "streams.state.dir";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(APPLICATION_ID, Type.STRING, "seedstream-scoring", new ConfigDef.NonEmptyString(),
+                    Importance.MEDIUM, "Kafka Streams application id (consumer group, internal topic prefix).")
+            .define(BATCH_GROUPS, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
+                    "A training batch closes when it holds this many groups.")
+            .define(BATCH_MAX_TOKENS, Type.LONG, 262_144L, Range.atLeast(1), Importance.HIGH,
+                    "A training batch closes before its completion tokens would exceed this budget.")
+            .define(BATCH_LINGER_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "A non-empty batch closes after this long even when not full.")
+            .define(PROMPT_WAIT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "How long a group whose prompt is unknown waits for it before it is dead-lettered.")
+            .define(GRADER_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "Bound on one grading decision; a timeout grades as not equal and is counted.")
+            .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Stream threads of this instance (grading scales with threads and partitions).")
+            .define(DASHBOARD_HOST, Type.STRING, "127.0.0.1", Importance.LOW, "Address of the dashboard API.")
+            .define(DASHBOARD_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.LOW,
+                    "Port of the dashboard API (0: any free port).")
+            .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/seedstream-streams",
+                    Importance.LOW, "Where Kafka Streams keeps local state.");
+
+    public static TopologySettings from(Map<?, ?> props) {
+        AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
+        return new TopologySettings(c.getString(APPLICATION_ID), c.getInt(BATCH_GROUPS), c.getLong(BATCH_MAX_TOKENS),
+                Duration.ofMillis(c.getLong(BATCH_LINGER_MS)), Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)),
+                Duration.ofMillis(c.getLong(GRADER_TIMEOUT_MS)), c.getInt(STREAM_THREADS),
+                c.getString(DASHBOARD_HOST), c.getInt(DASHBOARD_PORT), Path.of(c.getString(STATE_DIR)));
+    }
+
+    public static TopologySettings defaults() {
+        return from(Map.of());
+    }
+
+    public TopologySettings withBatching(int groups, long maxTokens, Duration linger) {
+        return new TopologySettings(applicationId, groups, maxTokens, linger, promptWait, graderTimeout, streamThreads,
+                dashboardHost, dashboardPort, stateDir);
+    }
+
+    public TopologySettings withPromptWait(Duration wait) {
+        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, wait, graderTimeout,
+                streamThreads, dashboardHost, dashboardPort, stateDir);
+    }
+
+    public TopologySettings withInstance(String appId, int port, Path dir, int threads) {
+        return new TopologySettings(appId, batchGroups, batchMaxTokens, batchLinger, promptWait, graderTimeout, threads,
+                dashboardHost, port, dir);
+    }
+}

@@ -1,0 +1,48 @@
+package io.seedstream.streams.topology;
+
+import io.seedstream.schemas.avro.Answer;
+import io.seedstream.schemas.avro.AnswerGroup;
+import io.seedstream.schemas.avro.FinishReason;
+import io.seedstream.schemas.avro.Prompt;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/** Builders of prompts and answer groups for the topology's tests. */
+final class Groups {
+
+    static Prompt prompt(String id, String... answers) {
+        return Prompt.newBuilder().setId(id).setDataset("test").setProblem("What is it?").setAnswers(List.of(answers))
+                .setMetadata(Map.of()).build();
+    }
+
+    /** An answer whose every one of {@code tokens} tokens has log-prob {@code l}: mean log-prob l. */
+    static Answer answer(String text, double l, int tokens, FinishReason finish) {
+        List<Integer> ids = new ArrayList<>(Collections.nCopies(tokens, 7));
+        List<Float> lps = new ArrayList<>(Collections.nCopies(tokens, (float) l));
+        return Answer.newBuilder().setText(text).setTokenIds(ids).setTokenLogprobs(lps).setFinishReason(finish).build();
+    }
+
+    static Answer answer(String text, double l) {
+        return answer(text, l, 1, FinishReason.STOP);
+    }
+
+    static AnswerGroup group(String requestId, String promptId, long version, List<Answer> answers) {
+        return AnswerGroup.newBuilder().setRequestId(requestId).setPromptId(promptId).setPolicyVersion(version)
+                .setGeneratorId("gen-test").setGroupSize(answers.size()).setPromptTokenIds(List.of(1, 2, 3))
+                .setAnswers(answers).setCreatedAt(Instant.ofEpochMilli(1_000)).build();
+    }
+
+    /** G answers: the given texts with equal log-probs. */
+    static AnswerGroup equalLikelihood(String requestId, String promptId, String... texts) {
+        List<Answer> answers = new ArrayList<>();
+        for (String t : texts) {
+            answers.add(answer(t, -1.0));
+        }
+        return group(requestId, promptId, 0, answers);
+    }
+
+    private Groups() {}
+}

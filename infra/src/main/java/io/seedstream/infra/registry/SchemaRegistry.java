@@ -34,9 +34,11 @@ public final class SchemaRegistry implements AutoCloseable {
     private final SchemaLog schemaLog;
     private final SchemaStore store = new SchemaStore();
     private final Compatibility defaultCompatibility;
+    private final Duration timeout;
 
     public SchemaRegistry(Properties kafkaProps, String topic, Compatibility defaultCompatibility,
             Duration timeout) {
+        this.timeout = timeout;
         this.schemaLog = new SchemaLog(kafkaProps, topic, timeout);
         this.defaultCompatibility = defaultCompatibility;
         schemaLog.open();
@@ -73,7 +75,9 @@ public final class SchemaRegistry implements AutoCloseable {
             SchemaVersion entry = new SchemaVersion(subject, version, id, schema);
             if (tryWrite(schemaLog.record(SchemaStore.schemaKey(subject, version),
                     SchemaStore.schemaValue(entry)), attempt)) {
-                sync();
+                // commitTransaction returns before the commit marker is written: read until our
+                // own record is visible, or the next registration would hand out the same id
+                awaitVisible(() -> store.find(subject, schema).isPresent());
                 log.info("registered {} version {} as id {}", subject, version, id);
                 return id;
             }
@@ -94,6 +98,24 @@ public final class SchemaRegistry implements AutoCloseable {
         } catch (Exception e) {
             throw new RegistryException(500, RegistryException.BACKEND_ERROR,
                     "cannot write to the registry log " + schemaLog.topic() + ": " + e);
+        }
+    }
+
+    private void awaitVisible(java.util.function.BooleanSupplier visible) {
+        long end = System.nanoTime() + timeout.toNanos();
+        sync();
+        while (!visible.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new RegistryException(500, RegistryException.TIMEOUT,
+                        "registry write not visible in " + schemaLog.topic() + " after " + timeout);
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(500, RegistryException.TIMEOUT, "interrupted");
+            }
+            sync();
         }
     }
 
@@ -198,7 +220,8 @@ public final class SchemaRegistry implements AutoCloseable {
             sync();
             if (tryWrite(schemaLog.record(SchemaStore.configKey(subject),
                     SchemaStore.configValue(level)), attempt)) {
-                sync();
+                awaitVisible(() -> (subject == null ? store.globalCompatibility() : store.subjectCompatibility(subject))
+                        .filter(level::equals).isPresent());
                 return;
             }
         }

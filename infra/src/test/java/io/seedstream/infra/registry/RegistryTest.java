@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -140,6 +141,27 @@ class RegistryTest {
             assertThat(c.schemaById(idB)).isEqualTo(V2_WITH_DEFAULT);
             assertThat(c.register("a-value", V1)).isEqualTo(idA);
             assertThat(c.latest("b-value").id()).isEqualTo(idB);
+        }
+    }
+
+    /** Regression: ids were reused when a commit marker was not yet visible to the next registration. */
+    @Test
+    void concurrentRegistrationsOfDifferentSchemasGetDistinctIds(TestCluster cluster) throws Exception {
+        try (RegistryServer server = startRegistry(cluster, "_schemas-" + cluster.newPrefix())) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                Schema s = schema("{\"type\":\"record\",\"name\":\"R" + i
+                        + "\",\"fields\":[{\"name\":\"f\",\"type\":\"int\"}]}");
+                int n = i;
+                ids.add(pool.submit(() -> client(server).register("subject-" + n + "-value", s)));
+            }
+            java.util.Set<Integer> distinct = new java.util.HashSet<>();
+            for (var f : ids) {
+                distinct.add(f.get());
+            }
+            pool.shutdown();
+            assertThat(distinct).hasSize(24);
         }
     }
 

@@ -1,0 +1,149 @@
+package io.seedstream.streams.topology;
+
+import static io.seedstream.streams.topology.Groups.equalLikelihood;
+import static io.seedstream.streams.topology.Groups.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.seedstream.infra.harness.RealKafkaExtension;
+import io.seedstream.infra.harness.TestCluster;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.AnswerGroup;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.ScoredGroup;
+import io.seedstream.schemas.avro.TrainingBatch;
+import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.scoring.ScoringConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The topology on the real broker and registry, exactly-once on. */
+@ExtendWith(RealKafkaExtension.class)
+class ScoringOnBrokerTest {
+
+    private static final int PROMPTS = 40;
+    private static final int GROUPS = 300;
+    private static final int BATCH_GROUPS = 7;
+
+    @Test
+    void everyGroupAppearsInExactlyOneBatchAndAMalformedRecordIsDeadLettered(TestCluster cluster) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("scoring");
+        AvroSerdes serdes = AvroSerdes.connect(c);
+        try (KafkaProducer<String, Prompt> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                serdes.value(Topics.PROMPTS).serializer())) {
+            for (int i = 0; i < PROMPTS; i++) {
+                p.send(new ProducerRecord<>(c.topic(Topics.PROMPTS), "p" + i, prompt("p" + i, String.valueOf(i)))).get();
+            }
+        }
+        TopologySettings settings = TopologySettings.defaults().withBatching(BATCH_GROUPS, 1_000_000, Duration.ofMillis(500))
+                .withInstance("scoring-it-" + UUID.randomUUID(), 0, Files.createTempDirectory("scoring-it"), 2);
+        try (ScoringService service = ScoringService.start(c, settings, ScoringConfig.DEFAULT)) {
+            service.awaitRunning(Duration.ofSeconds(60));
+            List<String> sent = new ArrayList<>();
+            try (KafkaProducer<String, AnswerGroup> groups = new KafkaProducer<>(c.kafkaProperties(),
+                    new StringSerializer(), serdes.value(Topics.ROLLOUTS).serializer());
+                    KafkaProducer<String, byte[]> raw = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                            new ByteArraySerializer())) {
+                for (int i = 0; i < GROUPS; i++) {
+                    String prompt = "p" + (i % PROMPTS);
+                    AnswerGroup g = equalLikelihood("req-" + i, prompt, "\\boxed{" + (i % PROMPTS) + "}",
+                            "the answer is " + (i % 3), "\\boxed{" + (i % PROMPTS) + ".0}", "\\boxed{x}");
+                    groups.send(new ProducerRecord<>(c.topic(Topics.ROLLOUTS), prompt, g));
+                    sent.add("req-" + i);
+                    if (i == GROUPS / 2) {
+                        raw.send(new ProducerRecord<>(c.topic(Topics.ROLLOUTS), prompt, "not avro".getBytes())).get();
+                    }
+                }
+                groups.flush();
+            }
+
+            Map<String, Integer> seen = new HashMap<>();
+            List<TrainingBatch> batches = new ArrayList<>();
+            Properties props = c.kafkaProperties();
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "read-" + UUID.randomUUID());
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            try (KafkaConsumer<String, TrainingBatch> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                    serdes.value(Topics.TRAINING_BATCHES).deserializer())) {
+                consumer.subscribe(List.of(c.topic(Topics.TRAINING_BATCHES)));
+                long deadline = System.currentTimeMillis() + 90_000;
+                while (seen.size() < GROUPS && System.currentTimeMillis() < deadline) {
+                    consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                        batches.add(r.value());
+                        for (ScoredGroup g : r.value().getGroups()) {
+                            seen.merge(g.getRollout().getRequestId(), 1, Integer::sum);
+                        }
+                    });
+                }
+                consumer.poll(Duration.ofSeconds(2)).forEach(r -> batches.add(r.value()));
+            }
+            assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(sent);
+            assertThat(seen.values()).allMatch(n -> n == 1);
+            assertThat(batches).allSatisfy(b -> assertThat(b.getGroups()).hasSizeBetween(1, BATCH_GROUPS));
+            assertThat(batches.stream().map(TrainingBatch::getBatchId).distinct().count()).isEqualTo(batches.size());
+            ScoredGroup any = batches.get(0).getGroups().get(0);
+            assertThat(any.getClusterIds()).hasSize(4);
+            assertThat(any.getRewards().get(0)).isEqualTo(1.0); // "\boxed{7}" against reference "7"
+
+            Properties dl = c.kafkaProperties();
+            dl.put(ConsumerConfig.GROUP_ID_CONFIG, "dead-" + UUID.randomUUID());
+            dl.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            dl.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            List<DeadLetter> dead = new ArrayList<>();
+            try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(dl, new StringDeserializer(),
+                    serdes.value(Topics.DEAD_LETTERS).deserializer())) {
+                consumer.subscribe(List.of(c.topic(Topics.DEAD_LETTERS)));
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (dead.isEmpty() && System.currentTimeMillis() < deadline) {
+                    consumer.poll(Duration.ofMillis(500)).forEach(r -> dead.add(r.value()));
+                }
+            }
+            assertThat(dead).singleElement().satisfies(d -> {
+                assertThat(d.getStage()).isEqualTo("decode");
+                assertThat(d.getSourceTopic()).isEqualTo(c.topic(Topics.ROLLOUTS));
+                assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
+            });
+
+            // the dashboard API answers from the state stores
+            HttpClient http = HttpClient.newHttpClient();
+            JsonNode versions = get(http, service.dashboardUrl() + "/api/versions");
+            long deadline = System.currentTimeMillis() + 30_000;
+            while ((versions.size() == 0 || versions.get(0).get("groups").asLong() < GROUPS)
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+                versions = get(http, service.dashboardUrl() + "/api/versions");
+            }
+            assertThat(versions.get(0).get("groups").asLong()).isEqualTo(GROUPS);
+            JsonNode p3 = get(http, service.dashboardUrl() + "/api/prompts/p3");
+            assertThat(p3.get("visits").asLong()).isEqualTo(GROUPS / PROMPTS + (3 < GROUPS % PROMPTS ? 1 : 0));
+            assertThat(get(http, service.dashboardUrl() + "/api/prompts?top=5")).hasSize(5);
+        }
+    }
+
+    private static JsonNode get(HttpClient http, String url) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JsonSerde.JSON.readTree(r.body());
+    }
+}

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
-        subcommands = {BenchCommand.Startup.class, BenchCommand.Grade.class})
+        subcommands = {BenchCommand.Startup.class, BenchCommand.Grade.class, BenchCommand.Streams.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -101,6 +101,63 @@ final class BenchCommand implements Runnable {
             System.out.printf("seedstream bench grade: identical %.0f/s, other form %.0f/s, symbolic p99 %.2f ms, mix %.0f/s -> %s%n",
                     results.get("identical").pairsPerSecond(), results.get("same_number_other_form").pairsPerSecond(),
                     results.get("symbolic").p99Ms(), mixResult == null ? 0 : mixResult.pairsPerSecond(), out);
+            return 0;
+        }
+    }
+
+    @Command(name = "streams", mixinStandardHelpOptions = true,
+            description = "Answer groups (G = 8, ~500-token answers built from the evaluation sets' references) per "
+                    + "second through the whole scoring topology with exactly-once, against the same bytes through a "
+                    + "plain produce-then-consume on the same embedded broker.")
+    static final class Streams implements Callable<Integer> {
+
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        @Option(names = "--groups", defaultValue = "2000", description = "Groups per run (default: ${DEFAULT-VALUE}).")
+        int groups;
+
+        @Option(names = "--runs", defaultValue = "3", description = "Runs (default: ${DEFAULT-VALUE}); the median is reported.")
+        int runs;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--out", paramLabel = "FILE.json", defaultValue = "bench-results/streams.json",
+                description = "Where to write the results (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Path eval = Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve("datasets/eval");
+            var prompts = StreamsBenchmark.evalPrompts(eval);
+            List<StreamsBenchmark.Run> results = new ArrayList<>();
+            try (var stack = StreamsBenchmark.startStack(); ProgressBar bar = ProgressBar.onStderr("streams runs")) {
+                var bench = new StreamsBenchmark(stack, prompts);
+                bar.update(0, runs);
+                for (int i = 0; i < runs; i++) {
+                    results.add(bench.run(groups, threads));
+                    bar.update(i + 1, runs);
+                }
+            }
+            ObjectNode root = JSON.createObjectNode();
+            root.put("benchmark", "streams");
+            root.put("groups_per_run", groups);
+            root.put("group_size", 8);
+            root.put("stream_threads", threads);
+            root.put("bytes_per_group", results.get(0).bytes());
+            root.put("cores", Runtime.getRuntime().availableProcessors());
+            StreamsBenchmark.summary(results).forEach((k, v) -> root.put(k, (Double) v));
+            ArrayNode per = root.putArray("per_run");
+            results.forEach(r -> per.addObject().put("plain_groups_per_second", r.plainGroupsPerSecond())
+                    .put("topology_groups_per_second", r.topologyGroupsPerSecond()));
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            System.out.printf("seedstream bench streams: topology %.0f groups/s, plain %.0f groups/s (ratio %.2f, median of %d) -> %s%n",
+                    root.get("median_topology_groups_per_second").asDouble(), root.get("median_plain_groups_per_second").asDouble(),
+                    root.get("median_ratio").asDouble(), runs, out);
             return 0;
         }
     }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             PromptsCommand.class,
             GradeCommand.class,
             ScoreCommand.class,
+            StreamsCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -5,6 +5,9 @@ import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.topology.ScoringService;
+import io.seedstream.streams.topology.TopologySettings;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Run the local stack on the embedded defaults: a real Kafka broker (in this JVM), "
-                + "the schema registry, every topic; optionally load prompt files.",
+                + "the schema registry, every topic, the scoring topology with its dashboard API; optionally load "
+                + "prompt files.",
             "Data is kept in --data-dir, so a restart resumes where it stopped."})
 final class UpCommand implements Callable<Integer> {
 
@@ -45,6 +49,10 @@ final class UpCommand implements Callable<Integer> {
             description = "Prompt files to load once the stack is up (repeatable).")
     List<Path> prompts = List.of();
 
+    @Option(names = "--dashboard-port", defaultValue = "8090",
+            description = "Port of the scoring topology's dashboard API, 0 for any (default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
+
     @Option(names = "--once", description = "Stop as soon as everything is up (smoke tests, start-up benchmarks).")
     boolean once;
 
@@ -65,8 +73,18 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("seedstream up: cannot start the local stack: " + e.getMessage());
             return 1;
         }
-        long readyNanos = System.nanoTime();
         ConnectionConfig c = stack.connection();
+        ScoringService scoring;
+        try {
+            scoring = ScoringService.start(c, TopologySettings.defaults().withInstance("seedstream-scoring",
+                    dashboardPort, dataDir.resolve("streams"), 1), ScoringConfig.DEFAULT);
+            scoring.awaitRunning(java.time.Duration.ofMinutes(2));
+        } catch (RuntimeException e) {
+            stack.close();
+            System.err.println("seedstream up: cannot start the scoring topology: " + e.getMessage());
+            return 1;
+        }
+        long readyNanos = System.nanoTime();
         log.info("configuration: {}", c.describe());
         for (TopicSetup.Result r : stack.topics()) {
             log.info("topic {} {} ({} partitions)", r.name(), r.outcome(), r.partitions());
@@ -81,19 +99,24 @@ final class UpCommand implements Callable<Integer> {
         double startSecs = (readyNanos - t0) / 1e9;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         if (once) {
+            scoring.close();
             stack.close();
             if (json) {
                 System.out.printf("{\"stack_start_ms\": %.1f, \"jvm_start_to_ready_ms\": %d}%n",
                         startSecs * 1000, sinceJvmStart);
             } else {
-                System.out.printf("seedstream up: broker %s, registry %s, %d topics ready in %.1f s; stopped (--once)%n",
-                        c.bootstrapServers(), c.registryUrl(), stack.topics().size(), startSecs);
+                System.out.printf("seedstream up: broker %s, registry %s, %d topics, scoring topology ready in %.1f s; "
+                        + "stopped (--once)%n", c.bootstrapServers(), c.registryUrl(), stack.topics().size(), startSecs);
             }
             return rc;
         }
-        Shutdown shutdown = new Shutdown(stack::close);
-        System.out.printf("seedstream up: broker %s, registry %s, %d topics ready in %.1f s, data in %s (Ctrl-C to stop)%n",
-                c.bootstrapServers(), c.registryUrl(), stack.topics().size(), startSecs, dataDir.toAbsolutePath());
+        Shutdown shutdown = new Shutdown(() -> {
+            scoring.close();
+            stack.close();
+        });
+        System.out.printf("seedstream up: broker %s, registry %s, %d topics, scoring topology (dashboard %s/api) "
+                        + "ready in %.1f s, data in %s (Ctrl-C to stop)%n", c.bootstrapServers(), c.registryUrl(),
+                stack.topics().size(), scoring.dashboardUrl(), startSecs, dataDir.toAbsolutePath());
         shutdown.await();
         return rc;
     }

@@ -1,0 +1,102 @@
+package io.seedstream.cli;
+
+import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.topology.ScoringService;
+import io.seedstream.streams.topology.TopologySettings;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "streams", mixinStandardHelpOptions = true,
+        description = {"Run the scoring topology: grade, cluster, semantic entropy, advantages, entropy-tagged "
+                + "training batches (exactly-once v2), with its dashboard API.",
+            "Every option is also a key of the --config file (scoring.*, batch.*, prompt.wait.ms, grader.timeout.ms, "
+                    + "streams.*, dashboard.*). Run several instances with the same application id to scale out."})
+final class StreamsCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--clustering", description = "exact | normalized | math (default: math).")
+    String clustering;
+
+    @Option(names = "--estimator", description = "likelihood | count | kuhn (default: likelihood).")
+    String estimator;
+
+    @Option(names = "--advantage", description = "dr-grpo | grpo | rloo (default: dr-grpo).")
+    String advantage;
+
+    @Option(names = "--f", description = "inverse | linear | exp | focal | none (default: inverse).")
+    String f;
+
+    @Option(names = "--alpha", description = "alpha of the modulation (default: 0.0417).")
+    Double alpha;
+
+    @Option(names = "--filter-zero-advantage", description = "Drop groups whose advantages are all zero (counted).")
+    Boolean filterZero;
+
+    @Option(names = "--batch-groups", description = "Groups per training batch (default: 16).")
+    Integer batchGroups;
+
+    @Option(names = "--batch-max-tokens", description = "Completion-token budget of a batch (default: 262144).")
+    Long batchMaxTokens;
+
+    @Option(names = "--batch-linger-ms", description = "Close a non-full batch after this long (default: 2000).")
+    Long lingerMs;
+
+    @Option(names = "--prompt-wait-ms", description = "How long a group waits for its prompt (default: 60000).")
+    Long promptWaitMs;
+
+    @Option(names = "--threads", description = "Stream threads (default: 1).")
+    Integer threads;
+
+    @Option(names = "--dashboard-port", description = "Port of the dashboard API (default: 8090).")
+    Integer dashboardPort;
+
+    @Option(names = "--application-id", description = "Kafka Streams application id (default: seedstream-scoring).")
+    String applicationId;
+
+    @Option(names = "--state-dir", description = "Local state directory (default: <tmp>/seedstream-streams).")
+    String stateDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Properties p = connection.properties();
+        put(p, ScoringConfig.CLUSTERING, clustering);
+        put(p, ScoringConfig.ESTIMATOR, estimator);
+        put(p, ScoringConfig.ADVANTAGE, advantage);
+        put(p, ScoringConfig.MODULATION, f);
+        put(p, ScoringConfig.ALPHA, alpha);
+        put(p, ScoringConfig.FILTER_ZERO, filterZero);
+        put(p, TopologySettings.BATCH_GROUPS, batchGroups);
+        put(p, TopologySettings.BATCH_MAX_TOKENS, batchMaxTokens);
+        put(p, TopologySettings.BATCH_LINGER_MS, lingerMs);
+        put(p, TopologySettings.PROMPT_WAIT_MS, promptWaitMs);
+        put(p, TopologySettings.STREAM_THREADS, threads);
+        put(p, TopologySettings.DASHBOARD_PORT, dashboardPort);
+        put(p, TopologySettings.APPLICATION_ID, applicationId);
+        put(p, TopologySettings.STATE_DIR, stateDir);
+        ScoringService service;
+        try {
+            service = ScoringService.start(connection.connection(), TopologySettings.from(p), ScoringConfig.from(p));
+            service.awaitRunning(Duration.ofMinutes(2));
+        } catch (RuntimeException e) {
+            System.err.println("seedstream streams: " + e.getMessage());
+            return 1;
+        }
+        Shutdown shutdown = new Shutdown(service::close);
+        System.out.printf("seedstream streams: scoring topology running, dashboard API at %s/api (Ctrl-C to stop)%n",
+                service.dashboardUrl());
+        shutdown.await();
+        return 0;
+    }
+
+    private static void put(Properties p, String key, Object value) {
+        if (value != null) {
+            p.put(key, String.valueOf(value));
+        }
+    }
+}

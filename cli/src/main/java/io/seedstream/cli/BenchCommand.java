@@ -131,11 +131,13 @@ final class BenchCommand implements Runnable {
             Path eval = Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve("datasets/eval");
             var prompts = StreamsBenchmark.evalPrompts(eval);
             List<StreamsBenchmark.Run> results = new ArrayList<>();
-            try (var stack = StreamsBenchmark.startStack(); ProgressBar bar = ProgressBar.onStderr("streams runs")) {
-                var bench = new StreamsBenchmark(stack, prompts);
+            try (ProgressBar bar = ProgressBar.onStderr("streams runs")) {
                 bar.update(0, runs);
                 for (int i = 0; i < runs; i++) {
-                    results.add(bench.run(groups, threads));
+                    // a fresh broker per run: no run inherits another's logs, producers or state
+                    try (var stack = StreamsBenchmark.startStack()) {
+                        results.add(new StreamsBenchmark(stack, prompts).run(groups, threads));
+                    }
                     bar.update(i + 1, runs);
                 }
             }

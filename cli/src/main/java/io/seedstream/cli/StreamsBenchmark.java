@@ -128,8 +128,12 @@ final class StreamsBenchmark {
         AvroSerdes serdes = AvroSerdes.connect(c);
         try (KafkaProducer<String, Prompt> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
                 serdes.value(Topics.PROMPTS).serializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Prompt prompt : prompts) {
-                p.send(new ProducerRecord<>(c.topic(Topics.PROMPTS), prompt.getId(), prompt));
+                sent.add(p.send(new ProducerRecord<>(c.topic(Topics.PROMPTS), prompt.getId(), prompt)));
+            }
+            for (var f : sent) {
+                f.get(); // a lost prompt would leave its groups waiting: fail loudly instead
             }
         }
         SplittableRandom r = new SplittableRandom(42);
@@ -208,6 +212,7 @@ final class StreamsBenchmark {
     private static double topologyPass(ConnectionConfig c, AvroSerdes serdes, List<String> keys, List<byte[]> values)
             throws Exception {
         String topic = c.topic(Topics.ROLLOUTS);
+        Thread.sleep(1_000); // let the global store load the prompts before timing starts
         try (KafkaConsumer<String, TrainingBatch> consumer = new KafkaConsumer<>(consumerProps(c),
                 new StringDeserializer(), serdes.value(Topics.TRAINING_BATCHES).deserializer());
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(c), new StringSerializer(),

@@ -103,13 +103,24 @@ public final class TopicSetup {
         }
     }
 
-    /** Describes topics, waiting while freshly created ones propagate to the broker's metadata. */
+    /**
+     * Describes topics, waiting while freshly created ones propagate to the broker's metadata and
+     * every partition has a leader: a producer that writes before that gets NOT_LEADER errors, and
+     * an idempotent one can then be stuck on out-of-order sequence numbers.
+     */
     private Map<String, TopicDescription> describe(Set<String> names)
             throws ExecutionException, TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
-                return admin.describeTopics(names).allTopicNames().get(millis(), TimeUnit.MILLISECONDS);
+                Map<String, TopicDescription> d =
+                        admin.describeTopics(names).allTopicNames().get(millis(), TimeUnit.MILLISECONDS);
+                boolean led = d.values().stream().allMatch(t -> t.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led || System.nanoTime() > deadline) {
+                    return d;
+                }
+                Thread.sleep(50);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
                         || System.nanoTime() > deadline) {

@@ -48,7 +48,15 @@ public final class Grader {
 
     /** Whether {@code prediction}'s final answer is equivalent to the reference {@code gold}. */
     public Grade grade(String gold, String prediction) {
-        return cached("g", gold, prediction, () -> decide(gold, prediction, true));
+        return cached("g", gold, prediction, () -> decide(gold, prediction, Mode.TEXTS));
+    }
+
+    /**
+     * Whether an answer already extracted from a model's text (see {@link #extract}) is equivalent
+     * to the reference: {@link #grade} without extracting twice.
+     */
+    public Grade gradeAnswer(String gold, String extractedAnswer) {
+        return cached("a", gold, extractedAnswer, () -> decide(gold, extractedAnswer, Mode.REFERENCE_AND_ANSWER));
     }
 
     /**
@@ -56,7 +64,7 @@ public final class Grader {
      * still unwrapped from boxes and math delimiters.
      */
     public Grade sameAnswer(String a, String b) {
-        return cached("s", a, b, () -> decide(a, b, false));
+        return cached("s", a, b, () -> decide(a, b, Mode.ANSWERS));
     }
 
     /** The final answer of a model's text, or null when it has none. */
@@ -116,7 +124,10 @@ public final class Grader {
         return g;
     }
 
-    private Grade decide(String gold, String pred, boolean extract) {
+    /** What the two strings of a decision are. */
+    private enum Mode { TEXTS, REFERENCE_AND_ANSWER, ANSWERS }
+
+    private Grade decide(String gold, String pred, Mode mode) {
         Deadline deadline = new Deadline(options.timeout().toMillis());
         String goldAnswer = null;
         String predAnswer = null;
@@ -126,13 +137,16 @@ public final class Grader {
             }
             gold = unescape(gold);
             pred = unescape(pred);
-            if (extract) {
+            if (mode == Mode.ANSWERS) {
+                goldAnswer = unwrapped(gold, deadline);
+            } else {
                 Extraction g = AnswerExtractor.fromGold(gold, deadline);
-                Extraction p = AnswerExtractor.fromPrediction(pred, deadline);
                 goldAnswer = g == null ? null : g.answer();
+            }
+            if (mode == Mode.TEXTS) {
+                Extraction p = AnswerExtractor.fromPrediction(pred, deadline);
                 predAnswer = p == null ? null : p.answer();
             } else {
-                goldAnswer = unwrapped(gold, deadline);
                 predAnswer = unwrapped(pred, deadline);
             }
             if (goldAnswer == null) {

@@ -48,7 +48,7 @@ public final class GroupScorer {
             extracted.add(e == null ? null : e.answer());
             if (!a.truncated() && e != null) { // truncated answers get 0 but are still clustered
                 for (String ref : references) {
-                    Grade grade = grader.grade(ref, a.text());
+                    Grade grade = grader.gradeAnswer(ref, e.answer());
                     timeouts += grade.timedOut() ? 1 : 0;
                     if (grade.equal()) {
                         rewards[i] = 1.0;

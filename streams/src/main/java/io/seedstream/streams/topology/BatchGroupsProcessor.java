@@ -7,30 +7,39 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Collects scored groups into training batches: a batch closes at {@code batch.groups} groups,
  * before its completion tokens would exceed {@code batch.max.tokens} (a single larger group is a
- * batch of its own), or, not full, after {@code batch.linger.ms} by a wall-clock punctuator. The
- * open batch and the batch sequence live in state stores, so with exactly-once a batch is emitted
- * once even across crashes, and its id is the same on replay.
+ * batch of its own), or, not full, after {@code batch.linger.ms} by a wall-clock punctuator.
+ *
+ * <p>Each waiting group is one entry of {@code open-batch-groups} and the batch's header one entry
+ * of {@code batch-state}, so a group is written to the changelog once, not once per group that
+ * joins after it. With exactly-once a batch is emitted once even across crashes, and its id
+ * (application, task, sequence) is the same on replay.
  */
 final class BatchGroupsProcessor implements Processor<String, ScoredGroup, String, TrainingBatch> {
 
-    private static final String OPEN = "open";
+    private static final String STATE = "state";
+
+    /** The open batch's header and the task's batch sequence. */
+    record BatchState(long nextSequence, boolean open, String batchId, long openedAtMs, int groups, long tokens,
+            long minVersion, long maxVersion) {}
 
     private final int maxGroups;
     private final long maxTokens;
     private final Duration linger;
     private final ScoringMetrics metrics;
     private ProcessorContext<String, TrainingBatch> context;
-    private KeyValueStore<String, TrainingBatch> open;
-    private KeyValueStore<String, Long> sequence;
+    private KeyValueStore<String, ScoredGroup> groups;
+    private KeyValueStore<String, BatchState> state;
 
     BatchGroupsProcessor(int maxGroups, long maxTokens, Duration linger, ScoringMetrics metrics) {
         this.maxGroups = maxGroups;
@@ -42,61 +51,66 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
     @Override
     public void init(ProcessorContext<String, TrainingBatch> context) {
         this.context = context;
-        this.open = context.getStateStore(ScoringTopology.OPEN_BATCH_STORE);
-        this.sequence = context.getStateStore(ScoringTopology.BATCH_SEQUENCE_STORE);
+        this.groups = context.getStateStore(ScoringTopology.OPEN_BATCH_STORE);
+        this.state = context.getStateStore(ScoringTopology.BATCH_STATE_STORE);
         Duration every = Duration.ofMillis(Math.max(10, Math.min(500, linger.toMillis() / 4)));
         context.schedule(every, PunctuationType.WALL_CLOCK_TIME, this::closeIfLingered);
+    }
+
+    private BatchState current() {
+        BatchState s = state.get(STATE);
+        return s != null ? s : new BatchState(0, false, null, 0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE);
     }
 
     @Override
     public void process(Record<String, ScoredGroup> record) {
         ScoredGroup g = record.value();
         long tokens = tokens(g);
-        TrainingBatch batch = open.get(OPEN);
-        if (batch != null && batch.getNumTokens() + tokens > maxTokens) {
-            emit(batch);
-            batch = null;
+        BatchState s = current();
+        if (s.open() && s.tokens() + tokens > maxTokens) {
+            s = emit(s);
         }
-        if (batch == null) {
-            batch = TrainingBatch.newBuilder().setBatchId(nextId()).setGroups(new ArrayList<>()).setNumTokens(0)
-                    .setMinPolicyVersion(Long.MAX_VALUE).setMaxPolicyVersion(Long.MIN_VALUE)
-                    .setCreatedAt(Instant.ofEpochMilli(context.currentSystemTimeMs())).build();
+        if (!s.open()) {
+            String id = context.applicationId() + "-" + context.taskId() + "-" + s.nextSequence();
+            s = new BatchState(s.nextSequence() + 1, true, id, context.currentSystemTimeMs(), 0, 0, Long.MAX_VALUE,
+                    Long.MIN_VALUE);
         }
-        List<ScoredGroup> groups = new ArrayList<>(batch.getGroups());
-        groups.add(g);
         long version = g.getRollout().getPolicyVersion();
-        batch.setGroups(groups);
-        batch.setNumTokens(batch.getNumTokens() + tokens);
-        batch.setMinPolicyVersion(Math.min(batch.getMinPolicyVersion(), version));
-        batch.setMaxPolicyVersion(Math.max(batch.getMaxPolicyVersion(), version));
-        if (groups.size() >= maxGroups || batch.getNumTokens() >= maxTokens) {
-            emit(batch);
-        } else {
-            open.put(OPEN, batch);
+        groups.put(String.format("%08d", s.groups()), g);
+        s = new BatchState(s.nextSequence(), true, s.batchId(), s.openedAtMs(), s.groups() + 1, s.tokens() + tokens,
+                Math.min(s.minVersion(), version), Math.max(s.maxVersion(), version));
+        if (s.groups() >= maxGroups || s.tokens() >= maxTokens) {
+            s = emit(s);
         }
+        state.put(STATE, s);
     }
 
     private void closeIfLingered(long now) {
-        TrainingBatch batch = open.get(OPEN);
-        // created_at holds the time the batch was opened until it is emitted
-        if (batch != null && now - batch.getCreatedAt().toEpochMilli() >= linger.toMillis()) {
-            emit(batch);
+        BatchState s = current();
+        if (s.open() && now - s.openedAtMs() >= linger.toMillis()) {
+            state.put(STATE, emit(s));
         }
     }
 
-    private void emit(TrainingBatch batch) {
+    /** Emits the open batch and returns the state with no batch open. */
+    private BatchState emit(BatchState s) {
+        List<ScoredGroup> members = new ArrayList<>(s.groups());
+        List<String> keys = new ArrayList<>(s.groups());
+        try (KeyValueIterator<String, ScoredGroup> it = groups.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, ScoredGroup> kv = it.next();
+                keys.add(kv.key);
+                members.add(kv.value);
+            }
+        }
+        keys.forEach(groups::delete);
         long now = context.currentSystemTimeMs();
-        batch.setCreatedAt(Instant.ofEpochMilli(now));
-        open.delete(OPEN);
+        TrainingBatch batch = TrainingBatch.newBuilder().setBatchId(s.batchId()).setGroups(members)
+                .setNumTokens(s.tokens()).setMinPolicyVersion(s.minVersion()).setMaxPolicyVersion(s.maxVersion())
+                .setCreatedAt(Instant.ofEpochMilli(now)).build();
         metrics.batch();
         context.forward(new Record<>(batch.getBatchId(), batch, now));
-    }
-
-    private String nextId() {
-        Long seq = sequence.get(OPEN);
-        long next = seq == null ? 0 : seq + 1;
-        sequence.put(OPEN, next);
-        return context.applicationId() + "-" + context.taskId() + "-" + next;
+        return new BatchState(s.nextSequence(), false, null, 0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE);
     }
 
     static long tokens(ScoredGroup g) {

@@ -49,8 +49,8 @@ public final class ScoringTopology {
 
     public static final String PROMPTS_STORE = "prompts-by-id";
     public static final String PENDING_STORE = "pending-groups";
-    public static final String OPEN_BATCH_STORE = "open-batch";
-    public static final String BATCH_SEQUENCE_STORE = "batch-sequence";
+    public static final String OPEN_BATCH_STORE = "open-batch-groups";
+    public static final String BATCH_STATE_STORE = "batch-state";
     public static final String PROMPT_UNCERTAINTY_STORE = "prompt-uncertainty";
     public static final String VERSION_STATS_STORE = "version-stats";
     public static final String EVAL_ACCURACY_STORE = "eval-accuracy";
@@ -70,9 +70,9 @@ public final class ScoringTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), pendingSerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_BATCH_STORE),
-                Serdes.String(), new LocalAvroSerde<>(TrainingBatch.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCH_SEQUENCE_STORE),
-                Serdes.String(), Serdes.Long()));
+                Serdes.String(), new LocalAvroSerde<>(ScoredGroup.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCH_STATE_STORE),
+                Serdes.String(), new JsonSerde<>(BatchGroupsProcessor.BatchState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPT_UNCERTAINTY_STORE),
                 Serdes.String(), new JsonSerde<>(PromptStats.class)));
 
@@ -110,7 +110,7 @@ public final class ScoringTopology {
                 }, Named.as("drop-zero-advantage"));
         trainable.process(() -> new BatchGroupsProcessor(settings.batchGroups(), settings.batchMaxTokens(),
                         settings.batchLinger(), metrics), Named.as("batch-groups"), OPEN_BATCH_STORE,
-                        BATCH_SEQUENCE_STORE)
+                        BATCH_STATE_STORE)
                 .to(c.topic(Topics.TRAINING_BATCHES), Produced.with(Serdes.String(),
                         serdes.value(Topics.TRAINING_BATCHES)).withName("training-batches-sink"));
 

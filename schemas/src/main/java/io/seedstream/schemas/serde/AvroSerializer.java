@@ -24,6 +24,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     private final SpecificDatumWriter<T> writer;
     private final boolean autoRegister;
     private final boolean isKey;
+    private volatile int lastSize = 256;
 
     public AvroSerializer(SchemaRegistryClient registry, Schema schema, boolean autoRegister,
             boolean isKey) {
@@ -47,7 +48,9 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             throw new SerializationException("cannot get a schema id for subject " + subject
                     + " (auto.register.schemas=" + autoRegister + "): " + e.getMessage(), e);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        // sized from the last record of this serializer: answer groups are tens of KB, and
+        // growing a small buffer copies them over and over
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, lastSize + lastSize / 4));
         out.write(WireFormat.MAGIC_BYTE);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
         try {
@@ -58,6 +61,8 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             throw new SerializationException("cannot encode " + schema.getFullName()
                     + " for topic " + topic + ": " + e.getMessage(), e);
         }
-        return out.toByteArray();
+        byte[] bytes = out.toByteArray();
+        lastSize = bytes.length;
+        return bytes;
     }
 }

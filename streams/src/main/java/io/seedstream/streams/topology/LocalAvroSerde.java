@@ -30,16 +30,19 @@ final class LocalAvroSerde<T extends SpecificRecord> implements Serde<T> {
     @Override
     public Serializer<T> serializer() {
         SpecificDatumWriter<T> writer = new SpecificDatumWriter<>(schema);
+        int[] lastSize = {256}; // the next record is likely as large as the last: avoid regrowing
         return (topic, value) -> {
             if (value == null) {
                 return null;
             }
             try {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream out = new ByteArrayOutputStream(lastSize[0] + lastSize[0] / 4);
                 BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
                 writer.write(value, enc);
                 enc.flush();
-                return out.toByteArray();
+                byte[] bytes = out.toByteArray();
+                lastSize[0] = bytes.length;
+                return bytes;
             } catch (IOException e) {
                 throw new SerializationException("cannot encode " + schema.getName(), e);
             }

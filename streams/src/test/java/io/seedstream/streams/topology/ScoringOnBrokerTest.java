@@ -141,6 +141,55 @@ class ScoringOnBrokerTest {
         }
     }
 
+    @Test
+    void queriesAreRoutedToTheInstanceThatOwnsThePrompt(TestCluster cluster) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("scoring-two");
+        AvroSerdes serdes = AvroSerdes.connect(c);
+        int prompts = 12;
+        try (KafkaProducer<String, Prompt> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                serdes.value(Topics.PROMPTS).serializer())) {
+            for (int i = 0; i < prompts; i++) {
+                p.send(new ProducerRecord<>(c.topic(Topics.PROMPTS), "q" + i, prompt("q" + i, "1"))).get();
+            }
+        }
+        String app = "scoring-two-" + UUID.randomUUID();
+        TopologySettings base = TopologySettings.defaults().withBatching(4, 1_000_000, Duration.ofMillis(300));
+        try (ScoringService a = ScoringService.start(c, base.withInstance(app, 0, Files.createTempDirectory("a"), 1),
+                ScoringConfig.DEFAULT);
+                ScoringService b = ScoringService.start(c, base.withInstance(app, 0, Files.createTempDirectory("b"), 1),
+                        ScoringConfig.DEFAULT)) {
+            a.awaitRunning(Duration.ofSeconds(60));
+            b.awaitRunning(Duration.ofSeconds(60));
+            try (KafkaProducer<String, AnswerGroup> groups = new KafkaProducer<>(c.kafkaProperties(),
+                    new StringSerializer(), serdes.value(Topics.ROLLOUTS).serializer())) {
+                for (int i = 0; i < prompts; i++) {
+                    groups.send(new ProducerRecord<>(c.topic(Topics.ROLLOUTS), "q" + i,
+                            equalLikelihood("t" + i, "q" + i, "\\boxed{1}", "\\boxed{2}"))).get();
+                }
+            }
+            HttpClient http = HttpClient.newHttpClient();
+            long deadline = System.currentTimeMillis() + 60_000;
+            int found = 0;
+            while (found < prompts && System.currentTimeMillis() < deadline) {
+                found = 0;
+                for (int i = 0; i < prompts; i++) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                            URI.create(a.dashboardUrl() + "/api/prompts/q" + i)).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    found += r.statusCode() == 200 ? 1 : 0;
+                }
+                if (found < prompts) {
+                    Thread.sleep(300);
+                }
+            }
+            // every prompt is answered through instance a, though each instance owns only some
+            assertThat(found).isEqualTo(prompts);
+            assertThat(a.metrics().groupsScored() + b.metrics().groupsScored()).isEqualTo(prompts);
+            assertThat(a.metrics().groupsScored()).isLessThan(prompts);
+            assertThat(get(http, b.dashboardUrl() + "/api/prompts?top=100")).hasSize(prompts);
+        }
+    }
+
     private static JsonNode get(HttpClient http, String url) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());

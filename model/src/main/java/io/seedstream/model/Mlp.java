@@ -1,0 +1,22 @@
+package io.seedstream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+
+/** The SwiGLU feed-forward network: down(silu(gate(x)) * up(x)). */
+final class Mlp {
+
+    private final String prefix;
+
+    Mlp(int layer) {
+        this.prefix = "model.layers." + layer + ".mlp.";
+    }
+
+    /** x: (B, T, C) -> (B, T, C). */
+    NDArray forward(Weights w, NDArray x) {
+        NDArray gate = x.matMul(w.get(prefix + "gate_proj.weight").transpose()); // (B, T, I)
+        NDArray up = x.matMul(w.get(prefix + "up_proj.weight").transpose()); // (B, T, I)
+        NDArray hidden = gate.mul(Activation.sigmoid(gate)).mul(up);
+        return hidden.matMul(w.get(prefix + "down_proj.weight").transpose());
+    }
+}

@@ -1,0 +1,93 @@
+package io.seedstream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The decoder: token embedding, N pre-norm blocks, final RMSNorm, output projection (the
+ * embedding itself when tied). Works on a batch of sequences, with an optional key mask for
+ * padding and an optional KV cache for incremental decoding.
+ */
+public final class Transformer {
+
+    /** Added to the attention logits of masked positions: large enough, and never NaN. */
+    static final float MASKED = -1e30f;
+
+    private final ModelConfig config;
+    private final Weights weights;
+    private final List<Block> blocks = new ArrayList<>();
+
+    public Transformer(ModelConfig config, Weights weights) {
+        this.config = config;
+        this.weights = weights;
+        Rotary rotary = new Rotary(config.headDim(), config.ropeTheta());
+        for (int i = 0; i < config.numLayers(); i++) {
+            blocks.add(new Block(config, i, rotary));
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    /** Logits (B, T, V) of unpadded sequences ids (B, T), no cache. */
+    public NDArray forward(NDArray ids) {
+        NDManager m = ids.getManager();
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        NDArray positions = m.arange(0, t).toType(DataType.INT64, false).reshape(1, t).repeat(0, b);
+        return forward(ids, positions, null, null);
+    }
+
+    /**
+     * @param ids new tokens (B, T), int64
+     * @param positions their positions (B, T) (padding-aware: pads do not advance positions)
+     * @param keyMask 1 for real tokens, 0 for padding, over every position seen so far including
+     *     these (B, S); null when nothing is padded
+     * @param cache past keys and values, extended in place; null for a full forward pass
+     * @return logits (B, T, V)
+     */
+    public NDArray forward(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache) {
+        NDManager m = ids.getManager();
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        long past = cache == null ? 0 : cache.length();
+        long s = past + t;
+        NDArray embed = weights.get("model.embed_tokens.weight");
+        NDArray x = embed.get(ids.flatten()).reshape(b, t, config.hiddenSize()); // (B, T, C)
+
+        // causal: new position i (absolute past + i) sees keys j <= past + i
+        NDArray rows = m.arange(past, s).reshape(t, 1); // (T, 1)
+        NDArray cols = m.arange(0, s).reshape(1, s); // (1, S)
+        NDArray mask = cols.gt(rows).toType(DataType.FLOAT32, false).mul(MASKED).reshape(1, 1, t, s);
+        if (keyMask != null) {
+            NDArray pad = keyMask.toType(DataType.FLOAT32, false).neg().add(1).mul(MASKED).reshape(b, 1, 1, s);
+            mask = mask.add(pad); // (B, 1, T, S)
+        }
+        NDList cosSin = new Rotary(config.headDim(), config.ropeTheta()).cosSin(m, positions);
+        for (Block block : blocks) {
+            x = block.forward(weights, x, cosSin, mask, cache);
+        }
+        x = RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
+        NDArray head = config.tieWordEmbeddings() ? embed : weights.get("lm_head.weight");
+        return x.matMul(head.transpose()); // (B, T, V)
+    }
+
+    /** Log-softmax over the vocabulary. */
+    static NDArray logProbs(NDArray logits) {
+        return logits.logSoftmax(-1 + (int) logits.getShape().dimension());
+    }
+
+    static NDArray concat(NDArray a, NDArray b, int axis) {
+        return NDArrays.concat(new NDList(a, b), axis);
+    }
+}

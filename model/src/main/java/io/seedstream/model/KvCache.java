@@ -21,9 +21,25 @@ public final class KvCache {
 
     /** Appends this step's keys and values (B, KV, T, D) to layer i and returns the whole history. */
     NDList append(int layer, NDArray k, NDArray v) {
-        keys[layer] = keys[layer] == null ? k : NDArrays.concat(new NDList(keys[layer], k), 2);
-        values[layer] = values[layer] == null ? v : NDArrays.concat(new NDList(values[layer], v), 2);
+        NDArray oldK = keys[layer];
+        NDArray oldV = values[layer];
+        keys[layer] = oldK == null ? k : NDArrays.concat(new NDList(oldK, k), 2);
+        values[layer] = oldV == null ? v : NDArrays.concat(new NDList(oldV, v), 2);
+        if (oldK != null) { // the longer copies replace them: free native memory now, not at the end
+            oldK.close();
+            oldV.close();
+        }
         return new NDList(keys[layer], values[layer]);
+    }
+
+    /** Moves the cached arrays to a longer-lived manager (the step that made them is closing). */
+    void keepIn(ai.djl.ndarray.NDManager manager) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                keys[i].attach(manager);
+                values[i].attach(manager);
+            }
+        }
     }
 
     /** Positions already cached. */

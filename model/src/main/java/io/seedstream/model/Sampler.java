@@ -1,0 +1,233 @@
+package io.seedstream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * Batched autoregressive sampling. Prompts of different lengths are left-padded (pads are masked
+ * and do not advance positions); with the KV cache each step runs the model on one new token per
+ * sequence, without it the whole sequence is recomputed (same tokens and log-probs; used to test
+ * the cache). Every step's arrays live in a sub-manager closed at the end of the step.
+ */
+public final class Sampler {
+
+    private final Transformer model;
+    private final Function<int[], String> decoder;
+    private final int padId;
+
+    /**
+     * @param decoder token ids to text (the tokenizer's decode)
+     * @param padId id fed for padding and for sequences that already finished
+     */
+    public Sampler(Transformer model, Function<int[], String> decoder, int padId) {
+        this.model = model;
+        this.decoder = decoder;
+        this.padId = padId;
+    }
+
+    public List<Completion> generate(List<int[]> prompts, SamplingOptions o, NDManager parent, boolean useCache) {
+        int b = prompts.size();
+        int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+        if (prompts.stream().anyMatch(p -> p.length == 0)) {
+            throw new IllegalArgumentException("empty prompt: every prompt needs at least one token");
+        }
+        long[][] seqs = new long[b][];
+        long[][] mask = new long[b][];
+        for (int i = 0; i < b; i++) {
+            int pad = promptLen - prompts.get(i).length;
+            seqs[i] = new long[promptLen];
+            mask[i] = new long[promptLen];
+            Arrays.fill(seqs[i], 0, pad, padId);
+            for (int j = 0; j < prompts.get(i).length; j++) {
+                seqs[i][pad + j] = prompts.get(i)[j];
+                mask[i][pad + j] = 1;
+            }
+        }
+        List<List<Integer>> tokens = new ArrayList<>();
+        List<List<Float>> logprobs = new ArrayList<>();
+        boolean[] done = new boolean[b];
+        boolean[] stopped = new boolean[b];
+        SplittableRandom[] rng = new SplittableRandom[b];
+        for (int i = 0; i < b; i++) {
+            tokens.add(new ArrayList<>());
+            logprobs.add(new ArrayList<>());
+            rng[i] = new SplittableRandom(o.seed() * 1_000_003L + i);
+        }
+        try (NDManager run = parent.newSubManager()) {
+            KvCache cache = useCache ? new KvCache(model.config().numLayers()) : null;
+            long[][] nextInput = seqs;
+            for (int step = 0; step < o.maxNewTokens() && !allDone(done); step++) {
+                float[][] lp;
+                try (NDManager m = run.newSubManager()) {
+                    NDArray logits = useCache ? stepWithCache(m, nextInput, mask, cache, step == 0)
+                            : full(m, seqs, mask);
+                    NDArray last = Transformer.logProbs(logits.get(new NDIndex(":, -1, :"))); // (B, V)
+                    lp = toRows(last, b);
+                    if (useCache) {
+                        cache.keepIn(run); // the cache outlives this step's manager
+                    }
+                }
+                long[] chosen = new long[b];
+                for (int i = 0; i < b; i++) {
+                    if (done[i]) {
+                        chosen[i] = padId;
+                        continue;
+                    }
+                    int t = o.greedy() ? argMax(lp[i]) : sample(lp[i], o, rng[i]);
+                    chosen[i] = t;
+                    tokens.get(i).add(t);
+                    logprobs.get(i).add(lp[i][t]);
+                    if (o.stopTokenIds().contains(t)) {
+                        done[i] = true;
+                        stopped[i] = true;
+                    } else if (!o.stopStrings().isEmpty() && containsStop(decode(tokens.get(i)), o)) {
+                        done[i] = true;
+                        stopped[i] = true;
+                    }
+                }
+                for (int i = 0; i < b; i++) {
+                    seqs[i] = Arrays.copyOf(seqs[i], seqs[i].length + 1);
+                    seqs[i][seqs[i].length - 1] = chosen[i];
+                    mask[i] = Arrays.copyOf(mask[i], mask[i].length + 1);
+                    mask[i][mask[i].length - 1] = 1;
+                }
+                nextInput = new long[b][];
+                for (int i = 0; i < b; i++) {
+                    nextInput[i] = new long[] {chosen[i]};
+                }
+            }
+        }
+        List<Completion> out = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
+            float[] lps = new float[ids.length];
+            for (int j = 0; j < lps.length; j++) {
+                lps[j] = logprobs.get(i).get(j);
+            }
+            int textLen = ids.length > 0 && o.stopTokenIds().contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
+            String text = decoder.apply(Arrays.copyOf(ids, textLen));
+            for (String s : o.stopStrings()) {
+                int at = text.indexOf(s);
+                if (at >= 0) {
+                    text = text.substring(0, at);
+                }
+            }
+            out.add(new Completion(text, ids, lps, stopped[i]));
+        }
+        return out;
+    }
+
+    private String decode(List<Integer> ids) {
+        return decoder.apply(ids.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static boolean containsStop(String text, SamplingOptions o) {
+        return o.stopStrings().stream().anyMatch(text::contains);
+    }
+
+    private static boolean allDone(boolean[] done) {
+        for (boolean d : done) {
+            if (!d) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The whole (left-padded) sequences, recomputed: (B, S, V). */
+    private NDArray full(NDManager m, long[][] seqs, long[][] mask) {
+        return model.forward(m.create(seqs), positions(m, mask, mask[0].length, 0), m.create(mask), null);
+    }
+
+    /** The prompt on the first step, then one token per sequence, against the cache. */
+    private NDArray stepWithCache(NDManager m, long[][] input, long[][] mask, KvCache cache, boolean first) {
+        int t = input[0].length;
+        int s = mask[0].length;
+        return model.forward(m.create(input), positions(m, mask, t, s - t), m.create(mask), cache);
+    }
+
+    /** Positions of the last t tokens: a real token's position counts the real tokens before it; pads get 0. */
+    private static NDArray positions(NDManager m, long[][] mask, int t, int offset) {
+        long[][] pos = new long[mask.length][t];
+        for (int i = 0; i < mask.length; i++) {
+            long before = 0;
+            for (int k = 0; k < offset; k++) {
+                before += mask[i][k];
+            }
+            for (int j = 0; j < t; j++) {
+                pos[i][j] = mask[i][offset + j] == 1 ? before : 0;
+                before += mask[i][offset + j];
+            }
+        }
+        return m.create(pos);
+    }
+
+    private static float[][] toRows(NDArray lp, int b) {
+        float[] flat = lp.toType(DataType.FLOAT32, false).toFloatArray();
+        int v = flat.length / b;
+        float[][] rows = new float[b][];
+        for (int i = 0; i < b; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * v, (i + 1) * v);
+        }
+        return rows;
+    }
+
+    static int argMax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Temperature, then top-k, then top-p (nucleus), then one draw. */
+    static int sample(float[] logprobs, SamplingOptions o, SplittableRandom rng) {
+        int v = logprobs.length;
+        double[] p = new double[v];
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logprobs) {
+            max = Math.max(max, l / o.temperature());
+        }
+        double sum = 0;
+        for (int i = 0; i < v; i++) {
+            p[i] = Math.exp(logprobs[i] / o.temperature() - max);
+            sum += p[i];
+        }
+        Integer[] order = new Integer[v];
+        for (int i = 0; i < v; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, c) -> Double.compare(p[c], p[a]));
+        int keep = o.topK() > 0 ? Math.min(o.topK(), v) : v;
+        double mass = 0;
+        int n = 0;
+        while (n < keep) {
+            mass += p[order[n]] / sum;
+            n++;
+            if (mass >= o.topP()) {
+                break;
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total += p[order[i]];
+        }
+        double u = rng.nextDouble() * total;
+        for (int i = 0; i < n; i++) {
+            u -= p[order[i]];
+            if (u <= 0) {
+                return order[i];
+            }
+        }
+        return order[n - 1];
+    }
+}

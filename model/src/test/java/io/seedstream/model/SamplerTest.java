@@ -1,0 +1,96 @@
+package io.seedstream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+
+    private static final Path DIR = Path.of("src/test/resources/hf/qwen2-tiny");
+    private static NDManager manager;
+    private static Transformer model;
+    private static Sampler sampler;
+    private static JsonNode reference;
+
+    @BeforeAll
+    static void load() throws Exception {
+        reference = new ObjectMapper().readTree(Files.readString(DIR.resolve("reference.json")));
+        manager = NDManager.newBaseManager();
+        ModelConfig config = ModelConfig.read(DIR.resolve("config.json"));
+        model = new Transformer(config, Weights.load(config, DIR.resolve("model.safetensors"), manager));
+        sampler = new Sampler(model, ids -> java.util.Arrays.toString(ids), 1);
+    }
+
+    @AfterAll
+    static void close() {
+        model.weights().close();
+        manager.close();
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).asInt();
+        }
+        return out;
+    }
+
+    @Test
+    void greedyWithTheCacheMatchesTransformers() {
+        JsonNode g = reference.get("greedy");
+        Completion c = sampler.generate(List.of(ints(g.get("prompt_ids"))),
+                SamplingOptions.greedy(g.get("new_ids").size(), Set.of()), manager, true).get(0);
+        assertThat(c.tokenIds()).containsExactly(ints(g.get("new_ids")));
+        for (int i = 0; i < c.logprobs().length; i++) {
+            assertThat((double) c.logprobs()[i]).isCloseTo(g.get("new_token_logprobs").get(i).asDouble(), within(1e-4));
+        }
+        assertThat(c.finishedByStop()).isFalse();
+    }
+
+    @Test
+    void cachedDecodingEqualsRecomputationForABatchOfDifferentLengths() {
+        List<int[]> prompts = List.of(new int[] {5, 17, 23, 42, 8, 9, 60}, new int[] {33}, new int[] {70, 71, 72});
+        SamplingOptions o = SamplingOptions.sample(1.0, 0.95, 0, 20, Set.of(), 7);
+        List<Completion> cached = sampler.generate(prompts, o, manager, true);
+        List<Completion> recomputed = sampler.generate(prompts, o, manager, false);
+        for (int i = 0; i < prompts.size(); i++) {
+            assertThat(cached.get(i).tokenIds()).as("sequence %d", i).containsExactly(recomputed.get(i).tokenIds());
+            for (int j = 0; j < cached.get(i).logprobs().length; j++) {
+                assertThat((double) cached.get(i).logprobs()[j]).isCloseTo(recomputed.get(i).logprobs()[j], within(1e-5));
+            }
+        }
+        // a padded sequence decodes exactly as it would alone
+        Completion alone = sampler.generate(List.of(prompts.get(1)),
+                SamplingOptions.greedy(10, Set.of()), manager, true).get(0);
+        Completion inBatch = sampler.generate(prompts, SamplingOptions.greedy(10, Set.of()), manager, true).get(1);
+        assertThat(inBatch.tokenIds()).containsExactly(alone.tokenIds());
+        for (int j = 0; j < alone.logprobs().length; j++) {
+            assertThat((double) inBatch.logprobs()[j]).isCloseTo(alone.logprobs()[j], within(1e-5));
+        }
+    }
+
+    @Test
+    void seedsMakeSamplingReproducibleAndStopTokensEndSequences() {
+        List<int[]> prompts = List.of(new int[] {5, 6, 7}, new int[] {8, 9});
+        SamplingOptions o = SamplingOptions.sample(1.0, 1.0, 0, 30, Set.of(), 3);
+        List<Completion> a = sampler.generate(prompts, o, manager, true);
+        List<Completion> b = sampler.generate(prompts, o, manager, true);
+        assertThat(a.get(0).tokenIds()).containsExactly(b.get(0).tokenIds());
+        int stop = a.get(0).tokenIds()[2];
+        Completion stopped = sampler.generate(prompts, SamplingOptions.sample(1.0, 1.0, 0, 30, Set.of(stop), 3),
+                manager, true).get(0);
+        assertThat(stopped.finishedByStop()).isTrue();
+        assertThat(stopped.tokenIds()[stopped.tokenIds().length - 1]).isEqualTo(stop);
+        assertThat(stopped.tokenIds().length).isLessThanOrEqualTo(3);
+    }
+}

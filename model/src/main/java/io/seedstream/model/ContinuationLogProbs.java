@@ -1,0 +1,63 @@
+package io.seedstream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Per-token log-probs of given continuations after given prompts, batched: sequences are
+ * prompt + continuation, right-padded (causal attention never looks at the padding of a shorter
+ * sequence). Differentiable: computed inside a gradient collector, the result backpropagates to
+ * the weights. Used by the trainer.
+ */
+public final class ContinuationLogProbs {
+
+    private ContinuationLogProbs() {}
+
+    /**
+     * @return (B, L) log-probs of each continuation token, L the longest continuation, and the
+     *     (B, L) mask of real (1) and padded (0) entries
+     */
+    public static NDList compute(Transformer model, java.util.List<int[]> prompts, java.util.List<int[]> continuations,
+            NDManager m, int padId) {
+        int b = prompts.size();
+        if (continuations.size() != b) {
+            throw new IllegalArgumentException(b + " prompts but " + continuations.size() + " continuations");
+        }
+        int s = 0;
+        int l = 1;
+        for (int i = 0; i < b; i++) {
+            if (prompts.get(i).length == 0) {
+                throw new IllegalArgumentException("prompt " + i + " is empty");
+            }
+            s = Math.max(s, prompts.get(i).length + continuations.get(i).length);
+            l = Math.max(l, continuations.get(i).length);
+        }
+        long[][] ids = new long[b][s];
+        long[][] targets = new long[b][s]; // targets[i][t] = ids[i][t + 1]
+        long[][] pick = new long[b][l]; // which position predicts continuation token j
+        float[][] mask = new float[b][l];
+        for (int i = 0; i < b; i++) {
+            int[] p = prompts.get(i);
+            int[] c = continuations.get(i);
+            java.util.Arrays.fill(ids[i], padId);
+            for (int t = 0; t < p.length; t++) {
+                ids[i][t] = p[t];
+            }
+            for (int j = 0; j < c.length; j++) {
+                ids[i][p.length + j] = c[j];
+                pick[i][j] = p.length - 1 + j;
+                mask[i][j] = 1f;
+            }
+            for (int t = 0; t + 1 < s; t++) {
+                targets[i][t] = ids[i][t + 1];
+            }
+        }
+        NDArray logits = model.forward(m.create(ids)); // (B, S, V)
+        NDArray logp = Transformer.logProbs(logits); // (B, S, V)
+        NDArray tokenLogp = logp.gather(m.create(targets).reshape(b, s, 1), 2).reshape(b, s); // (B, S)
+        NDArray selected = tokenLogp.gather(m.create(pick), 1); // (B, L)
+        NDArray maskArray = m.create(mask);
+        return new NDList(selected.mul(maskArray), maskArray);
+    }
+}

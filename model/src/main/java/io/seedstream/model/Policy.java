@@ -1,0 +1,59 @@
+package io.seedstream.model;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A policy loaded from a Hugging Face model directory: config, weights and tokenizer. */
+public final class Policy implements AutoCloseable {
+
+    private final Transformer model;
+    private final PolicyTokenizer tokenizer;
+    private final Path dir;
+
+    private Policy(Transformer model, PolicyTokenizer tokenizer, Path dir) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.dir = dir;
+    }
+
+    public static Policy load(Path dir, NDManager manager) throws IOException {
+        for (String f : new String[] {Checkpoints.CONFIG, Checkpoints.WEIGHTS, Checkpoints.TOKENIZER}) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new IOException("model directory " + dir + " has no " + f);
+            }
+        }
+        ModelConfig config = ModelConfig.read(dir.resolve(Checkpoints.CONFIG));
+        Weights weights = Weights.load(config, dir.resolve(Checkpoints.WEIGHTS), manager);
+        return new Policy(new Transformer(config, weights), PolicyTokenizer.load(dir.resolve(Checkpoints.TOKENIZER)), dir);
+    }
+
+    public Transformer model() {
+        return model;
+    }
+
+    public PolicyTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A sampler that decodes with this policy's tokenizer and pads with its end-of-sequence token. */
+    public Sampler sampler() {
+        return new Sampler(model, tokenizer::decode, model.config().eosTokenId());
+    }
+
+    /** Saves the current weights as a checkpoint with this policy's tokenizer; returns the sha256. */
+    public String save(Path out) throws IOException {
+        return Checkpoints.save(out, model.config(), model.weights(), tokenizer.file());
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        model.weights().close();
+    }
+}

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             GradeCommand.class,
             ScoreCommand.class,
             StreamsCommand.class,
+            ModelCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -32,6 +33,15 @@ public final class Seedstream implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Seedstream()).execute(args));
+        CommandLine cli = new CommandLine(new Seedstream());
+        // a failure is a one-line message and a non-zero exit, not a stack trace
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println(cmd.getCommandName() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (System.getenv("SEEDSTREAM_DEBUG") != null) {
+                e.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        System.exit(cli.execute(args));
     }
 }

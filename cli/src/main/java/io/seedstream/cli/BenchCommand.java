@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
-        subcommands = {BenchCommand.Startup.class, BenchCommand.Grade.class, BenchCommand.Streams.class})
+        subcommands = {BenchCommand.Startup.class, BenchCommand.Grade.class, BenchCommand.Streams.class,
+            BenchCommand.Model.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -160,6 +161,55 @@ final class BenchCommand implements Runnable {
             System.out.printf("seedstream bench streams: topology %.0f groups/s, plain %.0f groups/s (ratio %.2f, median of %d) -> %s%n",
                     root.get("median_topology_groups_per_second").asDouble(), root.get("median_plain_groups_per_second").asDouble(),
                     root.get("median_ratio").asDouble(), runs, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = "Policy throughput on this machine (~10M-parameter and tiny configs): generated tokens/s at "
+                    + "batch 1 and 64 with the KV cache, a decode step with and without the cache at 256 tokens of "
+                    + "context, training-step tokens/s and model FLOPs utilisation against a large matrix product, "
+                    + "and resident memory over repeated generate-and-train iterations.")
+    static final class Model implements Callable<Integer> {
+
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        @Option(names = "--soak-iterations", defaultValue = "1000",
+                description = "Generate-and-train iterations of the memory soak (default: ${DEFAULT-VALUE}).")
+        int soak;
+
+        @Option(names = "--out", paramLabel = "FILE.json", defaultValue = "bench-results/model.json",
+                description = "Where to write the results (default: ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("benchmark", "model");
+            root.put("cores", Runtime.getRuntime().availableProcessors());
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                    ProgressBar bar = ProgressBar.onStderr("model bench")) {
+                bar.update(0, 4);
+                double peak = ModelBenchmark.matmulGflops(m, 2048);
+                root.put("matmul_2048_gflops", peak);
+                bar.update(1, 4);
+                root.set("config_10m", JSON.valueToTree(ModelBenchmark.run(ModelBenchmark.TEN_M, m, peak, 16, 256)));
+                bar.update(2, 4);
+                root.set("config_tiny", JSON.valueToTree(ModelBenchmark.run(ModelBenchmark.TINY, m, peak, 16, 256)));
+                bar.update(3, 4);
+                root.set("memory_soak_tiny", JSON.valueToTree(ModelBenchmark.soak(m, soak)));
+                bar.update(4, 4);
+            }
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            System.out.printf("seedstream bench model: matmul %.0f GFLOP/s, 10M train MFU %.2f, cache speed-up %.0fx, "
+                            + "batch-64 generation %.0f tokens/s -> %s%n", root.get("matmul_2048_gflops").asDouble(),
+                    root.get("config_10m").get("mfu_vs_matmul").asDouble(),
+                    root.get("config_10m").get("kv_cache_speedup").asDouble(),
+                    root.get("config_10m").get("generate_tokens_per_second_batch64_cached").asDouble(), out);
             return 0;
         }
     }

@@ -50,11 +50,11 @@ final class CausalSelfAttention {
         att = att.add(mask).softmax(3);
         NDArray y = att.matMul(v); // (B, H, T, D)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, (long) h * d); // (B, T, H*D)
-        return y.matMul(w.get(prefix + "o_proj.weight").transpose());
+        return y.matMul(w.transposed(prefix + "o_proj.weight", y.getManager()));
     }
 
     private NDArray linear(Weights w, NDArray x, String proj) {
-        NDArray y = x.matMul(w.get(prefix + proj + ".weight").transpose());
+        NDArray y = x.matMul(w.transposed(prefix + proj + ".weight", x.getManager()));
         return c.attentionBias() ? y.add(w.get(prefix + proj + ".bias")) : y;
     }
 }

@@ -14,9 +14,9 @@ final class Mlp {
 
     /** x: (B, T, C) -> (B, T, C). */
     NDArray forward(Weights w, NDArray x) {
-        NDArray gate = x.matMul(w.get(prefix + "gate_proj.weight").transpose()); // (B, T, I)
-        NDArray up = x.matMul(w.get(prefix + "up_proj.weight").transpose()); // (B, T, I)
+        NDArray gate = x.matMul(w.transposed(prefix + "gate_proj.weight", x.getManager())); // (B, T, I)
+        NDArray up = x.matMul(w.transposed(prefix + "up_proj.weight", x.getManager())); // (B, T, I)
         NDArray hidden = gate.mul(Activation.sigmoid(gate)).mul(up);
-        return hidden.matMul(w.get(prefix + "down_proj.weight").transpose());
+        return hidden.matMul(w.transposed(prefix + "down_proj.weight", x.getManager()));
     }
 }

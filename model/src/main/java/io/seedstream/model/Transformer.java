@@ -63,7 +63,9 @@ public final class Transformer {
         long past = cache == null ? 0 : cache.length();
         long s = past + t;
         NDArray embed = weights.get("model.embed_tokens.weight");
-        NDArray x = embed.get(ids.flatten()).reshape(b, t, config.hiddenSize()); // (B, T, C)
+        NDArray x = embed.get(ids.flatten()); // (B*T, C), owned by embed's manager until moved
+        x.attach(m);
+        x = x.reshape(b, t, config.hiddenSize()); // (B, T, C)
 
         // causal: new position i (absolute past + i) sees keys j <= past + i
         NDArray rows = m.arange(past, s).reshape(t, 1); // (T, 1)
@@ -78,8 +80,8 @@ public final class Transformer {
             x = block.forward(weights, x, cosSin, mask, cache);
         }
         x = RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
-        NDArray head = config.tieWordEmbeddings() ? embed : weights.get("lm_head.weight");
-        return x.matMul(head.transpose()); // (B, T, V)
+        String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+        return x.matMul(weights.transposed(head, m)); // (B, T, V)
     }
 
     /** Log-softmax over the vocabulary. */

@@ -1,0 +1,205 @@
+package io.seedstream.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.seedstream.model.ContinuationLogProbs;
+import io.seedstream.model.KvCache;
+import io.seedstream.model.ModelConfig;
+import io.seedstream.model.Sampler;
+import io.seedstream.model.SamplingOptions;
+import io.seedstream.model.Transformer;
+import io.seedstream.model.Weights;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Generation and training throughput of the policy through DJL on this machine: tokens per second
+ * of batched sampling, a decode step with the KV cache against recomputation at 256 tokens of
+ * context, training-step tokens per second, and model FLOPs utilisation against a large matrix
+ * product through the same engine.
+ */
+final class ModelBenchmark {
+
+    static final ModelConfig TEN_M = new ModelConfig("llama", 16_000, 256, 768, 8, 8, 4, 32, 1e-6, 10_000, false,
+            true, 1024, 0, 0);
+    static final ModelConfig TINY = new ModelConfig("qwen2", 97, 64, 160, 2, 4, 2, 16, 1e-6, 10_000, true, true,
+            512, 0, 0);
+
+    static long parameters(ModelConfig c) {
+        long n = 0;
+        for (String name : c.weightNames()) {
+            long p = 1;
+            for (long d : c.shapeOf(name)) {
+                p *= d;
+            }
+            n += p;
+        }
+        return n;
+    }
+
+    /** GFLOP/s of an n x n by n x n float32 matrix product (the engine's practical peak). */
+    static double matmulGflops(NDManager m, int n) {
+        try (NDManager s = m.newSubManager()) {
+            NDArray a = s.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
+            NDArray b = s.randomUniform(-1, 1, new ai.djl.ndarray.types.Shape(n, n));
+            a.matMul(b).getFloat(0, 0); // warm up
+            int reps = 5;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                a.matMul(b).getFloat(0, 0);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            return 2.0 * n * n * n * reps / secs / 1e9;
+        }
+    }
+
+    static Map<String, Object> run(ModelConfig c, NDManager m, double peakGflops, int trainBatch, int trainLen) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        long params = parameters(c);
+        r.put("parameters", params);
+        SplittableRandom rnd = new SplittableRandom(1);
+        try (Weights w = Weights.random(c, 1, m)) {
+            Transformer model = new Transformer(c, w);
+            Sampler sampler = new Sampler(model, ids -> "", 0);
+            for (int batch : new int[] {1, 64}) {
+                List<int[]> prompts = new ArrayList<>();
+                for (int i = 0; i < batch; i++) {
+                    prompts.add(randomIds(rnd, c.vocabSize(), 16));
+                }
+                SamplingOptions o = SamplingOptions.sample(1.0, 1.0, 0, 256, Set.of(), 1);
+                sampler.generate(prompts, SamplingOptions.sample(1.0, 1.0, 0, 8, Set.of(), 1), m, true); // warm up
+                long t0 = System.nanoTime();
+                sampler.generate(prompts, o, m, true);
+                r.put("generate_tokens_per_second_batch" + batch + "_cached",
+                        batch * 256 / ((System.nanoTime() - t0) / 1e9));
+            }
+            // one decode step at 256 tokens of context, batch 64: cache vs recomputation
+            int b = 64;
+            int ctx = 256;
+            long[][] ids = new long[b][ctx];
+            for (long[] row : ids) {
+                for (int j = 0; j < ctx; j++) {
+                    row[j] = rnd.nextInt(c.vocabSize());
+                }
+            }
+            double cachedMs;
+            double recomputeMs;
+            try (NDManager s = m.newSubManager()) {
+                KvCache cache = new KvCache(c.numLayers());
+                NDArray positions = s.arange(0, ctx).toType(ai.djl.ndarray.types.DataType.INT64, false)
+                        .reshape(1, ctx).repeat(0, b);
+                model.forward(s.create(ids), positions, null, cache).getFloat(0, 0, 0);
+                int steps = 8;
+                long t0 = System.nanoTime();
+                for (int k = 0; k < steps; k++) {
+                    long[][] next = new long[b][1];
+                    NDArray pos = s.full(new ai.djl.ndarray.types.Shape(b, 1), ctx + k)
+                            .toType(ai.djl.ndarray.types.DataType.INT64, false);
+                    model.forward(s.create(next), pos, null, cache).getFloat(0, 0, 0);
+                }
+                cachedMs = (System.nanoTime() - t0) / 1e6 / steps;
+                t0 = System.nanoTime();
+                for (int k = 0; k < 2; k++) {
+                    try (NDManager step = s.newSubManager()) {
+                        model.forward(step.create(ids)).getFloat(0, 0, 0);
+                    }
+                }
+                recomputeMs = (System.nanoTime() - t0) / 1e6 / 2;
+            }
+            r.put("decode_step_ms_batch64_ctx256_cached", cachedMs);
+            r.put("decode_step_ms_batch64_ctx256_recomputed", recomputeMs);
+            r.put("kv_cache_speedup", recomputeMs / cachedMs);
+            // training step: log-probs, backward (the optimizer's own cost is small next to this)
+            List<int[]> prompts = new ArrayList<>();
+            List<int[]> conts = new ArrayList<>();
+            for (int i = 0; i < trainBatch; i++) {
+                prompts.add(randomIds(rnd, c.vocabSize(), 16));
+                conts.add(randomIds(rnd, c.vocabSize(), trainLen - 16));
+            }
+            w.all().values().forEach(p -> p.setRequiresGradient(true));
+            double stepSecs = 0;
+            int steps = 5;
+            for (int k = -1; k < steps; k++) {
+                long t0 = System.nanoTime();
+                try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = ContinuationLogProbs.compute(model, prompts, conts, s, 0).get(0).sum().neg();
+                    gc.backward(loss);
+                    w.get("model.norm.weight").getGradient().getFloat(0);
+                }
+                if (k >= 0) { // the first step warms up
+                    stepSecs += (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            double tokens = (double) trainBatch * trainLen;
+            double perStep = stepSecs / steps;
+            // 6 FLOPs per parameter per token for forward + backward, plus attention's 12 * L * T * d
+            double flops = tokens * (6.0 * params + 12.0 * c.numLayers() * trainLen * c.hiddenSize());
+            r.put("train_tokens_per_second", tokens / perStep);
+            r.put("train_step_seconds", perStep);
+            r.put("train_gflops", flops / perStep / 1e9);
+            r.put("mfu_vs_matmul", flops / perStep / 1e9 / peakGflops);
+        }
+        return r;
+    }
+
+    private static int[] randomIds(SplittableRandom r, int vocab, int n) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = r.nextInt(vocab);
+        }
+        return ids;
+    }
+
+    static long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Resident memory before and after many generate-and-train iterations of the tiny model. */
+    static Map<String, Object> soak(NDManager m, int iterations) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        SplittableRandom rnd = new SplittableRandom(2);
+        try (Weights w = Weights.random(TINY, 3, m)) {
+            Transformer model = new Transformer(TINY, w);
+            Sampler sampler = new Sampler(model, ids -> "", 0);
+            w.all().values().forEach(p -> p.setRequiresGradient(true));
+            long before = 0;
+            for (int i = 0; i < iterations; i++) {
+                List<int[]> prompts = List.of(randomIds(rnd, 97, 8), randomIds(rnd, 97, 5));
+                var out = sampler.generate(prompts, SamplingOptions.sample(1.0, 1.0, 0, 16, Set.of(), i), m, true);
+                try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = ContinuationLogProbs.compute(model, prompts,
+                            List.of(out.get(0).tokenIds(), out.get(1).tokenIds()), s, 0).get(0).sum();
+                    gc.backward(loss);
+                }
+                if (i == iterations / 10) {
+                    System.gc();
+                    before = rssKb();
+                }
+            }
+            System.gc();
+            long after = rssKb();
+            r.put("iterations", iterations);
+            r.put("rss_kb_after_warmup", before);
+            r.put("rss_kb_at_end", after);
+            r.put("rss_growth_fraction", (after - before) / (double) before);
+        }
+        return r;
+    }
+}

@@ -2,6 +2,7 @@ package io.seedstream.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 
 /**
  * Multi-head causal self-attention with grouped-query attention: H query heads share KV key/value
@@ -42,15 +43,23 @@ final class CausalSelfAttention {
             k = past.get(0); // (B, KV, S, D)
             v = past.get(1);
         }
+        // k and v may be the cache's own arrays, owned by a longer-lived manager: what is derived
+        // from them is moved to this step's manager, or it would pile up there step after step
+        NDManager scope = x.getManager();
         if (h != kv) {
-            k = k.repeat(1, h / kv); // (B, H, S, D): each KV head repeated for its query heads
-            v = v.repeat(1, h / kv);
+            k = inScope(k.repeat(1, h / kv), scope); // (B, H, S, D): each KV head repeated for its query heads
+            v = inScope(v.repeat(1, h / kv), scope);
         }
-        NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d)); // (B, H, T, S)
+        NDArray att = q.matMul(inScope(k.transpose(0, 1, 3, 2), scope)).div(Math.sqrt(d)); // (B, H, T, S)
         att = att.add(mask).softmax(3);
         NDArray y = att.matMul(v); // (B, H, T, D)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, (long) h * d); // (B, T, H*D)
         return y.matMul(w.transposed(prefix + "o_proj.weight", y.getManager()));
+    }
+
+    private static NDArray inScope(NDArray a, NDManager scope) {
+        a.attach(scope);
+        return a;
     }
 
     private NDArray linear(Weights w, NDArray x, String proj) {

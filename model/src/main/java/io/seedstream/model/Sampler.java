@@ -202,16 +202,27 @@ public final class Sampler {
             p[i] = Math.exp(logprobs[i] / o.temperature() - max);
             sum += p[i];
         }
-        Integer[] order = new Integer[v];
-        for (int i = 0; i < v; i++) {
-            order[i] = i;
+        if (o.topK() == 0 && o.topP() >= 1.0) { // the whole distribution: no sorting needed
+            double u = rng.nextDouble() * sum;
+            for (int i = 0; i < v; i++) {
+                u -= p[i];
+                if (u <= 0) {
+                    return i;
+                }
+            }
+            return v - 1;
         }
-        Arrays.sort(order, (a, c) -> Double.compare(p[c], p[a]));
+        // most likely first: sort (probability bits, index) pairs as primitive longs, descending
+        long[] keyed = new long[v];
+        for (int i = 0; i < v; i++) {
+            keyed[i] = ((long) Float.floatToIntBits((float) (p[i] / sum)) << 32) | i;
+        }
+        java.util.Arrays.sort(keyed); // non-negative floats order like their bits
         int keep = o.topK() > 0 ? Math.min(o.topK(), v) : v;
         double mass = 0;
         int n = 0;
         while (n < keep) {
-            mass += p[order[n]] / sum;
+            mass += p[(int) keyed[v - 1 - n]] / sum;
             n++;
             if (mass >= o.topP()) {
                 break;
@@ -219,15 +230,16 @@ public final class Sampler {
         }
         double total = 0;
         for (int i = 0; i < n; i++) {
-            total += p[order[i]];
+            total += p[(int) keyed[v - 1 - i]];
         }
         double u = rng.nextDouble() * total;
         for (int i = 0; i < n; i++) {
-            u -= p[order[i]];
+            int idx = (int) keyed[v - 1 - i];
+            u -= p[idx];
             if (u <= 0) {
-                return order[i];
+                return idx;
             }
         }
-        return order[n - 1];
+        return (int) keyed[v - n];
     }
 }

@@ -43,23 +43,21 @@ final class CausalSelfAttention {
             k = past.get(0); // (B, KV, S, D)
             v = past.get(1);
         }
-        // k and v may be the cache's own arrays, owned by a longer-lived manager: what is derived
-        // from them is moved to this step's manager, or it would pile up there step after step
+        // Grouped-query attention without copying keys and values H / KV times: the G = H / KV
+        // query heads of a group are one axis, and k, v broadcast over it.
+        long src = k.getShape().get(2);
+        int g = h / kv;
         NDManager scope = x.getManager();
-        if (h != kv) {
-            k = inScope(k.repeat(1, h / kv), scope); // (B, H, S, D): each KV head repeated for its query heads
-            v = inScope(v.repeat(1, h / kv), scope);
-        }
-        NDArray att = q.matMul(inScope(k.transpose(0, 1, 3, 2), scope)).div(Math.sqrt(d)); // (B, H, T, S)
-        att = att.add(mask).softmax(3);
-        NDArray y = att.matMul(v); // (B, H, T, D)
+        NDArray qg = q.reshape(b, kv, g, t, d); // (B, KV, G, T, D)
+        NDArray kt = k.reshape(b, kv, 1, src, d).transpose(0, 1, 2, 4, 3); // (B, KV, 1, D, S)
+        kt.attach(scope); // derived from the cache, which lives longer than this step
+        NDArray att = qg.matMul(kt).div(Math.sqrt(d)); // (B, KV, G, T, S)
+        att = att.add(mask.reshape(mask.getShape().get(0), 1, 1, t, src)).softmax(4);
+        NDArray vg = v.reshape(b, kv, 1, src, d); // (B, KV, 1, S, D)
+        vg.attach(scope);
+        NDArray y = att.matMul(vg).reshape(b, h, t, d); // (B, H, T, D)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, (long) h * d); // (B, T, H*D)
         return y.matMul(w.transposed(prefix + "o_proj.weight", y.getManager()));
-    }
-
-    private static NDArray inScope(NDArray a, NDManager scope) {
-        a.attach(scope);
-        return a;
     }
 
     private NDArray linear(Weights w, NDArray x, String proj) {

@@ -143,14 +143,14 @@ public final class Sampler {
 
     /** The whole (left-padded) sequences, recomputed: (B, S, V). */
     private NDArray full(NDManager m, long[][] seqs, long[][] mask) {
-        return model.forward(m.create(seqs), positions(m, mask, mask[0].length, 0), m.create(mask), null);
+        return model.forward(m.create(seqs), positions(m, mask, mask[0].length, 0), m.create(mask), null, true);
     }
 
     /** The prompt on the first step, then one token per sequence, against the cache. */
     private NDArray stepWithCache(NDManager m, long[][] input, long[][] mask, KvCache cache, boolean first) {
         int t = input[0].length;
         int s = mask[0].length;
-        return model.forward(m.create(input), positions(m, mask, t, s - t), m.create(mask), cache);
+        return model.forward(m.create(input), positions(m, mask, t, s - t), m.create(mask), cache, true);
     }
 
     /** Positions of the last t tokens: a real token's position counts the real tokens before it; pads get 0. */

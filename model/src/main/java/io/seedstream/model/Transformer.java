@@ -57,6 +57,15 @@ public final class Transformer {
      * @return logits (B, T, V)
      */
     public NDArray forward(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache) {
+        return forward(ids, positions, keyMask, cache, false);
+    }
+
+    /**
+     * As {@link #forward(NDArray, NDArray, NDArray, KvCache)}; with {@code lastOnly} the logits of
+     * the last position only, (B, 1, V): sampling needs nothing else, and the output projection
+     * of every prompt position is most of the cost of a prefill.
+     */
+    public NDArray forward(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache, boolean lastOnly) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -78,6 +87,9 @@ public final class Transformer {
         NDList cosSin = new Rotary(config.headDim(), config.ropeTheta()).cosSin(m, positions);
         for (Block block : blocks) {
             x = block.forward(weights, x, cosSin, mask, cache);
+        }
+        if (lastOnly && t > 1) {
+            x = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :")); // (B, 1, C)
         }
         x = RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";

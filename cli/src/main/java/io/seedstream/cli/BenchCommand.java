@@ -31,6 +31,15 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Every benchmark writes its figures the same way: pretty JSON, parent directories created. */
+    static void writeResults(Path out, com.fasterxml.jackson.databind.JsonNode results) throws java.io.IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(out, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+    }
+
     @Command(name = "grade", mixinStandardHelpOptions = true,
             description = "Grader throughput (pairs/s, one thread) and latency (p50, p99) on identical answers, "
                     + "the same number in other forms, symbolic expressions and a realistic mix (labelled cases).")
@@ -93,11 +102,7 @@ final class BenchCommand implements Runnable {
                 System.err.printf("  %-24s %10.0f pairs/s  p50 %.4f ms  p99 %.4f ms%n", r.workload(),
                         r.pairsPerSecond(), r.p50Ms(), r.p99Ms());
             }
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            writeResults(out, root);
             var mixResult = results.get("realistic_mix");
             System.out.printf("seedstream bench grade: identical %.0f/s, other form %.0f/s, symbolic p99 %.2f ms, mix %.0f/s -> %s%n",
                     results.get("identical").pairsPerSecond(), results.get("same_number_other_form").pairsPerSecond(),
@@ -153,11 +158,7 @@ final class BenchCommand implements Runnable {
             ArrayNode per = root.putArray("per_run");
             results.forEach(r -> per.addObject().put("plain_groups_per_second", r.plainGroupsPerSecond())
                     .put("topology_groups_per_second", r.topologyGroupsPerSecond()));
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            writeResults(out, root);
             System.out.printf("seedstream bench streams: topology %.0f groups/s, plain %.0f groups/s (ratio %.2f, median of %d) -> %s%n",
                     root.get("median_topology_groups_per_second").asDouble(), root.get("median_plain_groups_per_second").asDouble(),
                     root.get("median_ratio").asDouble(), runs, out);
@@ -200,11 +201,7 @@ final class BenchCommand implements Runnable {
                 root.set("memory_soak_tiny", JSON.valueToTree(ModelBenchmark.soak(m, soak)));
                 bar.update(4, 4);
             }
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            writeResults(out, root);
             System.out.printf("seedstream bench model: matmul %.0f GFLOP/s, 10M train MFU %.2f, cache speed-up %.0fx, "
                             + "batch-64 generation %.0f tokens/s -> %s%n", root.get("matmul_2048_gflops").asDouble(),
                     root.get("config_10m").get("mfu_vs_matmul").asDouble(),
@@ -264,11 +261,7 @@ final class BenchCommand implements Runnable {
             result.put("median_stack_start_ms", median(stack));
             result.put("median_jvm_start_to_ready_ms", median(jvm));
             result.set("per_run", perRun);
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            writeResults(out, result);
             System.out.printf("seedstream bench startup: median %.0f ms (stack) / %.0f ms (from JVM start) over %d runs -> %s%n",
                     median(stack), median(jvm), runs, out);
             return 0;

@@ -212,7 +212,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "startup", mixinStandardHelpOptions = true,
-            description = "Cold start of the embedded broker plus registry plus topics: each run is a new JVM "
+            description = "Cold start of seedstream up (broker, registry, topics, scoring topology): each run is a new JVM "
                     + "on an empty data directory (seedstream up --once).")
     static final class Startup implements Callable<Integer> {
 
@@ -255,7 +255,7 @@ final class BenchCommand implements Runnable {
             }
             ObjectNode result = JSON.createObjectNode();
             result.put("benchmark", "startup");
-            result.put("what", "embedded KRaft broker + schema registry + topic creation, fresh data dir, new JVM");
+            result.put("what", "seedstream up --once: embedded KRaft broker + schema registry + topic creation + scoring topology running, fresh data dir, new JVM");
             result.put("runs", runs);
             result.put("cores", Runtime.getRuntime().availableProcessors());
             result.put("median_stack_start_ms", median(stack));

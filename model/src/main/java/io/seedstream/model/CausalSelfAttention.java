@@ -44,18 +44,18 @@ final class CausalSelfAttention {
             v = past.get(1);
         }
         // Grouped-query attention without copying keys and values H / KV times: the G = H / KV
-        // query heads of a group are one axis, and k, v broadcast over it.
+        // query heads of a group and their T positions are one axis of G * T rows, so every
+        // product is a plain batched matmul against the group's own keys and values.
         long src = k.getShape().get(2);
         int g = h / kv;
         NDManager scope = x.getManager();
-        NDArray qg = q.reshape(b, kv, g, t, d); // (B, KV, G, T, D)
-        NDArray kt = k.reshape(b, kv, 1, src, d).transpose(0, 1, 2, 4, 3); // (B, KV, 1, D, S)
+        NDArray qg = q.reshape(b, kv, (long) g * t, d); // (B, KV, G*T, D)
+        NDArray kt = k.transpose(0, 1, 3, 2); // (B, KV, D, S)
         kt.attach(scope); // derived from the cache, which lives longer than this step
-        NDArray att = qg.matMul(kt).div(Math.sqrt(d)); // (B, KV, G, T, S)
-        att = att.add(mask.reshape(mask.getShape().get(0), 1, 1, t, src)).softmax(4);
-        NDArray vg = v.reshape(b, kv, 1, src, d); // (B, KV, 1, S, D)
-        vg.attach(scope);
-        NDArray y = att.matMul(vg).reshape(b, h, t, d); // (B, H, T, D)
+        NDArray att = qg.matMul(kt).div(Math.sqrt(d)).reshape(b, kv, g, t, src); // (B, KV, G, T, S)
+        att = att.add(mask.reshape(mask.getShape().get(0), 1, 1, t, src)).softmax(4)
+                .reshape(b, kv, (long) g * t, src); // (B, KV, G*T, S)
+        NDArray y = att.matMul(v).reshape(b, h, t, d); // (B, KV, G*T, D) -> (B, H, T, D)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, (long) h * d); // (B, T, H*D)
         return y.matMul(w.transposed(prefix + "o_proj.weight", y.getManager()));
     }

@@ -61,7 +61,7 @@ public final class Sampler {
             rng[i] = new SplittableRandom(o.seed() * 1_000_003L + i);
         }
         try (NDManager run = parent.newSubManager()) {
-            KvCache cache = useCache ? new KvCache(model.config().numLayers()) : null;
+            KvCache cache = useCache ? new KvCache(model.config().numLayers(), promptLen + o.maxNewTokens()) : null;
             long[][] nextInput = seqs;
             for (int step = 0; step < o.maxNewTokens() && !allDone(done); step++) {
                 float[][] lp;

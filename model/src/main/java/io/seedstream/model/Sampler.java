@@ -66,7 +66,7 @@ public final class Sampler {
             for (int step = 0; step < o.maxNewTokens() && !allDone(done); step++) {
                 float[][] lp;
                 try (NDManager m = run.newSubManager()) {
-                    NDArray logits = useCache ? stepWithCache(m, nextInput, mask, cache, step == 0)
+                    NDArray logits = useCache ? stepWithCache(m, nextInput, mask, cache)
                             : full(m, seqs, mask);
                     NDArray last = Transformer.logProbs(logits.get(new NDIndex(":, -1, :"))); // (B, V)
                     lp = toRows(last, b);
@@ -147,7 +147,7 @@ public final class Sampler {
     }
 
     /** The prompt on the first step, then one token per sequence, against the cache. */
-    private NDArray stepWithCache(NDManager m, long[][] input, long[][] mask, KvCache cache, boolean first) {
+    private NDArray stepWithCache(NDManager m, long[][] input, long[][] mask, KvCache cache) {
         int t = input[0].length;
         int s = mask[0].length;
         return model.forward(m.create(input), positions(m, mask, t, s - t), m.create(mask), cache, true);

@@ -3,6 +3,7 @@ package io.seedstream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.core.Linear;
 
 /**
  * Multi-head causal self-attention with grouped-query attention: H query heads share KV key/value
@@ -57,11 +58,13 @@ final class CausalSelfAttention {
                 .reshape(b, kv, (long) g * t, src); // (B, KV, G*T, S)
         NDArray y = att.matMul(v).reshape(b, h, t, d); // (B, KV, G*T, D) -> (B, H, T, D)
         y = y.transpose(0, 2, 1, 3).reshape(b, t, (long) h * d); // (B, T, H*D)
-        return y.matMul(w.transposed(prefix + "o_proj.weight", y.getManager()));
+        return Linear.linear(y, w.get(prefix + "o_proj.weight")).singletonOrThrow();
     }
 
+    /** x W^T (+ b) with W in Hugging Face's (out, in) layout, as one fused engine op. */
     private NDArray linear(Weights w, NDArray x, String proj) {
-        NDArray y = x.matMul(w.transposed(prefix + proj + ".weight", x.getManager()));
-        return c.attentionBias() ? y.add(w.get(prefix + proj + ".bias")) : y;
+        NDArray weight = w.get(prefix + proj + ".weight");
+        return (c.attentionBias() ? Linear.linear(x, weight, w.get(prefix + proj + ".bias"))
+                : Linear.linear(x, weight)).singletonOrThrow();
     }
 }

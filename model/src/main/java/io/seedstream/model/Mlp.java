@@ -2,6 +2,7 @@ package io.seedstream.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
 
 /** The SwiGLU feed-forward network: down(silu(gate(x)) * up(x)). */
 final class Mlp {
@@ -14,9 +15,9 @@ final class Mlp {
 
     /** x: (B, T, C) -> (B, T, C). */
     NDArray forward(Weights w, NDArray x) {
-        NDArray gate = x.matMul(w.transposed(prefix + "gate_proj.weight", x.getManager())); // (B, T, I)
-        NDArray up = x.matMul(w.transposed(prefix + "up_proj.weight", x.getManager())); // (B, T, I)
+        NDArray gate = Linear.linear(x, w.get(prefix + "gate_proj.weight")).singletonOrThrow(); // (B, T, I)
+        NDArray up = Linear.linear(x, w.get(prefix + "up_proj.weight")).singletonOrThrow(); // (B, T, I)
         NDArray hidden = gate.mul(Activation.sigmoid(gate)).mul(up);
-        return hidden.matMul(w.transposed(prefix + "down_proj.weight", x.getManager()));
+        return Linear.linear(hidden, w.get(prefix + "down_proj.weight")).singletonOrThrow(); // (B, T, C)
     }
 }

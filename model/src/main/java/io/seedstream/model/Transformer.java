@@ -93,7 +93,7 @@ public final class Transformer {
         }
         x = RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
         String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-        return x.matMul(weights.transposed(head, m)); // (B, T, V)
+        return ai.djl.nn.core.Linear.linear(x, weights.get(head)).singletonOrThrow(); // (B, T, V)
     }
 
     /** Log-softmax over the vocabulary. */

@@ -86,17 +86,6 @@ public final class Weights implements AutoCloseable {
         return a;
     }
 
-    /**
-     * The transpose of a weight matrix, owned by {@code scope}: an operation's result belongs to
-     * the manager of the array it is called on, so a plain {@code get(name).transpose()} would
-     * pile up in this long-lived manager at every step.
-     */
-    public NDArray transposed(String name, NDManager scope) {
-        NDArray t = get(name).transpose();
-        t.attach(scope);
-        return t;
-    }
-
     public Map<String, NDArray> all() {
         return tensors;
     }

@@ -21,14 +21,15 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {BenchCommand.Startup.class, BenchCommand.Grade.class, BenchCommand.Streams.class,
             BenchCommand.Model.class})
-final class BenchCommand implements Runnable {
+final class BenchCommand extends CommandGroup {
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    /** The median of some measurements (the mean of the middle two for an even count). */
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        s.sort(Double::compare);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     /** Every benchmark writes its figures the same way: pretty JSON, parent directories created. */
@@ -290,11 +291,5 @@ final class BenchCommand implements Runnable {
             return JSON.readTree(last);
         }
 
-        static double median(List<Double> xs) {
-            List<Double> s = new ArrayList<>(xs);
-            s.sort(Double::compare);
-            int n = s.size();
-            return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-        }
     }
 }

@@ -93,7 +93,7 @@ final class ModelBenchmark {
             double cachedMs;
             double recomputeMs;
             try (NDManager s = m.newSubManager()) {
-                KvCache cache = new KvCache(c.numLayers(), ctx + 16);
+                KvCache cache = new KvCache(c.numLayers(), ctx + 16, s);
                 NDArray positions = s.arange(0, ctx).toType(ai.djl.ndarray.types.DataType.INT64, false)
                         .reshape(1, ctx).repeat(0, b);
                 model.forward(s.create(ids), positions, null, cache).getFloat(0, 0, 0);

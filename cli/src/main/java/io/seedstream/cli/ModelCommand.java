@@ -21,15 +21,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "model", mixinStandardHelpOptions = true, description = "Run the policy model directly.",
         subcommands = {ModelCommand.Forward.class, ModelCommand.Generate.class})
-final class ModelCommand implements Runnable {
+final class ModelCommand extends CommandGroup {
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
 
     /** cpu (default) or gpu; gpu needs a CUDA PyTorch native library (see the README's cuda profile). */
     static Device device(String name) {

@@ -20,15 +20,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "prompts", mixinStandardHelpOptions = true, description = "Manage the prompts topic.",
         subcommands = PromptsCommand.Load.class)
-final class PromptsCommand implements Runnable {
+final class PromptsCommand extends CommandGroup {
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
 
     @Command(name = "load", mixinStandardHelpOptions = true,
             description = {"Load a JSONL file into the prompts topic, keyed by a stable id.",

@@ -246,12 +246,12 @@ final class StreamsBenchmark {
     }
 
     static Map<String, Object> summary(List<Run> runs) {
-        List<Double> plain = runs.stream().map(Run::plainGroupsPerSecond).sorted().toList();
-        List<Double> topo = runs.stream().map(Run::topologyGroupsPerSecond).sorted().toList();
+        double plain = BenchCommand.median(runs.stream().map(Run::plainGroupsPerSecond).toList());
+        double topo = BenchCommand.median(runs.stream().map(Run::topologyGroupsPerSecond).toList());
         Map<String, Object> m = new HashMap<>();
-        m.put("median_plain_groups_per_second", plain.get(plain.size() / 2));
-        m.put("median_topology_groups_per_second", topo.get(topo.size() / 2));
-        m.put("median_ratio", topo.get(topo.size() / 2) / plain.get(plain.size() / 2));
+        m.put("median_plain_groups_per_second", plain);
+        m.put("median_topology_groups_per_second", topo);
+        m.put("median_ratio", topo / plain);
         return m;
     }
 }

@@ -11,15 +11,7 @@ import picocli.CommandLine.Mixin;
 
 @Command(name = "topics", mixinStandardHelpOptions = true, description = "Manage seedstream's topics.",
         subcommands = TopicsCommand.Create.class)
-final class TopicsCommand implements Runnable {
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
+final class TopicsCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create every topic with its configuration; existing topics get their "

@@ -61,7 +61,7 @@ public final class Sampler {
             rng[i] = new SplittableRandom(o.seed() * 1_000_003L + i);
         }
         try (NDManager run = parent.newSubManager()) {
-            KvCache cache = useCache ? new KvCache(model.config().numLayers(), promptLen + o.maxNewTokens()) : null;
+            KvCache cache = useCache ? new KvCache(model.config().numLayers(), promptLen + o.maxNewTokens(), run) : null;
             long[][] nextInput = seqs;
             for (int step = 0; step < o.maxNewTokens() && !allDone(done); step++) {
                 float[][] lp;
@@ -70,9 +70,6 @@ public final class Sampler {
                             : full(m, seqs, mask);
                     NDArray last = Transformer.logProbs(logits.get(new NDIndex(":, -1, :"))); // (B, V)
                     lp = toRows(last, b);
-                    if (useCache) {
-                        cache.keepIn(run); // the cache outlives this step's manager
-                    }
                 }
                 long[] chosen = new long[b];
                 for (int i = 0; i < b; i++) {

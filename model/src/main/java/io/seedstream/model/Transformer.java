@@ -1,7 +1,6 @@
 package io.seedstream.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,11 +20,12 @@ public final class Transformer {
     private final ModelConfig config;
     private final Weights weights;
     private final List<Block> blocks = new ArrayList<>();
+    private final Rotary rotary;
 
     public Transformer(ModelConfig config, Weights weights) {
         this.config = config;
         this.weights = weights;
-        Rotary rotary = new Rotary(config.headDim(), config.ropeTheta());
+        this.rotary = new Rotary(config.headDim(), config.ropeTheta());
         for (int i = 0; i < config.numLayers(); i++) {
             blocks.add(new Block(config, i, rotary));
         }
@@ -84,7 +84,7 @@ public final class Transformer {
             NDArray pad = keyMask.toType(DataType.FLOAT32, false).neg().add(1).mul(MASKED).reshape(b, 1, 1, s);
             mask = mask.add(pad); // (B, 1, T, S)
         }
-        NDList cosSin = new Rotary(config.headDim(), config.ropeTheta()).cosSin(m, positions);
+        NDList cosSin = rotary.cosSin(m, positions);
         for (Block block : blocks) {
             x = block.forward(weights, x, cosSin, mask, cache);
         }
@@ -99,9 +99,5 @@ public final class Transformer {
     /** Log-softmax over the vocabulary. */
     static NDArray logProbs(NDArray logits) {
         return logits.logSoftmax(-1 + (int) logits.getShape().dimension());
-    }
-
-    static NDArray concat(NDArray a, NDArray b, int axis) {
-        return NDArrays.concat(new NDList(a, b), axis);
     }
 }

@@ -19,17 +19,15 @@ import org.junit.jupiter.api.Test;
 /** The Qwen2 fixture reproduces transformers' logits, greedy tokens and log-probs. */
 class HuggingFaceParityTest {
 
-    private static final Path DIR = Path.of("src/test/resources/hf/qwen2-tiny");
     private static JsonNode reference;
     private static NDManager manager;
     private static Transformer model;
 
     @BeforeAll
     static void load() throws Exception {
-        reference = new ObjectMapper().readTree(Files.readString(DIR.resolve("reference.json")));
+        reference = QwenFixture.reference();
         manager = NDManager.newBaseManager();
-        ModelConfig config = ModelConfig.read(DIR.resolve("config.json"));
-        model = new Transformer(config, Weights.load(config, DIR.resolve("model.safetensors"), manager));
+        model = QwenFixture.model(manager);
     }
 
     @AfterAll

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 class SamplerTest {
 
-    private static final Path DIR = Path.of("src/test/resources/hf/qwen2-tiny");
     private static NDManager manager;
     private static Transformer model;
     private static Sampler sampler;
@@ -24,10 +23,9 @@ class SamplerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        reference = new ObjectMapper().readTree(Files.readString(DIR.resolve("reference.json")));
+        reference = QwenFixture.reference();
         manager = NDManager.newBaseManager();
-        ModelConfig config = ModelConfig.read(DIR.resolve("config.json"));
-        model = new Transformer(config, Weights.load(config, DIR.resolve("model.safetensors"), manager));
+        model = QwenFixture.model(manager);
         sampler = new Sampler(model, ids -> java.util.Arrays.toString(ids), 1);
     }
 
@@ -37,20 +35,13 @@ class SamplerTest {
         manager.close();
     }
 
-    private static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asInt();
-        }
-        return out;
-    }
 
     @Test
     void greedyWithTheCacheMatchesTransformers() {
         JsonNode g = reference.get("greedy");
-        Completion c = sampler.generate(List.of(ints(g.get("prompt_ids"))),
+        Completion c = sampler.generate(List.of(QwenFixture.ints(g.get("prompt_ids"))),
                 SamplingOptions.greedy(g.get("new_ids").size(), Set.of()), manager, true).get(0);
-        assertThat(c.tokenIds()).containsExactly(ints(g.get("new_ids")));
+        assertThat(c.tokenIds()).containsExactly(QwenFixture.ints(g.get("new_ids")));
         for (int i = 0; i < c.logprobs().length; i++) {
             assertThat((double) c.logprobs()[i]).isCloseTo(g.get("new_token_logprobs").get(i).asDouble(), within(1e-4));
         }

@@ -20,22 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TrainingSupportTest {
 
-    private static final Path DIR = Path.of("src/test/resources/hf/qwen2-tiny");
+    private static final Path DIR = QwenFixture.DIR;
 
-    private static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asInt();
-        }
-        return out;
-    }
 
     @Test
     void teacherForcedLogprobsMatchTransformersAndPaddingChangesNothing() throws Exception {
-        JsonNode tf = new ObjectMapper().readTree(Files.readString(DIR.resolve("reference.json"))).get("teacher_forced");
+        JsonNode tf = QwenFixture.reference().get("teacher_forced");
         try (NDManager m = NDManager.newBaseManager(); Policy policy = Policy.load(DIR, m)) {
-            int[] prompt = ints(tf.get("prompt_ids"));
-            int[] cont = ints(tf.get("continuation_ids"));
+            int[] prompt = QwenFixture.ints(tf.get("prompt_ids"));
+            int[] cont = QwenFixture.ints(tf.get("continuation_ids"));
             NDList out = ContinuationLogProbs.compute(policy.model(), List.of(prompt, new int[] {3, 4}),
                     List.of(cont, new int[] {5}), m, 1);
             float[] lp = out.get(0).get(new NDIndex("0, :")).toFloatArray();
@@ -50,10 +43,10 @@ class TrainingSupportTest {
 
     @Test
     void tokenizerRoundTripsTheFixtureText() throws Exception {
-        JsonNode ref = new ObjectMapper().readTree(Files.readString(DIR.resolve("reference.json")));
+        JsonNode ref = QwenFixture.reference();
         try (PolicyTokenizer t = PolicyTokenizer.load(DIR.resolve("tokenizer.json"))) {
-            assertThat(t.encode(ref.get("text").asText())).containsExactly(ints(ref.get("text_ids")));
-            assertThat(t.decode(ints(ref.get("text_ids")))).isEqualTo(ref.get("text").asText());
+            assertThat(t.encode(ref.get("text").asText())).containsExactly(QwenFixture.ints(ref.get("text_ids")));
+            assertThat(t.decode(QwenFixture.ints(ref.get("text_ids")))).isEqualTo(ref.get("text").asText());
         }
     }
 

@@ -3,7 +3,10 @@ package io.seedstream.producers.prompts;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.Prompt;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class PromptLoader {
 
-    /** Progress after each line: lines read so far, of the total. */
+    /** Progress after each line: bytes of the file read so far, of its size. */
     public interface Progress {
         void update(long done, long total);
     }
@@ -63,15 +66,13 @@ public final class PromptLoader {
     }
 
     public Summary load(Path file, String dataset, Progress progress) throws IOException {
-        long total;
-        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            total = lines.count();
-        }
+        long total = Files.size(file); // progress in bytes: the file is read once
         List<LineError> errors = Collections.synchronizedList(new ArrayList<>());
         AtomicLong loaded = new AtomicLong();
         long skipped = 0;
         Set<String> seen = new HashSet<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        CountingInputStream in = new CountingInputStream(Files.newInputStream(file));
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             long n = 0;
             while ((line = reader.readLine()) != null) {
@@ -98,7 +99,7 @@ public final class PromptLoader {
                         deadLetter(file, lineNo, line, e.getMessage());
                     }
                 }
-                progress.update(n, total);
+                progress.update(in.count(), total);
             }
         }
         prompts.flush();
@@ -106,6 +107,33 @@ public final class PromptLoader {
         List<LineError> sorted = new ArrayList<>(errors);
         sorted.sort((a, b) -> Long.compare(a.line(), b.line()));
         return new Summary(loaded.get(), skipped, sorted.size(), sorted);
+    }
+
+    /** Counts the bytes read through it. */
+    private static final class CountingInputStream extends FilterInputStream {
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count += b >= 0 ? 1 : 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            count += Math.max(0, n);
+            return n;
+        }
+
+        long count() {
+            return count;
+        }
     }
 
     private void deadLetter(Path file, long lineNo, String line, String reason) {

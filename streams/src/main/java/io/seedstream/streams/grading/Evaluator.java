@@ -165,10 +165,7 @@ final class Evaluator {
                 }
                 return Rational.of(r, BigInteger.ONE);
             }
-            case "ratio" -> {
-                return null;
-            }
-            default -> {
+            default -> { // ratio and the transcendental functions have no exact value
                 return null;
             }
         }

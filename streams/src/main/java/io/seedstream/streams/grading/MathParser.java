@@ -280,20 +280,25 @@ final class MathParser {
         if (accept("-")) {
             return new Neg(parseExponent());
         }
+        // x^23 in LaTeX is x^2 * 3: only the first digit (or letter) is the exponent
+        Node first = firstCharacter(false);
+        return first != null ? first : parsePower();
+    }
+
+    /**
+     * LaTeX takes one character as an unbraced argument ({@code x^23}, {@code \frac12}): when the
+     * next token is a longer number or word, consumes its first character and leaves the rest.
+     */
+    private Node firstCharacter(boolean evenDecimals) {
         Token t = peek();
-        if (t.type() == Type.NUM && t.text().length() > 1 && !t.text().contains(".")) {
-            // x^23 in LaTeX is x^2 * 3; only the first digit is the exponent
-            pos++;
-            tokens.set(pos - 1, new Token(Type.NUM, t.text().substring(0, 1)));
-            tokens.add(pos, new Token(Type.NUM, t.text().substring(1)));
-            return new Num(Rational.parseDecimal(t.text().substring(0, 1)), false);
+        boolean number = t.type() == Type.NUM && (evenDecimals || !t.text().contains("."));
+        if (!number && t.type() != Type.WORD || t.text().length() < 2 || t.text().charAt(0) == '.') {
+            return null;
         }
-        if (t.type() == Type.WORD && t.text().length() > 1) {
-            pos++;
-            tokens.add(pos, new Token(Type.WORD, t.text().substring(1)));
-            return symbol(t.text().substring(0, 1));
-        }
-        return parsePower();
+        pos++;
+        tokens.add(pos, new Token(t.type(), t.text().substring(1)));
+        String head = t.text().substring(0, 1);
+        return number ? new Num(Rational.parseDecimal(head), false) : symbol(head);
     }
 
     private Node parsePostfix(Node a) throws ParseException {
@@ -555,18 +560,8 @@ final class MathParser {
             expect("}");
             return inner;
         }
-        Token t = peek();
-        if (t.type() == Type.NUM && t.text().length() > 1) {
-            pos++;
-            tokens.add(pos, new Token(Type.NUM, t.text().substring(1)));
-            return new Num(Rational.parseDecimal(t.text().substring(0, 1)), false);
-        }
-        if (t.type() == Type.WORD && t.text().length() > 1) {
-            pos++;
-            tokens.add(pos, new Token(Type.WORD, t.text().substring(1)));
-            return symbol(t.text().substring(0, 1));
-        }
-        return parseAtom();
+        Node first = firstCharacter(true);
+        return first != null ? first : parseAtom();
     }
 
     /** \begin{pmatrix} a & b \\ c & d \end{pmatrix} (also bmatrix, matrix, vmatrix, array). */

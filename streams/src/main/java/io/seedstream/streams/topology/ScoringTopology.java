@@ -102,7 +102,7 @@ public final class ScoringTopology {
 
         KStream<String, ScoredGroup> trainable = !scoring.filterZeroAdvantage() ? scored
                 : scored.filter((k, g) -> {
-                    boolean zero = g.getAdvantages().stream().allMatch(a -> a == 0.0);
+                    boolean zero = zeroAdvantage(g);
                     if (zero) {
                         metrics.filtered();
                     }
@@ -143,14 +143,23 @@ public final class ScoringTopology {
     record EvalGrade(String benchmark, long policyVersion, boolean correct) {}
 
     static GroupSummary summary(ScoredGroup g) {
+        int n = g.getRewards().size();
+        double seMax = n >= 2 ? Math.log(n) : 1;
+        return new GroupSummary(g.getRollout().getPolicyVersion(), n, correctAnswers(g), g.getSemanticEntropy(),
+                g.getSemanticEntropy() / seMax, g.getScale(), zeroAdvantage(g));
+    }
+
+    /** Answers of the group with a positive reward. */
+    static int correctAnswers(ScoredGroup g) {
         int correct = 0;
         for (Double r : g.getRewards()) {
             correct += r > 0 ? 1 : 0;
         }
-        int n = g.getRewards().size();
-        double seMax = n >= 2 ? Math.log(n) : 1;
-        boolean zero = g.getAdvantages().stream().allMatch(a -> a == 0.0);
-        return new GroupSummary(g.getRollout().getPolicyVersion(), n, correct, g.getSemanticEntropy(),
-                g.getSemanticEntropy() / seMax, g.getScale(), zero);
+        return correct;
+    }
+
+    /** Whether every advantage is zero: the group carries no learning signal. */
+    static boolean zeroAdvantage(ScoredGroup g) {
+        return g.getAdvantages().stream().allMatch(a -> a == 0.0);
     }
 }

@@ -31,10 +31,7 @@ final class TrackPromptProcessor implements Processor<String, ScoredGroup, Void,
         ScoredGroup g = record.value();
         String id = g.getRollout().getPromptId();
         PromptStats old = stats.get(id);
-        long correct = 0;
-        for (Double r : g.getRewards()) {
-            correct += r > 0 ? 1 : 0;
-        }
+        long correct = ScoringTopology.correctAnswers(g);
         Prompt prompt = prompts.get(id);
         PromptStats updated = new PromptStats(id, prompt == null ? "" : prompt.getDataset(), g.getSemanticEntropy(),
                 g.getClusterProbs().size(), (old == null ? 0 : old.visits()) + 1,

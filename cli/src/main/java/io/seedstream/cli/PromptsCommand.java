@@ -47,11 +47,20 @@ final class PromptsCommand extends CommandGroup {
                 return 2;
             }
             ConnectionConfig c = connection.connection();
+            // fail in seconds, not one metadata timeout per line, when the cluster is not there
+            try (org.apache.kafka.clients.admin.Admin admin =
+                    org.apache.kafka.clients.admin.Admin.create(c.kafkaProperties())) {
+                admin.describeCluster().nodes().get(15, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                System.err.println("seedstream prompts load: cannot reach Kafka at " + c.bootstrapServers() + ": " + e);
+                return 1;
+            }
             AvroSerdes serdes = AvroSerdes.connect(c);
             Properties p = c.kafkaProperties();
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
             p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+            p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
             String name = dataset != null ? dataset : PromptLoader.datasetOf(file);
             PromptLoader.Summary summary;
             try (KafkaProducer<String, Prompt> prompts = new KafkaProducer<>(p, serdes.key().serializer(),

@@ -1,0 +1,106 @@
+package io.seedstream.trainer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.model.SafeTensors;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW with decoupled weight decay, in the order of operations of torch.optim.AdamW (single
+ * tensor path), so an update here matches one there to float32 precision. Moments live in the
+ * optimizer's own manager, one pair per parameter name.
+ */
+public final class AdamW implements AutoCloseable {
+
+    /** betas, eps and weight decay; the learning rate comes with each step (it may follow a schedule). */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay) {
+
+        public static Settings defaults() {
+            return new Settings(0.9, 0.95, 1e-8, 0.0);
+        }
+    }
+
+    private final Settings settings;
+    private final NDManager manager;
+    private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
+    private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(Settings settings, NDManager parent) {
+        this.settings = settings;
+        this.manager = parent.newSubManager();
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** Updates every parameter in place from its gradient. */
+    public void update(Map<String, NDArray> params, double lr) {
+        step++;
+        double b1 = settings.beta1();
+        double b2 = settings.beta2();
+        double biasCorrection1 = 1 - Math.pow(b1, step);
+        double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
+        float stepSize = (float) (lr / biasCorrection1);
+        try (NDManager scratch = manager.newSubManager()) {
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray p = e.getValue();
+                NDArray g = p.getGradient();
+                g.attach(scratch);
+                NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape()));
+                NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape()));
+                if (settings.weightDecay() != 0) {
+                    p.muli((float) (1 - lr * settings.weightDecay()));
+                }
+                // m <- m + (1 - b1) (g - m), torch's lerp; v <- b2 v + (1 - b2) g^2
+                m.addi(tempOf(g.sub(m), scratch).muli((float) (1 - b1)));
+                v.muli((float) b2).addi(tempOf(g.mul(g), scratch).muli((float) (1 - b2)));
+                NDArray denom = tempOf(v.sqrt(), scratch).divi((float) biasCorrection2Sqrt).addi((float) settings.eps());
+                p.subi(tempOf(m.div(denom), scratch).muli(stepSize));
+            }
+        }
+    }
+
+    /** Results of an op are owned by the manager of the array it was called on; move them to the scratch. */
+    private static NDArray tempOf(NDArray a, NDManager scratch) {
+        a.attach(scratch);
+        return a;
+    }
+
+    /** Moments as tensors named exp_avg.NAME / exp_avg_sq.NAME, for checkpoints. */
+    public Map<String, SafeTensors.Tensor> stateTensors() {
+        Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();
+        expAvg.forEach((k, v) -> out.put("exp_avg." + k, new SafeTensors.Tensor(v.getShape().getShape(), v.toFloatArray())));
+        expAvgSq.forEach((k, v) -> out.put("exp_avg_sq." + k,
+                new SafeTensors.Tensor(v.getShape().getShape(), v.toFloatArray())));
+        return out;
+    }
+
+    /** Restores the moments and the step count saved by {@link #stateTensors()}. */
+    public void restore(Map<String, SafeTensors.Tensor> tensors, long savedStep) {
+        expAvg.values().forEach(NDArray::close);
+        expAvgSq.values().forEach(NDArray::close);
+        expAvg.clear();
+        expAvgSq.clear();
+        tensors.forEach((name, t) -> {
+            NDArray a = manager.create(t.data(), new Shape(t.shape()));
+            if (name.startsWith("exp_avg_sq.")) {
+                expAvgSq.put(name.substring("exp_avg_sq.".length()), a);
+            } else if (name.startsWith("exp_avg.")) {
+                expAvg.put(name.substring("exp_avg.".length()), a);
+            } else {
+                a.close();
+                throw new IllegalArgumentException("unexpected optimizer tensor '" + name + "'");
+            }
+        });
+        this.step = savedStep;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

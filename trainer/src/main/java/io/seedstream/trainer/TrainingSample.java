@@ -1,0 +1,34 @@
+package io.seedstream.trainer;
+
+/**
+ * One answer as the trainer uses it: the prompt's token ids, the answer's token ids, the
+ * behaviour policy's log-prob of each answer token (recorded at generation time), the answer's
+ * entropy-scaled advantage (computed by the scorer, never recomputed here) and the policy version
+ * that generated it.
+ */
+public record TrainingSample(int[] promptIds, int[] completionIds, float[] oldLogprobs, double scaledAdvantage,
+        long policyVersion) {
+
+    public TrainingSample {
+        if (promptIds.length == 0) {
+            throw new IllegalArgumentException("empty prompt");
+        }
+        if (oldLogprobs.length != completionIds.length) {
+            throw new IllegalArgumentException(completionIds.length + " completion tokens but " + oldLogprobs.length
+                    + " old log-probs");
+        }
+        if (!Double.isFinite(scaledAdvantage)) {
+            throw new IllegalArgumentException("non-finite advantage " + scaledAdvantage);
+        }
+        for (float lp : oldLogprobs) {
+            if (!Float.isFinite(lp) || lp > 0) {
+                throw new IllegalArgumentException("invalid old log-prob " + lp);
+            }
+        }
+    }
+
+    /** Tokens of prompt and completion: what a forward pass over this sample costs. */
+    public int length() {
+        return promptIds.length + completionIds.length;
+    }
+}

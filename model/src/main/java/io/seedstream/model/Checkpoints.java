@@ -27,15 +27,15 @@ public final class Checkpoints {
      * Writes the checkpoint into {@code dir} (created if needed), through a temporary file and a
      * rename so a crash never leaves half a weights file, and returns the weights' sha256.
      */
-    public static String save(Path dir, ModelConfig config, Weights weights, Path tokenizerJson) throws IOException {
+    public static String save(Path dir, ModelConfig config, Weights weights, byte[] tokenizerJson) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(CONFIG), new ObjectMapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsString(config.toJson()));
         Path tmp = dir.resolve(WEIGHTS + ".tmp");
         SafeTensors.write(tmp, weights.toTensors());
         Files.move(tmp, dir.resolve(WEIGHTS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        if (tokenizerJson != null && !tokenizerJson.toAbsolutePath().equals(dir.resolve(TOKENIZER).toAbsolutePath())) {
-            Files.copy(tokenizerJson, dir.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
+        if (tokenizerJson != null) {
+            Files.write(dir.resolve(TOKENIZER), tokenizerJson);
         }
         return sha256(dir.resolve(WEIGHTS));
     }

@@ -48,7 +48,7 @@ public final class Policy implements AutoCloseable {
 
     /** Saves the current weights as a checkpoint with this policy's tokenizer; returns the sha256. */
     public String save(Path out) throws IOException {
-        return Checkpoints.save(out, model.config(), model.weights(), tokenizer.file());
+        return Checkpoints.save(out, model.config(), model.weights(), tokenizer.json());
     }
 
     @Override

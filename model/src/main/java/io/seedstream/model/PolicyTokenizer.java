@@ -2,6 +2,7 @@ package io.seedstream.model;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -9,17 +10,18 @@ import java.util.Map;
 public final class PolicyTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
-    private final Path file;
+    private final byte[] json;
 
-    private PolicyTokenizer(HuggingFaceTokenizer tokenizer, Path file) {
+    private PolicyTokenizer(HuggingFaceTokenizer tokenizer, byte[] json) {
         this.tokenizer = tokenizer;
-        this.file = file;
+        this.json = json;
     }
 
     public static PolicyTokenizer load(Path tokenizerJson) throws IOException {
         // no special tokens added and no truncation: the policy sees exactly what is encoded
         return new PolicyTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson,
-                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")), tokenizerJson);
+                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")),
+                Files.readAllBytes(tokenizerJson));
     }
 
     public int[] encode(String text) {
@@ -39,8 +41,9 @@ public final class PolicyTokenizer implements AutoCloseable {
         return tokenizer.decode(l, false);
     }
 
-    public Path file() {
-        return file;
+    /** The tokenizer.json this was loaded from, kept so a checkpoint can be written after the file is gone. */
+    public byte[] json() {
+        return json.clone();
     }
 
     @Override

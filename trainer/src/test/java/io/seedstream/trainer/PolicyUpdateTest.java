@@ -63,15 +63,19 @@ class PolicyUpdateTest {
                 Map<String, float[]> one = gradients(update, w, samples(model, 1.0, m), m);
                 // a power of two scales every float exactly
                 Map<String, float[]> half = gradients(update, w, samples(model, 0.5, m), m);
-                // any other scale: equal up to float32 rounding of the sums in backward
+                // any other scale: equal up to float32 rounding of the sums in backward (relative to the tensor)
                 double s = 0.959969;
                 Map<String, float[]> scaled = gradients(update, w, samples(model, s, m), m);
                 double nonZero = 0;
                 for (String k : one.keySet()) {
                     float[] g1 = one.get(k);
+                    double largest = 0;
+                    for (float v : g1) {
+                        largest = Math.max(largest, Math.abs(v));
+                    }
                     for (int i = 0; i < g1.length; i++) {
                         assertThat(half.get(k)[i]).isEqualTo(g1[i] * 0.5f);
-                        assertThat((double) scaled.get(k)[i]).isCloseTo(s * g1[i], within(1e-5 * Math.abs(g1[i]) + 1e-12));
+                        assertThat((double) scaled.get(k)[i]).isCloseTo(s * g1[i], within(1e-6 * largest + 1e-12));
                         nonZero += Math.abs(g1[i]);
                     }
                 }

@@ -1,0 +1,70 @@
+package io.seedstream.trainer;
+
+import io.seedstream.schemas.avro.Answer;
+import io.seedstream.schemas.avro.AnswerGroup;
+import io.seedstream.schemas.avro.ScoredGroup;
+import io.seedstream.schemas.avro.TrainingBatch;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a training batch into the answers of an update: groups outside the staleness bound are
+ * left out (and counted by the gate), a group that cannot be trained on is reported with the
+ * reason. The scaled advantages are the scorer's, as they came.
+ */
+final class BatchSamples {
+
+    /** The trainable answers of a batch and the groups left out, with reasons. */
+    record Selection(List<TrainingSample> samples, List<ScoredGroup> usedGroups, List<String> invalid) {}
+
+    private BatchSamples() {}
+
+    static Selection select(TrainingBatch batch, long trainerVersion, StalenessGate gate) {
+        List<TrainingSample> samples = new ArrayList<>();
+        List<ScoredGroup> used = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
+        for (ScoredGroup g : batch.getGroups()) {
+            AnswerGroup rollout = g.getRollout();
+            if (!gate.admit(rollout.getPolicyVersion(), trainerVersion)) {
+                continue;
+            }
+            try {
+                samples.addAll(samplesOf(g));
+                used.add(g);
+            } catch (IllegalArgumentException e) {
+                invalid.add("group " + rollout.getRequestId() + " of prompt " + rollout.getPromptId() + ": "
+                        + e.getMessage());
+            }
+        }
+        return new Selection(samples, used, invalid);
+    }
+
+    static List<TrainingSample> samplesOf(ScoredGroup g) {
+        AnswerGroup rollout = g.getRollout();
+        int[] prompt = ints(rollout.getPromptTokenIds());
+        List<Answer> answers = rollout.getAnswers();
+        if (g.getScaledAdvantages().size() != answers.size()) {
+            throw new IllegalArgumentException(answers.size() + " answers but " + g.getScaledAdvantages().size()
+                    + " advantages");
+        }
+        List<TrainingSample> out = new ArrayList<>(answers.size());
+        for (int i = 0; i < answers.size(); i++) {
+            Answer a = answers.get(i);
+            float[] lp = new float[a.getTokenLogprobs().size()];
+            for (int t = 0; t < lp.length; t++) {
+                lp[t] = a.getTokenLogprobs().get(t);
+            }
+            out.add(new TrainingSample(prompt, ints(a.getTokenIds()), lp, g.getScaledAdvantages().get(i),
+                    rollout.getPolicyVersion()));
+        }
+        return out;
+    }
+
+    private static int[] ints(List<Integer> l) {
+        int[] out = new int[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = l.get(i);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,128 @@
+package io.seedstream.trainer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.seedstream.model.Policy;
+import io.seedstream.model.SafeTensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A directory of checkpoints, one sub-directory per step ({@code step-0000000042}), each in the
+ * Hugging Face layout plus {@code optimizer.safetensors} and {@code trainer-state.json}. A
+ * checkpoint is written into a temporary directory and renamed into place, so a crash leaves
+ * either a whole checkpoint or none.
+ */
+public final class CheckpointStore {
+
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "trainer-state.json";
+    private static final String PREFIX = "step-";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path root;
+
+    public CheckpointStore(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** A complete checkpoint: its directory and state. */
+    public record Checkpoint(Path dir, TrainerState state) {
+
+        public String uri() {
+            return dir.toAbsolutePath().toUri().toString();
+        }
+    }
+
+    static String dirName(long step) {
+        return String.format("%s%010d", PREFIX, step);
+    }
+
+    /** Writes weights, tokenizer, optimizer moments and state for {@code state.step()}. */
+    public Checkpoint write(Policy policy, AdamW optimizer, TrainerState state) throws IOException {
+        Files.createDirectories(root);
+        Path target = root.resolve(dirName(state.step()));
+        Path tmp = root.resolve("." + dirName(state.step()) + ".partial");
+        deleteTree(tmp);
+        String sha = policy.save(tmp);
+        SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.stateTensors());
+        TrainerState stamped = new TrainerState(state.runId(), state.step(), state.topic(), state.nextOffsets(),
+                state.appliedBatches(), state.rejectedBatches(), state.previous(), sha, state.rng(), state.createdAt());
+        JSON.writeValue(tmp.resolve(STATE).toFile(), stamped);
+        deleteTree(target); // a step redone after a crash replaces what an older run left there
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        return new Checkpoint(target, stamped);
+    }
+
+    /** Every complete checkpoint, oldest first. */
+    public List<Checkpoint> list() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<Checkpoint> out = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList()) {
+                if (Files.isRegularFile(d.resolve(STATE))) {
+                    out.add(new Checkpoint(d, JSON.readValue(d.resolve(STATE).toFile(), TrainerState.class)));
+                }
+            }
+        }
+        return out;
+    }
+
+    public Optional<Checkpoint> latest() throws IOException {
+        List<Checkpoint> all = list();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /** Restores the optimizer's moments and step count from a checkpoint. */
+    public static void restoreOptimizer(Checkpoint c, AdamW optimizer) throws IOException {
+        Path f = c.dir().resolve(OPTIMIZER);
+        optimizer.restore(Files.isRegularFile(f) ? SafeTensors.read(f) : java.util.Map.of(), c.state().step());
+    }
+
+    /** Deletes all but the newest {@code keep} checkpoints (0 keeps all) and any partial write. */
+    public void prune(int keep) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path p : dirs.filter(d -> d.getFileName().toString().endsWith(".partial")).toList()) {
+                deleteTree(p);
+            }
+        }
+        if (keep > 0) {
+            List<Checkpoint> all = list();
+            for (int i = 0; i < all.size() - keep; i++) {
+                deleteTree(all.get(i).dir());
+            }
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.delete(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

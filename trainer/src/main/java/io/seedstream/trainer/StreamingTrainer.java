@@ -1,0 +1,331 @@
+package io.seedstream.trainer;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.model.Policy;
+import io.seedstream.model.Transformer;
+import io.seedstream.model.Weights;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.PolicyVersion;
+import io.seedstream.schemas.avro.TopicPartitionOffset;
+import io.seedstream.schemas.avro.TrainingBatch;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The asynchronous trainer: reads training batches, applies one update per batch within the
+ * staleness bound, checkpoints every k steps and announces each checkpoint on policy-versions.
+ *
+ * <p>Exactly once: the offsets consumed are stored inside each checkpoint, never committed to
+ * Kafka. On start the trainer loads the latest checkpoint and seeks to its offsets; updates made
+ * after it (lost with the process) are redone from the same batches, so every batch contributes
+ * to exactly one update in the lineage of checkpoints.
+ */
+public final class StreamingTrainer {
+
+    /** Called after every update, before any checkpoint of it; an exception stops the trainer as a crash would. */
+    public interface StepListener {
+        void afterStep(long step, String batchId, StepResult result, Map<String, Double> metrics) throws Exception;
+    }
+
+    /** How a run ended. */
+    public record Summary(long startStep, long endStep, long batchesRead, long rejectedStaleGroups, long invalidGroups,
+            long deadLetters, CheckpointStore.Checkpoint lastCheckpoint) {}
+
+    private final ConnectionConfig connection;
+    private final TrainerConfig config;
+    private final AvroSerdes serdes;
+    private final CheckpointStore store;
+    private volatile boolean stopping;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+
+    public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes) {
+        this.connection = connection;
+        this.config = config;
+        this.serdes = serdes;
+        this.store = new CheckpointStore(config.checkpointDir());
+    }
+
+    public CheckpointStore store() {
+        return store;
+    }
+
+    /** Asks a running {@link #run} to finish its current step, checkpoint and return. */
+    public void stop() {
+        stopping = true;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    public Summary run(StepListener listener) throws IOException, InterruptedException {
+        store.prune(config.checkpointsKept());
+        String topic = connection.topic(Topics.TRAINING_BATCHES);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CheckpointStore.Checkpoint resumed = store.latest().orElse(null);
+            java.nio.file.Path start = resumed != null ? resumed.dir() : config.modelDir();
+            if (start == null) {
+                throw new IllegalArgumentException("no checkpoint in " + store.root() + " and no "
+                        + TrainerConfig.MODEL_DIR + " to start from");
+            }
+            try (Policy policy = Policy.load(start, manager);
+                    Weights refWeights = config.update().loss().klCoef() > 0
+                            ? Weights.load(policy.model().config(), referenceDir().resolve("model.safetensors"), manager)
+                            : null;
+                    PolicyUpdate update = new PolicyUpdate(policy.model(),
+                            refWeights == null ? null : new Transformer(policy.model().config(), refWeights),
+                            config.update(), manager);
+                    KafkaProducer<String, Object> producer = producer();
+                    KafkaConsumer<String, byte[]> c = consumer()) {
+                this.consumer = c;
+                Run run = new Run(policy, update, producer, c, topic, listener);
+                if (resumed != null) {
+                    CheckpointStore.restoreOptimizer(resumed, update.optimizer());
+                    run.resumeFrom(resumed);
+                } else {
+                    run.checkpoint(); // version 0: the initial weights, so generators and restarts have a start
+                }
+                return run.loop();
+            } finally {
+                this.consumer = null;
+            }
+        }
+    }
+
+    /** The reference of the KL penalty is the run's first checkpoint (the initial policy). */
+    private java.nio.file.Path referenceDir() {
+        if (config.modelDir() == null) {
+            throw new IllegalArgumentException("the KL penalty needs " + TrainerConfig.MODEL_DIR + " (the reference policy)");
+        }
+        return config.modelDir();
+    }
+
+    private KafkaConsumer<String, byte[]> consumer() {
+        Properties p = connection.kafkaProperties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "16");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-trainer-" + config.runId());
+        return new KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    @SuppressWarnings("unchecked")
+    private KafkaProducer<String, Object> producer() {
+        Properties p = connection.kafkaProperties();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "seedstream-trainer-" + config.runId());
+        Map<Class<?>, Serializer<Object>> byType = Map.of(
+                PolicyVersion.class, (Serializer<Object>) (Serializer<?>) serdes.value(Topics.POLICY_VERSIONS).serializer(),
+                MetricsSnapshot.class, (Serializer<Object>) (Serializer<?>) serdes.value(Topics.METRICS).serializer(),
+                DeadLetter.class, (Serializer<Object>) (Serializer<?>) serdes.value(Topics.DEAD_LETTERS).serializer());
+        Serializer<Object> value = (t, v) -> byType.get(v.getClass()).serialize(t, v);
+        return new KafkaProducer<>(p, new StringSerializer(), value);
+    }
+
+    /** The state of one run of the loop. */
+    private final class Run {
+        private final Policy policy;
+        private final PolicyUpdate update;
+        private final KafkaProducer<String, Object> producer;
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final String topic;
+        private final StepListener listener;
+        private final Deserializer<TrainingBatch> decoder = serdes.value(Topics.TRAINING_BATCHES).deserializer();
+        private final StalenessGate gate = new StalenessGate(config.stalenessBound());
+        private final TrainerMetrics metrics = new TrainerMetrics(config.runId());
+        private final Map<Integer, Long> nextOffsets = new TreeMap<>();
+        private final List<String> applied = new ArrayList<>();
+        private final List<String> rejected = new ArrayList<>();
+        private long step;
+        private long startStep;
+        private long batchesRead;
+        private long invalidGroups;
+        private long deadLetters;
+        private String previous;
+        private CheckpointStore.Checkpoint last;
+
+        Run(Policy policy, PolicyUpdate update, KafkaProducer<String, Object> producer,
+                KafkaConsumer<String, byte[]> consumer, String topic, StepListener listener) {
+            this.policy = policy;
+            this.update = update;
+            this.producer = producer;
+            this.consumer = consumer;
+            this.topic = topic;
+            this.listener = listener;
+        }
+
+        void resumeFrom(CheckpointStore.Checkpoint c) throws IOException {
+            TrainerState s = c.state();
+            step = s.step();
+            startStep = step;
+            nextOffsets.putAll(s.nextOffsets());
+            previous = c.dir().getFileName().toString();
+            last = c;
+            announce(c); // idempotent: the previous process may have died before announcing it
+        }
+
+        Summary loop() throws IOException, InterruptedException {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            for (TopicPartition tp : partitions) {
+                Long next = nextOffsets.get(tp.partition());
+                if (next == null) {
+                    consumer.seekToBeginning(List.of(tp));
+                } else {
+                    consumer.seek(tp, next);
+                }
+            }
+            long waitStart = System.nanoTime();
+            PrometheusEndpoint endpoint = config.prometheusPort() >= 0
+                    ? new PrometheusEndpoint(config.prometheusPort(), metrics::prometheus) : null;
+            try {
+                while (!stopping && (config.maxSteps() == 0 || step - startStep < config.maxSteps())) {
+                    Iterable<ConsumerRecord<String, byte[]>> records;
+                    try {
+                        records = consumer.poll(Duration.ofMillis(config.pollMs()));
+                    } catch (WakeupException e) {
+                        break;
+                    }
+                    for (ConsumerRecord<String, byte[]> r : records) {
+                        double waited = (System.nanoTime() - waitStart) / 1e9;
+                        handle(r, waited);
+                        waitStart = System.nanoTime();
+                        if (config.maxSteps() > 0 && step - startStep >= config.maxSteps()) {
+                            break; // the rest of the poll is read again by the next run
+                        }
+                    }
+                }
+                if (!applied.isEmpty() || !rejected.isEmpty()) {
+                    checkpoint(); // a clean stop keeps every finished update
+                }
+            } finally {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
+            }
+            return new Summary(startStep, step, batchesRead, gate.rejectedStale() + gate.rejectedAhead(), invalidGroups,
+                    deadLetters, last);
+        }
+
+        private void handle(ConsumerRecord<String, byte[]> r, double waited) throws IOException {
+            batchesRead++;
+            nextOffsets.put(r.partition(), r.offset() + 1);
+            TrainingBatch batch;
+            try {
+                batch = decoder.deserialize(r.topic(), r.value());
+                if (batch == null) {
+                    throw new IllegalArgumentException("empty record");
+                }
+            } catch (RuntimeException e) {
+                deadLetter(r, "undecodable training batch: " + e.getMessage(), e, true);
+                rejected.add(r.key() == null ? "offset-" + r.offset() : r.key());
+                return;
+            }
+            BatchSamples.Selection sel = BatchSamples.select(batch, step, gate);
+            for (String reason : sel.invalid()) {
+                invalidGroups++;
+                deadLetter(r, "batch " + batch.getBatchId() + ": " + reason, null, false);
+            }
+            if (sel.samples().isEmpty()) {
+                rejected.add(batch.getBatchId());
+                return;
+            }
+            StepResult result;
+            try {
+                result = update.apply(sel.samples(), config.learningRate().at(step));
+            } catch (ArithmeticException e) {
+                deadLetter(r, "batch " + batch.getBatchId() + ": " + e.getMessage(), e, false);
+                rejected.add(batch.getBatchId());
+                return;
+            }
+            step++;
+            applied.add(batch.getBatchId());
+            MetricsSnapshot snapshot = metrics.step(step, result, sel.usedGroups(), waited, gate, invalidGroups);
+            producer.send(new ProducerRecord<>(connection.topic(Topics.METRICS), "trainer-" + config.runId(), snapshot));
+            try {
+                listener.afterStep(step, batch.getBatchId(), result, metrics.latest());
+            } catch (RuntimeException | IOException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("step listener failed", e);
+            }
+            if (step % config.checkpointEvery() == 0) {
+                checkpoint();
+            }
+        }
+
+        void checkpoint() throws IOException {
+            TrainerState s = new TrainerState(config.runId(), step, topic, new TreeMap<>(nextOffsets),
+                    List.copyOf(applied), List.copyOf(rejected), previous, null, TrainerState.NO_RNG,
+                    System.currentTimeMillis());
+            last = store.write(policy, update.optimizer(), s);
+            previous = last.dir().getFileName().toString();
+            applied.clear();
+            rejected.clear();
+            announce(last);
+            store.prune(config.checkpointsKept());
+        }
+
+        private void announce(CheckpointStore.Checkpoint c) throws IOException {
+            List<TopicPartitionOffset> offsets = new ArrayList<>();
+            c.state().nextOffsets().forEach((p, o) -> offsets.add(new TopicPartitionOffset(c.state().topic(), p, o)));
+            PolicyVersion v = PolicyVersion.newBuilder().setRunId(config.runId()).setVersion(c.state().step())
+                    .setCheckpointUri(c.uri()).setSha256(c.state().weightsSha256()).setTrainerStep(c.state().step())
+                    .setConsumedOffsets(offsets).setCreatedAt(Instant.now()).build();
+            try {
+                producer.send(new ProducerRecord<>(connection.topic(Topics.POLICY_VERSIONS), config.runId(), v)).get();
+            } catch (ExecutionException e) {
+                throw new IOException("announcing version " + v.getVersion() + " failed: " + e.getCause().getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while announcing version " + v.getVersion(), e);
+            }
+        }
+
+        /**
+         * The batch itself stays in the log at its partition and offset; its bytes are copied only
+         * when it could not be decoded and fits in a dead letter.
+         */
+        private void deadLetter(ConsumerRecord<String, byte[]> r, String error, Exception e, boolean withValue) {
+            deadLetters++;
+            boolean copy = withValue && r.value() != null && r.value().length < 512 * 1024;
+            DeadLetter d = DeadLetter.newBuilder().setSourceTopic(r.topic()).setPartition(r.partition())
+                    .setOffset(r.offset()).setStage("trainer").setError(error)
+                    .setErrorClass(e == null ? null : e.getClass().getName())
+                    .setRawKey(r.key() == null ? null : ByteBuffer.wrap(r.key().getBytes(StandardCharsets.UTF_8)))
+                    .setRawValue(copy ? ByteBuffer.wrap(r.value()) : null).setFailedAt(Instant.now()).build();
+            producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), r.key(), d));
+        }
+    }
+}

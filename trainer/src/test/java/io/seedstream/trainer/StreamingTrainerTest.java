@@ -1,0 +1,156 @@
+package io.seedstream.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.seedstream.infra.harness.RealKafkaExtension;
+import io.seedstream.infra.harness.TestCluster;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.PolicyVersion;
+import io.seedstream.schemas.avro.TrainingBatch;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(RealKafkaExtension.class)
+class StreamingTrainerTest {
+
+    private static final int BATCHES = 6;
+
+    /** Six batches with an undecodable record after the second. */
+    private static List<String> produceBatches(ConnectionConfig c, AvroSerdes serdes) throws Exception {
+        var valueSerializer = serdes.value(Topics.TRAINING_BATCHES).serializer();
+        List<String> ids = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                new ByteArraySerializer())) {
+            String topic = c.topic(Topics.TRAINING_BATCHES);
+            for (int i = 0; i < BATCHES; i++) {
+                TrainingBatch b = TinyPolicyDir.batch("batch-" + i, 3, 0, 100 + i);
+                p.send(new ProducerRecord<>(topic, b.getBatchId(), valueSerializer.serialize(topic, b))).get();
+                ids.add(b.getBatchId());
+                if (i == 1) {
+                    p.send(new ProducerRecord<>(topic, "garbage", new byte[] {0, 0, 0, 0, 42, 1, 2})).get();
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static TrainerConfig config(Path model, Path checkpoints, long maxSteps) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(TrainerConfig.MODEL_DIR, model.toString());
+        p.put(TrainerConfig.CHECKPOINT_DIR, checkpoints.toString());
+        p.put(TrainerConfig.CHECKPOINT_EVERY, 2);
+        p.put(TrainerConfig.CHECKPOINT_KEEP, 0);
+        p.put(TrainerConfig.STALENESS, 100); // every batch here comes from version 0
+        p.put(TrainerConfig.LR, 1e-3);
+        p.put(TrainerConfig.MAX_STEPS, maxSteps);
+        p.put(TrainerConfig.POLL_MS, 100L);
+        return TrainerConfig.from(p);
+    }
+
+    /** The batch ids of every update in the lineage of checkpoints, oldest first. */
+    private static List<String> ledger(CheckpointStore store) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (CheckpointStore.Checkpoint c : store.list()) {
+            out.addAll(c.state().appliedBatches());
+        }
+        return out;
+    }
+
+    @Test
+    void aCrashBetweenAStepAndItsCheckpointNeitherRepeatsNorSkipsABatch(TestCluster cluster, @TempDir Path tmp)
+            throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("trainer-crash");
+        AvroSerdes serdes = cluster.serdes();
+        List<String> batchIds = produceBatches(c, serdes);
+        Path model = TinyPolicyDir.create(tmp.resolve("init"), 11);
+
+        // uninterrupted reference run
+        StreamingTrainer straight = new StreamingTrainer(c, config(model, tmp.resolve("straight"), BATCHES), serdes);
+        StreamingTrainer.Summary s0 = straight.run((step, id, r, m) -> { });
+        assertThat(s0.endStep()).isEqualTo(BATCHES);
+        assertThat(ledger(straight.store())).containsExactlyElementsOf(batchIds);
+
+        // the same run killed after step 3, whose checkpoint (step 4) is never written
+        Path crashDir = tmp.resolve("crashed");
+        StreamingTrainer first = new StreamingTrainer(c, config(model, crashDir, BATCHES), serdes);
+        List<String> seenBeforeCrash = new ArrayList<>();
+        assertThatThrownBy(() -> first.run((step, id, r, m) -> {
+            seenBeforeCrash.add(id);
+            if (step == 3) {
+                throw new IllegalStateException("killed");
+            }
+        })).hasMessageContaining("killed");
+        assertThat(seenBeforeCrash).containsExactly("batch-0", "batch-1", "batch-2");
+        assertThat(first.store().latest().orElseThrow().state().step()).isEqualTo(2);
+
+        StreamingTrainer restarted = new StreamingTrainer(c, config(model, crashDir, BATCHES - 2), serdes);
+        List<String> seenAfter = new ArrayList<>();
+        StreamingTrainer.Summary s1 = restarted.run((step, id, r, m) -> seenAfter.add(id));
+        assertThat(s1.startStep()).isEqualTo(2);
+        assertThat(s1.endStep()).isEqualTo(BATCHES);
+        assertThat(seenAfter).containsExactly("batch-2", "batch-3", "batch-4", "batch-5"); // batch-2 redone once
+
+        // every batch exactly once in the lineage, and the very same weights as the uninterrupted run
+        assertThat(ledger(restarted.store())).containsExactlyElementsOf(batchIds);
+        assertThat(restarted.store().latest().orElseThrow().state().weightsSha256())
+                .isEqualTo(straight.store().latest().orElseThrow().state().weightsSha256());
+
+        // the undecodable record was dead-lettered with its reason, and every checkpoint announced
+        List<DeadLetter> dead = readAll(c, Topics.DEAD_LETTERS.name(c.topicPrefix()),
+                serdes.value(Topics.DEAD_LETTERS).deserializer());
+        assertThat(dead).isNotEmpty().allSatisfy(d -> {
+            assertThat(d.getStage()).isEqualTo("trainer");
+            assertThat(d.getError()).contains("undecodable training batch");
+        });
+        List<PolicyVersion> versions = readAll(c, Topics.POLICY_VERSIONS.name(c.topicPrefix()),
+                serdes.value(Topics.POLICY_VERSIONS).deserializer());
+        assertThat(versions).extracting(PolicyVersion::getVersion).contains(0L, 2L, 4L, 6L);
+        PolicyVersion lastVersion = versions.get(versions.size() - 1);
+        assertThat(lastVersion.getSha256()).isEqualTo(restarted.store().latest().orElseThrow().state().weightsSha256());
+        assertThat(lastVersion.getCheckpointUri()).startsWith("file:");
+    }
+
+    private static <V> List<V> readAll(ConnectionConfig c, String topic, Deserializer<V> d) {
+        Properties p = c.kafkaProperties();
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
+        List<V> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int empty = 0;
+            while (System.nanoTime() < deadline && empty < 3) {
+                var records = consumer.poll(Duration.ofMillis(500));
+                if (records.isEmpty() && !out.isEmpty()) {
+                    empty++;
+                }
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    out.add(d.deserialize(topic, r.value()));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             GradeCommand.class,
             ScoreCommand.class,
             StreamsCommand.class,
+            TrainCommand.class,
             ModelCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -30,8 +30,8 @@ final class ModelBenchmark {
 
     static final ModelConfig TEN_M = new ModelConfig("llama", 16_000, 256, 768, 8, 8, 4, 32, 1e-6, 10_000, false,
             true, 1024, 0, 0);
-    static final ModelConfig TINY = new ModelConfig("qwen2", 97, 64, 160, 2, 4, 2, 16, 1e-6, 10_000, true, true,
-            512, 0, 0);
+    /** The built-in task's policy. */
+    static final ModelConfig TINY = io.seedstream.producers.task.TaskPolicy.CONFIG;
 
     static long parameters(ModelConfig c) {
         long n = 0;
@@ -181,7 +181,7 @@ final class ModelBenchmark {
             w.all().values().forEach(p -> p.setRequiresGradient(true));
             long before = 0;
             for (int i = 0; i < iterations; i++) {
-                List<int[]> prompts = List.of(randomIds(rnd, 97, 8), randomIds(rnd, 97, 5));
+                List<int[]> prompts = List.of(randomIds(rnd, TINY.vocabSize(), 8), randomIds(rnd, TINY.vocabSize(), 5));
                 var out = sampler.generate(prompts, SamplingOptions.sample(1.0, 1.0, 0, 16, Set.of(), i), m, true);
                 try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray loss = ContinuationLogProbs.compute(model, prompts,

@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             GradeCommand.class,
             ScoreCommand.class,
             StreamsCommand.class,
+            TaskCommand.class,
+            EvalCommand.class,
             TrainCommand.class,
             ModelCommand.class,
             BenchCommand.class,

@@ -2,6 +2,7 @@ package io.seedstream.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Collection;
 
 /** Gradient bookkeeping of a step: zeroing, the total norm, clipping by it. */
@@ -9,12 +10,15 @@ final class Gradients {
 
     private Gradients() {}
 
-    /** Clears the accumulated gradient of every parameter (backward adds to it). */
+    /**
+     * Clears the accumulated gradient of every parameter (backward adds to it). Assigned, not
+     * multiplied by zero: a NaN left by a diverged step must not survive into the next one.
+     */
     static void zero(Collection<NDArray> params, NDManager scratch) {
         for (NDArray p : params) {
             NDArray g = p.getGradient();
             g.attach(scratch);
-            g.muli(0f);
+            g.set(new NDIndex("..."), 0f);
         }
     }
 

@@ -1,5 +1,9 @@
 package io.seedstream.streams.scoring;
 
+import io.seedstream.schemas.avro.AnswerGroup;
+import io.seedstream.schemas.avro.ScoredGroup;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,5 +41,18 @@ public record GroupScore(
             s += r;
         }
         return rewards.length == 0 ? 0 : s / rewards.length;
+    }
+
+    /** The scored group as it travels in training batches. */
+    public ScoredGroup toRecord(AnswerGroup group, int sourcePartition, long sourceOffset) {
+        return ScoredGroup.newBuilder().setRollout(group).setExtractedAnswers(new ArrayList<>(extracted))
+                .setRewards(boxed(rewards)).setClusterIds(Arrays.stream(clusterIds).boxed().toList())
+                .setClusterProbs(boxed(clusterProbs)).setSemanticEntropy(semanticEntropy).setScale(scale)
+                .setAdvantages(boxed(advantages)).setScaledAdvantages(boxed(scaledAdvantages))
+                .setSourcePartition(sourcePartition).setSourceOffset(sourceOffset).build();
+    }
+
+    private static List<Double> boxed(double[] xs) {
+        return Arrays.stream(xs).boxed().toList();
     }
 }

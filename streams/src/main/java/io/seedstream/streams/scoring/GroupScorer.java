@@ -31,6 +31,20 @@ public final class GroupScorer {
         return config;
     }
 
+    /** The answers of a generated group as the scorer reads them (a truncated answer finished by length). */
+    public static List<ScorableAnswer> answersOf(io.seedstream.schemas.avro.AnswerGroup g) {
+        List<ScorableAnswer> out = new ArrayList<>(g.getAnswers().size());
+        for (io.seedstream.schemas.avro.Answer a : g.getAnswers()) {
+            double[] lps = new double[a.getTokenLogprobs().size()];
+            for (int i = 0; i < lps.length; i++) {
+                lps[i] = a.getTokenLogprobs().get(i);
+            }
+            out.add(new ScorableAnswer(a.getText(), lps,
+                    a.getFinishReason() == io.seedstream.schemas.avro.FinishReason.LENGTH));
+        }
+        return out;
+    }
+
     /**
      * @param references accepted reference answers (any one counts as correct)
      * @throws IllegalArgumentException when a log-prob is not finite

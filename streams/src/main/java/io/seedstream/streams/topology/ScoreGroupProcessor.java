@@ -2,16 +2,13 @@ package io.seedstream.streams.topology;
 
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
-import io.seedstream.schemas.avro.FinishReason;
 import io.seedstream.schemas.avro.Prompt;
-import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.streams.scoring.GroupScore;
 import io.seedstream.streams.scoring.GroupScorer;
 import io.seedstream.streams.topology.DashboardRecords.PendingGroup;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -105,13 +102,13 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
         }
         GroupScore score;
         try {
-            score = scorer.score(prompt.getAnswers(), answers(group));
+            score = scorer.score(prompt.getAnswers(), GroupScorer.answersOf(group));
         } catch (RuntimeException e) {
             dead(p, "score", "cannot score the group: " + e.getMessage(), e, now);
             return;
         }
         metrics.scored(group.getAnswers().size(), score.zeroAdvantage(), score.gradingTimeouts());
-        context.forward(new Record<>(p.key(), Outcome.scored(toRecord(group, score, p)), p.timestamp()));
+        context.forward(new Record<>(p.key(), Outcome.scored(score.toRecord(group, p.partition(), p.offset())), p.timestamp()));
     }
 
     /** Why a group cannot be trained on, or null when it can. */
@@ -132,30 +129,6 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
             }
         }
         return null;
-    }
-
-    private static List<GroupScorer.ScorableAnswer> answers(AnswerGroup g) {
-        List<GroupScorer.ScorableAnswer> out = new ArrayList<>(g.getAnswers().size());
-        for (Answer a : g.getAnswers()) {
-            double[] lps = new double[a.getTokenLogprobs().size()];
-            for (int i = 0; i < lps.length; i++) {
-                lps[i] = a.getTokenLogprobs().get(i);
-            }
-            out.add(new GroupScorer.ScorableAnswer(a.getText(), lps, a.getFinishReason() == FinishReason.LENGTH));
-        }
-        return out;
-    }
-
-    private static ScoredGroup toRecord(AnswerGroup group, GroupScore s, PendingGroup p) {
-        return ScoredGroup.newBuilder().setRollout(group).setExtractedAnswers(new ArrayList<>(s.extracted()))
-                .setRewards(boxed(s.rewards())).setClusterIds(Arrays.stream(s.clusterIds()).boxed().toList())
-                .setClusterProbs(boxed(s.clusterProbs())).setSemanticEntropy(s.semanticEntropy()).setScale(s.scale())
-                .setAdvantages(boxed(s.advantages())).setScaledAdvantages(boxed(s.scaledAdvantages()))
-                .setSourcePartition(p.partition()).setSourceOffset(p.offset()).build();
-    }
-
-    private static List<Double> boxed(double[] xs) {
-        return Arrays.stream(xs).boxed().toList();
     }
 
     private void dead(PendingGroup p, String stage, String error, Throwable cause, Instant now) {

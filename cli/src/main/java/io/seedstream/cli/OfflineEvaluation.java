@@ -1,0 +1,118 @@
+package io.seedstream.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.model.Completion;
+import io.seedstream.model.Policy;
+import io.seedstream.model.SamplingOptions;
+import io.seedstream.producers.task.ArithmeticTask;
+import io.seedstream.streams.grading.Extraction;
+import io.seedstream.streams.grading.Grader;
+import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.scoring.SemanticClusterer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+/**
+ * Offline evaluation of a policy on problems with reference answers: greedy pass@1 graded by the
+ * topology's grader (the SEED-GRPO paper's protocol), and, for measuring how much room is left
+ * for RL, the number of distinct answer clusters among G samples at temperature 1.
+ */
+final class OfflineEvaluation {
+
+    /** A problem and its accepted answers (any one counts). */
+    record Item(String id, String problem, List<String> answers) {}
+
+    record Result(String id, String text, String extracted, boolean correct) {}
+
+    /** Mean distinct clusters per problem among G samples, by exact string and by meaning. */
+    record Diversity(double meanStringClusters, double meanMeaningClusters, double meanSampleAccuracy) {}
+
+    private final Policy policy;
+    private final Grader grader;
+    private final int maxNewTokens;
+    private final int batchSize;
+
+    OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize) {
+        this.policy = policy;
+        this.grader = grader;
+        this.maxNewTokens = maxNewTokens;
+        this.batchSize = batchSize;
+    }
+
+    /** The prompt's token ids, the oldest characters dropped when it would not fit the model's context. */
+    int[] encode(String problem) {
+        int[] ids = policy.tokenizer().encode(ArithmeticTask.prompt(problem));
+        int room = Math.max(1, policy.model().config().maxPositionEmbeddings() - maxNewTokens);
+        return ids.length <= room ? ids : Arrays.copyOfRange(ids, ids.length - room, ids.length);
+    }
+
+    List<Result> greedy(List<Item> items, NDManager m, IntConsumer progress) {
+        List<Result> out = new ArrayList<>();
+        SamplingOptions o = SamplingOptions.greedy(maxNewTokens, Set.of(policy.model().config().eosTokenId()));
+        for (int start = 0; start < items.size(); start += batchSize) {
+            List<Item> chunk = items.subList(start, Math.min(items.size(), start + batchSize));
+            List<int[]> prompts = chunk.stream().map(i -> encode(i.problem())).toList();
+            List<Completion> completions;
+            try (NDManager s = m.newSubManager()) {
+                completions = policy.sampler().generate(prompts, o, s, true);
+            }
+            for (int k = 0; k < chunk.size(); k++) {
+                Item item = chunk.get(k);
+                String text = completions.get(k).text();
+                Extraction e = grader.extract(text);
+                String extracted = e == null ? null : e.answer();
+                boolean correct = extracted != null
+                        && item.answers().stream().anyMatch(g -> grader.gradeAnswer(g, extracted).equal());
+                out.add(new Result(item.id(), text, extracted, correct));
+            }
+            progress.accept(out.size());
+        }
+        return out;
+    }
+
+    Diversity sampled(List<Item> items, int g, long seed, NDManager m, IntConsumer progress) {
+        SemanticClusterer byString = new SemanticClusterer(grader, ScoringConfig.Clustering.EXACT);
+        SemanticClusterer byMeaning = new SemanticClusterer(grader, ScoringConfig.Clustering.MATH);
+        double strings = 0;
+        double meanings = 0;
+        double correct = 0;
+        int perBatch = Math.max(1, batchSize / g);
+        int done = 0;
+        for (int start = 0; start < items.size(); start += perBatch) {
+            List<Item> chunk = items.subList(start, Math.min(items.size(), start + perBatch));
+            List<int[]> prompts = new ArrayList<>();
+            for (Item item : chunk) {
+                int[] ids = encode(item.problem());
+                for (int k = 0; k < g; k++) {
+                    prompts.add(ids);
+                }
+            }
+            SamplingOptions o = SamplingOptions.sample(1.0, 1.0, 0, maxNewTokens,
+                    Set.of(policy.model().config().eosTokenId()), seed + start);
+            List<Completion> completions;
+            try (NDManager s = m.newSubManager()) {
+                completions = policy.sampler().generate(prompts, o, s, true);
+            }
+            for (int c = 0; c < chunk.size(); c++) {
+                List<String> extracted = new ArrayList<>();
+                for (int k = 0; k < g; k++) {
+                    Extraction e = grader.extract(completions.get(c * g + k).text());
+                    String answer = e == null ? null : e.answer();
+                    extracted.add(answer);
+                    Item item = chunk.get(c);
+                    if (answer != null && item.answers().stream().anyMatch(gold -> grader.gradeAnswer(gold, answer).equal())) {
+                        correct++;
+                    }
+                }
+                strings += Arrays.stream(byString.cluster(extracted)).distinct().count();
+                meanings += Arrays.stream(byMeaning.cluster(extracted)).distinct().count();
+            }
+            done += chunk.size();
+            progress.accept(done);
+        }
+        return new Diversity(strings / items.size(), meanings / items.size(), correct / ((double) items.size() * g));
+    }
+}

@@ -1,0 +1,75 @@
+package io.seedstream.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.model.ModelConfig;
+import io.seedstream.model.Transformer;
+import io.seedstream.model.Weights;
+import io.seedstream.trainer.PolicyUpdate;
+import io.seedstream.trainer.StepResult;
+import io.seedstream.trainer.TrainingSample;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A full SEED-GRPO update (log-probs, loss, backward, clipping, AdamW) as the trainer runs it:
+ * step time, tokens per second and model FLOPs utilisation against a large matrix product
+ * through the same engine.
+ */
+final class TrainBenchmark {
+
+    private TrainBenchmark() {}
+
+    static Map<String, Object> run(ModelConfig c, NDManager m, double peakGflops, int answers, int promptLen,
+            int completionLen, int steps) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        List<TrainingSample> batch = new ArrayList<>();
+        for (int i = 0; i < answers; i++) {
+            int[] prompt = ids(rnd, c.vocabSize(), promptLen);
+            int[] completion = ids(rnd, c.vocabSize(), completionLen);
+            float[] old = new float[completionLen];
+            for (int t = 0; t < completionLen; t++) {
+                old[t] = (float) -Math.log(c.vocabSize()) + (float) (0.1 * rnd.nextGaussian());
+            }
+            batch.add(new TrainingSample(prompt, completion, old, i % 2 == 0 ? 0.5 : -0.5, 0));
+        }
+        List<Double> seconds = new ArrayList<>();
+        try (Weights w = Weights.random(c, 3, m);
+                PolicyUpdate update = new PolicyUpdate(new Transformer(c, w), null, PolicyUpdate.Options.defaults(), m)) {
+            for (int k = -1; k < steps; k++) {
+                StepResult r = update.apply(batch, 1e-5);
+                if (k >= 0) { // the first step warms up
+                    seconds.add(r.seconds());
+                }
+            }
+        }
+        double perStep = BenchCommand.median(seconds);
+        long params = ModelBenchmark.parameters(c);
+        int seq = promptLen + completionLen;
+        double tokens = (double) answers * seq;
+        // 6 FLOPs per parameter per token for forward + backward, plus attention's 12 * L * T * d
+        double flops = tokens * (6.0 * params + 12.0 * c.numLayers() * seq * c.hiddenSize());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("parameters", params);
+        r.put("answers_per_step", answers);
+        r.put("prompt_tokens", promptLen);
+        r.put("completion_tokens", completionLen);
+        r.put("step_seconds_median", perStep);
+        r.put("step_seconds_all", seconds);
+        r.put("tokens_per_second", tokens / perStep);
+        r.put("completion_tokens_per_second", (double) answers * completionLen / perStep);
+        r.put("gflops", flops / perStep / 1e9);
+        r.put("mfu_vs_matmul", flops / perStep / 1e9 / peakGflops);
+        return r;
+    }
+
+    private static int[] ids(SplittableRandom r, int vocab, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = 1 + r.nextInt(vocab - 1);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,12 @@
+package io.seedstream.producers.task;
+
+/**
+ * One problem of the built-in task.
+ *
+ * @param id stable id: "task-L{level}-{seed}-{index}"
+ * @param problem the word problem
+ * @param answer the canonical reference answer (plain: "12", "15/4")
+ * @param solution a worked solution ending in \boxed{...}, the supervised target
+ * @param level difficulty 1..4
+ */
+public record TaskProblem(String id, String problem, String answer, String solution, int level) {}

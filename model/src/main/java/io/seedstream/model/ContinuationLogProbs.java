@@ -3,6 +3,7 @@ package io.seedstream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Per-token log-probs of given continuations after given prompts, batched: sequences are
@@ -34,29 +35,30 @@ public final class ContinuationLogProbs {
             l = Math.max(l, continuations.get(i).length);
         }
         long[][] ids = new long[b][s];
-        long[][] targets = new long[b][s]; // targets[i][t] = ids[i][t + 1]
         long[][] pick = new long[b][l]; // which position predicts continuation token j
+        long[][] targets = new long[b][l]; // continuation token j, padded
         float[][] mask = new float[b][l];
         for (int i = 0; i < b; i++) {
             int[] p = prompts.get(i);
             int[] c = continuations.get(i);
             java.util.Arrays.fill(ids[i], padId);
+            java.util.Arrays.fill(targets[i], padId);
             for (int t = 0; t < p.length; t++) {
                 ids[i][t] = p[t];
             }
             for (int j = 0; j < c.length; j++) {
                 ids[i][p.length + j] = c[j];
                 pick[i][j] = p.length - 1 + j;
+                targets[i][j] = c[j];
                 mask[i][j] = 1f;
             }
-            for (int t = 0; t + 1 < s; t++) {
-                targets[i][t] = ids[i][t + 1];
-            }
         }
-        NDArray logits = model.forward(m.create(ids)); // (B, S, V)
-        NDArray logp = Transformer.logProbs(logits); // (B, S, V)
-        NDArray tokenLogp = logp.gather(m.create(targets).reshape(b, s, 1), 2).reshape(b, s); // (B, S)
-        NDArray selected = tokenLogp.gather(m.create(pick), 1); // (B, L)
+        NDArray hidden = model.hidden(m.create(ids)); // (B, S, C)
+        long width = hidden.getShape().get(2);
+        // only the positions that predict a continuation token go through the output projection
+        NDArray at = m.create(pick).reshape(b, l, 1).broadcast(new Shape(b, l, width)); // (B, L, C)
+        NDArray logp = Transformer.logProbs(model.head(hidden.gather(at, 1))); // (B, L, V)
+        NDArray selected = logp.gather(m.create(targets).reshape(b, l, 1), 2).reshape(b, l); // (B, L)
         NDArray maskArray = m.create(mask);
         return new NDList(selected.mul(maskArray), maskArray);
     }

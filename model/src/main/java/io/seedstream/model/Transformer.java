@@ -41,11 +41,7 @@ public final class Transformer {
 
     /** Logits (B, T, V) of unpadded sequences ids (B, T), no cache. */
     public NDArray forward(NDArray ids) {
-        NDManager m = ids.getManager();
-        long b = ids.getShape().get(0);
-        long t = ids.getShape().get(1);
-        NDArray positions = m.arange(0, t).toType(DataType.INT64, false).reshape(1, t).repeat(0, b);
-        return forward(ids, positions, null, null);
+        return head(hidden(ids));
     }
 
     /**
@@ -66,6 +62,24 @@ public final class Transformer {
      * of every prompt position is most of the cost of a prefill.
      */
     public NDArray forward(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache, boolean lastOnly) {
+        NDArray x = hidden(ids, positions, keyMask, cache); // (B, T, C)
+        if (lastOnly && x.getShape().get(1) > 1) {
+            x = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :")); // (B, 1, C)
+        }
+        return head(x);
+    }
+
+    /** The final hidden states (B, T, C), after the last norm, of unpadded sequences ids (B, T), no cache. */
+    public NDArray hidden(NDArray ids) {
+        NDManager m = ids.getManager();
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        NDArray positions = m.arange(0, t).toType(DataType.INT64, false).reshape(1, t).repeat(0, b);
+        return hidden(ids, positions, null, null);
+    }
+
+    /** The final hidden states (B, T, C); arguments as {@link #forward(NDArray, NDArray, NDArray, KvCache)}. */
+    public NDArray hidden(NDArray ids, NDArray positions, NDArray keyMask, KvCache cache) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -88,12 +102,13 @@ public final class Transformer {
         for (Block block : blocks) {
             x = block.forward(weights, x, cosSin, mask, cache);
         }
-        if (lastOnly && t > 1) {
-            x = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :")); // (B, 1, C)
-        }
-        x = RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
-        String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-        return ai.djl.nn.core.Linear.linear(x, weights.get(head)).singletonOrThrow(); // (B, T, V)
+        return RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
+    }
+
+    /** The output projection: logits (..., V) of hidden states (..., C); the embedding itself when tied. */
+    public NDArray head(NDArray hidden) {
+        String name = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+        return ai.djl.nn.core.Linear.linear(hidden, weights.get(name)).singletonOrThrow();
     }
 
     /** Log-softmax over the vocabulary. */

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.schemas.ConnectionConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,18 +17,8 @@ import picocli.CommandLine;
 @ExtendWith(RealKafkaExtension.class)
 class CommandsTest {
 
-    private record Run(int exitCode, String out) {}
-
-    private static Run run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int rc = new CommandLine(new Seedstream()).execute(args);
-            return new Run(rc, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(saved);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static String[] withConnection(ConnectionConfig c, String... args) {
@@ -49,7 +36,7 @@ class CommandsTest {
         for (String[] path : paths) {
             List<String> args = new ArrayList<>(List.of(path));
             args.add("--help");
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             assertThat(r.exitCode()).as(String.join(" ", path)).isZero();
             assertThat(r.out()).as(String.join(" ", path)).contains("Usage: seedstream");
         }
@@ -69,8 +56,8 @@ class CommandsTest {
     @Test
     void topicsCreateIsIdempotent(TestCluster cluster) {
         ConnectionConfig c = cluster.connection().withTopicPrefix(cluster.newPrefix());
-        Run first = run(withConnection(c, "topics", "create"));
-        Run second = run(withConnection(c, "topics", "create"));
+        CliRun first = run(withConnection(c, "topics", "create"));
+        CliRun second = run(withConnection(c, "topics", "create"));
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).contains("9 topics ready").contains("9 created, 0 existed");
         assertThat(second.exitCode()).isZero();
@@ -81,17 +68,17 @@ class CommandsTest {
     void promptsLoadReportsCountsAndExitsNonZeroOnlyWhenNothingLoaded(TestCluster cluster, @TempDir Path dir)
             throws Exception {
         ConnectionConfig c = cluster.isolatedConnection("cli-prompts");
-        Run ok = run(withConnection(c, "prompts", "load", "../datasets/eval/aime24.jsonl"));
+        CliRun ok = run(withConnection(c, "prompts", "load", "../datasets/eval/aime24.jsonl"));
         assertThat(ok.exitCode()).isZero();
         assertThat(ok.out()).contains("loaded 30, skipped 0, failed 0").contains("dataset aime24");
 
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"answer\": \"1\"}\nnot json\n");
-        Run none = run(withConnection(c, "prompts", "load", bad.toString(), "--dataset", "junk"));
+        CliRun none = run(withConnection(c, "prompts", "load", bad.toString(), "--dataset", "junk"));
         assertThat(none.exitCode()).isEqualTo(1);
         assertThat(none.out()).contains("loaded 0, skipped 0, failed 2");
 
-        Run missing = run(withConnection(c, "prompts", "load", dir.resolve("nope.jsonl").toString()));
+        CliRun missing = run(withConnection(c, "prompts", "load", dir.resolve("nope.jsonl").toString()));
         assertThat(missing.exitCode()).isEqualTo(2);
     }
 }

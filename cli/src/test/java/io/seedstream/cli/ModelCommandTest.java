@@ -4,36 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class ModelCommandTest {
 
     private static final Path DIR = Path.of("../model/src/test/resources/hf/qwen2-tiny");
-
-    private static String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(new CommandLine(new Seedstream()).execute(args)).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void forwardPrintsOneRowOfLogitsPerPosition() throws Exception {
         JsonNode ref = new ObjectMapper().readTree(Files.readString(DIR.resolve("reference.json"))).get("cases").get(1);
         StringBuilder ids = new StringBuilder();
         ref.get("input_ids").forEach(i -> ids.append(i.asInt()).append(' '));
-        JsonNode out = new ObjectMapper().readTree(run("model", "forward", "--model-dir", DIR.toString(),
+        JsonNode out = new ObjectMapper().readTree(CliRun.ok("model", "forward", "--model-dir", DIR.toString(),
                 "--input-ids", ids.toString().trim()));
         assertThat(out.get("logits")).hasSize(ref.get("input_ids").size());
         for (int t = 0; t < ref.get("input_ids").size(); t++) {
@@ -48,6 +32,6 @@ class ModelCommandTest {
     void generateIsReproducibleForASeed() {
         String[] args = {"model", "generate", "--model-dir", DIR.toString(), "--prompt", "2+2=", "--max-new-tokens", "8",
             "--temperature", "1.0", "--top-p", "0.9", "--seed", "4"};
-        assertThat(run(args)).isEqualTo(run(args)).isNotBlank();
+        assertThat(CliRun.ok(args)).isEqualTo(CliRun.ok(args)).isNotBlank();
     }
 }

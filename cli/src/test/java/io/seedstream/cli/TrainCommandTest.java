@@ -13,16 +13,12 @@ import io.seedstream.model.ModelConfig;
 import io.seedstream.model.Policy;
 import io.seedstream.model.SafeTensors;
 import io.seedstream.model.Weights;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class TrainCommandTest {
 
@@ -30,18 +26,6 @@ class TrainCommandTest {
     private static final ModelConfig CONFIG = new ModelConfig("qwen2",
             CharacterTokenizer.vocabularySize(List.of("<eos>"), ALPHABET), 16, 32, 2, 4, 2, 4, 1e-6, 10000, true,
             true, 64, 0, 0);
-
-    private static String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(new CommandLine(new Seedstream()).execute(args)).isZero();
-            return buf.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(saved);
-        }
-    }
 
     /**
      * One step on two groups: the printed loss is the constant-aggregated clipped loss recomputed
@@ -68,7 +52,7 @@ class TrainCommandTest {
         Path file = tmp.resolve("groups.json");
         Files.writeString(file, groups);
         double lr = 1e-3;
-        String out = run("train", "step", "--model-dir", model.toString(), "--groups", file.toString(), "--out",
+        String out = CliRun.ok("train", "step", "--model-dir", model.toString(), "--groups", file.toString(), "--out",
                 tmp.resolve("out").toString(), "--lr", String.valueOf(lr), "--max-len", "8");
         JsonNode json = new ObjectMapper().readTree(out.trim());
         assertThat(out.trim().lines()).hasSize(1);

@@ -7,6 +7,7 @@ import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
@@ -104,17 +105,18 @@ final class StreamsBenchmark {
                 text.append(FILLER);
             }
             text.append("So the final answer is \\boxed{").append(final0).append("}.");
-            List<Integer> ids = new ArrayList<>(500);
-            List<Float> lps = new ArrayList<>(500);
+            int[] ids = new int[500];
+            float[] lps = new float[500];
             for (int t = 0; t < 500; t++) {
-                ids.add(r.nextInt(50_000));
-                lps.add((float) -r.nextDouble(0.01, 3.0));
+                ids[t] = r.nextInt(50_000);
+                lps[t] = (float) -r.nextDouble(0.01, 3.0);
             }
-            answers.add(Answer.newBuilder().setText(text.toString()).setTokenIds(ids).setTokenLogprobs(lps)
+            answers.add(Answer.newBuilder().setText(text.toString()).setTokenIds(TokenArrays.ofInts(ids))
+                    .setTokenLogprobs(TokenArrays.ofFloats(lps))
                     .setFinishReason(FinishReason.STOP).build());
         }
         return AnswerGroup.newBuilder().setRequestId("bench-" + i).setPromptId(p.getId()).setPolicyVersion(0)
-                .setGeneratorId("bench").setGroupSize(8).setPromptTokenIds(List.of(1, 2, 3)).setAnswers(answers)
+                .setGeneratorId("bench").setGroupSize(8).setPromptTokenIds(TokenArrays.ofInts(new int[] {1, 2, 3})).setAnswers(answers)
                 .setCreatedAt(Instant.now()).build();
     }
 

@@ -14,6 +14,7 @@ import io.seedstream.producers.task.ArithmeticTask;
 import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.producers.task.TaskProblem;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
@@ -119,21 +120,12 @@ class BuiltInTaskTest {
                         SamplingOptions.sample(1.0, 1.0, 0, 64, Set.of(TaskPolicy.END_ID), k), m, true);
                 List<Answer> answers = new ArrayList<>();
                 for (Completion c : cs) {
-                    List<Integer> ids = new ArrayList<>();
-                    List<Float> lps = new ArrayList<>();
-                    for (int t = 0; t < c.tokenIds().length; t++) {
-                        ids.add(c.tokenIds()[t]);
-                        lps.add(c.logprobs()[t]);
-                    }
-                    answers.add(Answer.newBuilder().setText(c.text()).setTokenIds(ids).setTokenLogprobs(lps)
+                    answers.add(Answer.newBuilder().setText(c.text()).setTokenIds(TokenArrays.ofInts(c.tokenIds()))
+                            .setTokenLogprobs(TokenArrays.ofFloats(c.logprobs()))
                             .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH).build());
                 }
-                List<Integer> promptIds = new ArrayList<>();
-                for (int id : prompt) {
-                    promptIds.add(id);
-                }
                 AnswerGroup group = AnswerGroup.newBuilder().setRequestId("r" + k).setPromptId(problem.id())
-                        .setPolicyVersion(0).setGeneratorId("offline").setGroupSize(g).setPromptTokenIds(promptIds)
+                        .setPolicyVersion(0).setGeneratorId("offline").setGroupSize(g).setPromptTokenIds(TokenArrays.ofInts(prompt))
                         .setAnswers(answers).setCreatedAt(Instant.now()).build();
                 GroupScore score = scorer.score(List.of(problem.answer()), GroupScorer.answersOf(group));
                 out.add(score.toRecord(group, 0, k));

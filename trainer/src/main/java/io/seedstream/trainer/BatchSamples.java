@@ -1,5 +1,6 @@
 package io.seedstream.trainer;
 
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.ScoredGroup;
@@ -41,7 +42,7 @@ final class BatchSamples {
 
     static List<TrainingSample> samplesOf(ScoredGroup g) {
         AnswerGroup rollout = g.getRollout();
-        int[] prompt = ints(rollout.getPromptTokenIds());
+        int[] prompt = TokenArrays.ints(rollout.getPromptTokenIds());
         List<Answer> answers = rollout.getAnswers();
         if (g.getScaledAdvantages().size() != answers.size()) {
             throw new IllegalArgumentException(answers.size() + " answers but " + g.getScaledAdvantages().size()
@@ -50,20 +51,8 @@ final class BatchSamples {
         List<TrainingSample> out = new ArrayList<>(answers.size());
         for (int i = 0; i < answers.size(); i++) {
             Answer a = answers.get(i);
-            float[] lp = new float[a.getTokenLogprobs().size()];
-            for (int t = 0; t < lp.length; t++) {
-                lp[t] = a.getTokenLogprobs().get(t);
-            }
-            out.add(new TrainingSample(prompt, ints(a.getTokenIds()), lp, g.getScaledAdvantages().get(i),
+            out.add(new TrainingSample(prompt, TokenArrays.ints(a.getTokenIds()), TokenArrays.floats(a.getTokenLogprobs()), g.getScaledAdvantages().get(i),
                     rollout.getPolicyVersion()));
-        }
-        return out;
-    }
-
-    private static int[] ints(List<Integer> l) {
-        int[] out = new int[l.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = l.get(i);
         }
         return out;
     }

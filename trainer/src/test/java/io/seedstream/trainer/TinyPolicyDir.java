@@ -5,6 +5,7 @@ import io.seedstream.model.CharacterTokenizer;
 import io.seedstream.model.Checkpoints;
 import io.seedstream.model.ModelConfig;
 import io.seedstream.model.Weights;
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.FinishReason;
@@ -40,21 +41,22 @@ final class TinyPolicyDir {
         SplittableRandom r = new SplittableRandom(seed);
         List<ScoredGroup> out = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
-            List<Integer> prompt = ids(r, 3 + r.nextInt(4));
+            int[] prompt = ids(r, 3 + r.nextInt(4));
             List<Answer> answers = new ArrayList<>();
             List<Double> adv = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 int n = 1 + r.nextInt(6);
-                List<Float> lp = new ArrayList<>();
+                float[] lp = new float[n];
                 for (int t = 0; t < n; t++) {
-                    lp.add((float) -(0.5 + 3 * r.nextDouble()));
+                    lp[t] = (float) -(0.5 + 3 * r.nextDouble());
                 }
-                answers.add(Answer.newBuilder().setText("x").setTokenIds(ids(r, n)).setTokenLogprobs(lp)
+                answers.add(Answer.newBuilder().setText("x").setTokenIds(TokenArrays.ofInts(ids(r, n)))
+                        .setTokenLogprobs(TokenArrays.ofFloats(lp))
                         .setFinishReason(FinishReason.STOP).build());
                 adv.add(i % 2 == 0 ? 0.5 : -0.5);
             }
             AnswerGroup rollout = AnswerGroup.newBuilder().setRequestId(id + "-" + g).setPromptId("p" + g)
-                    .setPolicyVersion(version).setGeneratorId("test").setGroupSize(4).setPromptTokenIds(prompt)
+                    .setPolicyVersion(version).setGeneratorId("test").setGroupSize(4).setPromptTokenIds(TokenArrays.ofInts(prompt))
                     .setAnswers(answers).setCreatedAt(Instant.EPOCH).build();
             out.add(ScoredGroup.newBuilder().setRollout(rollout)
                     .setExtractedAnswers(new ArrayList<>(Collections.nCopies(4, (String) null)))
@@ -66,10 +68,10 @@ final class TinyPolicyDir {
                 .setMaxPolicyVersion(version).setCreatedAt(Instant.EPOCH).build();
     }
 
-    private static List<Integer> ids(SplittableRandom r, int n) {
-        List<Integer> out = new ArrayList<>();
+    private static int[] ids(SplittableRandom r, int n) {
+        int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-            out.add(2 + r.nextInt(VOCAB - 2));
+            out[i] = 2 + r.nextInt(VOCAB - 2);
         }
         return out;
     }

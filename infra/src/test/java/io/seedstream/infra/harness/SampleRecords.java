@@ -1,5 +1,6 @@
 package io.seedstream.infra.harness;
 
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.Topic;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.Answer;
@@ -36,13 +37,13 @@ public final class SampleRecords {
     }
 
     public static AnswerGroup answerGroup() {
-        Answer a = Answer.newBuilder().setText("so \\boxed{3/4}").setTokenIds(List.of(5, 6, 7))
-                .setTokenLogprobs(List.of(-0.5f, -1.25f, -0.01f)).setFinishReason(FinishReason.STOP).build();
-        Answer b = Answer.newBuilder().setText("the answer is 0.7").setTokenIds(List.of(8, 9))
-                .setTokenLogprobs(List.of(-2f, -3f)).setFinishReason(FinishReason.LENGTH).build();
+        Answer a = Answer.newBuilder().setText("so \\boxed{3/4}").setTokenIds(TokenArrays.ofInts(new int[] {5, 6, 7}))
+                .setTokenLogprobs(TokenArrays.ofFloats(new float[] {-0.5f, -1.25f, -0.01f})).setFinishReason(FinishReason.STOP).build();
+        Answer b = Answer.newBuilder().setText("the answer is 0.7").setTokenIds(TokenArrays.ofInts(new int[] {8, 9}))
+                .setTokenLogprobs(TokenArrays.ofFloats(new float[] {-2f, -3f})).setFinishReason(FinishReason.LENGTH).build();
         return AnswerGroup.newBuilder().setRequestId("req-1").setPromptId("math500-0001")
                 .setPolicyVersion(3).setGeneratorId("gen-0").setGroupSize(2)
-                .setPromptTokenIds(List.of(1, 2, 3, 4)).setAnswers(List.of(a, b)).setCreatedAt(T).build();
+                .setPromptTokenIds(TokenArrays.ofInts(new int[] {1, 2, 3, 4})).setAnswers(List.of(a, b)).setCreatedAt(T).build();
     }
 
     public static ScoredGroup scoredGroup() {

@@ -35,9 +35,10 @@ public final class GroupScorer {
     public static List<ScorableAnswer> answersOf(io.seedstream.schemas.avro.AnswerGroup g) {
         List<ScorableAnswer> out = new ArrayList<>(g.getAnswers().size());
         for (io.seedstream.schemas.avro.Answer a : g.getAnswers()) {
-            double[] lps = new double[a.getTokenLogprobs().size()];
+            float[] packed = io.seedstream.schemas.TokenArrays.floats(a.getTokenLogprobs());
+            double[] lps = new double[packed.length];
             for (int i = 0; i < lps.length; i++) {
-                lps[i] = a.getTokenLogprobs().get(i);
+                lps[i] = packed[i];
             }
             out.add(new ScorableAnswer(a.getText(), lps,
                     a.getFinishReason() == io.seedstream.schemas.avro.FinishReason.LENGTH));

@@ -1,5 +1,6 @@
 package io.seedstream.streams.topology;
 
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TrainingBatch;
@@ -116,7 +117,7 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
     static long tokens(ScoredGroup g) {
         long n = 0;
         for (Answer a : g.getRollout().getAnswers()) {
-            n += a.getTokenIds().size();
+            n += TokenArrays.count(a.getTokenIds());
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package io.seedstream.streams.topology;
 
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.Prompt;
@@ -118,12 +119,20 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
         }
         for (int i = 0; i < g.getAnswers().size(); i++) {
             Answer a = g.getAnswers().get(i);
-            if (a.getTokenIds().size() != a.getTokenLogprobs().size()) {
-                return "answer " + i + " has " + a.getTokenIds().size() + " tokens but " + a.getTokenLogprobs().size()
+            int tokens;
+            float[] logprobs;
+            try {
+                tokens = TokenArrays.count(a.getTokenIds());
+                logprobs = TokenArrays.floats(a.getTokenLogprobs());
+            } catch (IllegalArgumentException e) {
+                return "answer " + i + ": " + e.getMessage();
+            }
+            if (tokens != logprobs.length) {
+                return "answer " + i + " has " + tokens + " tokens but " + logprobs.length
                         + " log-probs";
             }
-            for (Float lp : a.getTokenLogprobs()) {
-                if (lp == null || !Float.isFinite(lp) || lp > 0) {
+            for (float lp : logprobs) {
+                if (!Float.isFinite(lp) || lp > 0) {
                     return "answer " + i + " has an invalid log-prob (" + lp + "): log-probs must be finite and <= 0";
                 }
             }

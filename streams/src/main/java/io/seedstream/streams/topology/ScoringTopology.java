@@ -69,9 +69,10 @@ public final class ScoringTopology {
                 () -> new PromptStoreUpdater(serdes.value(Topics.PROMPTS).deserializer(), c.topic(Topics.PROMPTS)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), pendingSerde));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_BATCH_STORE),
+        // the open batch is small and short-lived: in memory, restored from its changelog after a crash
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(OPEN_BATCH_STORE),
                 Serdes.String(), new LocalAvroSerde<>(ScoredGroup.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCH_STATE_STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BATCH_STATE_STORE),
                 Serdes.String(), new JsonSerde<>(BatchGroupsProcessor.BatchState.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROMPT_UNCERTAINTY_STORE),
                 Serdes.String(), new JsonSerde<>(PromptStats.class)));

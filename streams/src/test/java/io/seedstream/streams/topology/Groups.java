@@ -1,12 +1,12 @@
 package io.seedstream.streams.topology;
 
+import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.FinishReason;
 import io.seedstream.schemas.avro.Prompt;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -20,9 +20,12 @@ final class Groups {
 
     /** An answer whose every one of {@code tokens} tokens has log-prob {@code l}: mean log-prob l. */
     static Answer answer(String text, double l, int tokens, FinishReason finish) {
-        List<Integer> ids = new ArrayList<>(Collections.nCopies(tokens, 7));
-        List<Float> lps = new ArrayList<>(Collections.nCopies(tokens, (float) l));
-        return Answer.newBuilder().setText(text).setTokenIds(ids).setTokenLogprobs(lps).setFinishReason(finish).build();
+        int[] ids = new int[tokens];
+        float[] lps = new float[tokens];
+        java.util.Arrays.fill(ids, 7);
+        java.util.Arrays.fill(lps, (float) l);
+        return Answer.newBuilder().setText(text).setTokenIds(TokenArrays.ofInts(ids))
+                .setTokenLogprobs(TokenArrays.ofFloats(lps)).setFinishReason(finish).build();
     }
 
     static Answer answer(String text, double l) {
@@ -31,7 +34,7 @@ final class Groups {
 
     static AnswerGroup group(String requestId, String promptId, long version, List<Answer> answers) {
         return AnswerGroup.newBuilder().setRequestId(requestId).setPromptId(promptId).setPolicyVersion(version)
-                .setGeneratorId("gen-test").setGroupSize(answers.size()).setPromptTokenIds(List.of(1, 2, 3))
+                .setGeneratorId("gen-test").setGroupSize(answers.size()).setPromptTokenIds(TokenArrays.ofInts(new int[] {1, 2, 3}))
                 .setAnswers(answers).setCreatedAt(Instant.ofEpochMilli(1_000)).build();
     }
 

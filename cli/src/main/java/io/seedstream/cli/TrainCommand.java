@@ -71,22 +71,27 @@ final class TrainCommand implements Callable<Integer> {
         TrainerConfig config = TrainerConfig.from(p);
         StreamingTrainer trainer = new StreamingTrainer(connection.connection(), config,
                 AvroSerdes.connect(connection.connection()));
-        Thread main = Thread.currentThread();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             trainer.stop();
             try {
-                main.join(120_000); // let the loop write its final checkpoint
+                finished.await(120, java.util.concurrent.TimeUnit.SECONDS); // the final checkpoint
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "seedstream-train-shutdown"));
         System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
                 connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
-        StreamingTrainer.Summary s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
+        StreamingTrainer.Summary s;
+        try {
+            s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
                 "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  %.0f tok/s  "
                         + "waited %.2fs%n", step, batchId, r.loss(), m.get("mean_reward"),
                 m.get("mean_semantic_entropy"), m.get("mean_scale"), r.clipFraction(), r.gradNorm(),
                 m.get("tokens_per_second"), m.get("wait_seconds")));
+        } finally {
+            finished.countDown();
+        }
         System.out.printf("seedstream train: steps %d -> %d, %d batches read, %d stale groups rejected, %d invalid, "
                 + "%d dead letters, latest checkpoint %s%n", s.startStep(), s.endStep(), s.batchesRead(),
                 s.rejectedStaleGroups(), s.invalidGroups(), s.deadLetters(),

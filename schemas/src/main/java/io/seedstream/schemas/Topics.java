@@ -21,6 +21,9 @@ public final class Topics {
     private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
     private static final Map<String, String> LARGE_ZSTD =
             Map.of("compression.type", "zstd", "max.message.bytes", LARGE_MESSAGE_BYTES);
+    /** Stored as produced: a topic-level codec different from the producer's makes the broker recompress. */
+    private static final Map<String, String> LARGE =
+            Map.of("compression.type", "producer", "max.message.bytes", LARGE_MESSAGE_BYTES);
 
     public static final Topic<String, Prompt> PROMPTS =
             new Topic<>("prompts", true, String.class, Prompt.class, 6, COMPACTED);
@@ -29,7 +32,7 @@ public final class Topics {
     public static final Topic<String, AnswerGroup> ROLLOUTS =
             new Topic<>("rollouts", true, String.class, AnswerGroup.class, 6, LARGE_ZSTD);
     public static final Topic<String, TrainingBatch> TRAINING_BATCHES =
-            new Topic<>("training-batches", true, String.class, TrainingBatch.class, 1, LARGE_ZSTD);
+            new Topic<>("training-batches", true, String.class, TrainingBatch.class, 1, LARGE);
     public static final Topic<String, PolicyVersion> POLICY_VERSIONS =
             new Topic<>("policy-versions", true, String.class, PolicyVersion.class, 1, COMPACTED);
     public static final Topic<String, EvalRequest> EVAL_REQUESTS =

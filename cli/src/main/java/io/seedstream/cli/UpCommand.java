@@ -49,6 +49,11 @@ final class UpCommand implements Callable<Integer> {
             description = "Prompt files to load once the stack is up (repeatable).")
     List<Path> prompts = List.of();
 
+    @Option(names = "--task-problems", defaultValue = "2000",
+            description = "Without --prompts: load this many built-in task problems (seed 0) as prompts; 0 loads none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int taskProblems;
+
     @Option(names = "--dashboard-port", defaultValue = "8090",
             description = "Port of the scoring topology's dashboard API, 0 for any (default: ${DEFAULT-VALUE}).")
     int dashboardPort;
@@ -90,9 +95,21 @@ final class UpCommand implements Callable<Integer> {
             log.info("topic {} {} ({} partitions)", r.name(), r.outcome(), r.partitions());
         }
         int rc = 0;
-        for (Path file : prompts) {
-            List<String> args = List.of("load", file.toString(), "--bootstrap-servers", c.bootstrapServers(),
-                    "--registry-url", c.registryUrl(), "--topic-prefix", c.topicPrefix());
+        List<Path> files = prompts;
+        if (files.isEmpty() && taskProblems > 0) {
+            Path task = dataDir.resolve("task").resolve("problems-" + taskProblems + ".jsonl");
+            if (!java.nio.file.Files.exists(task)) {
+                rc = new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(taskProblems),
+                        "--seed", "0", "--out", task.toString());
+            }
+            files = List.of(task);
+        }
+        for (Path file : files) {
+            List<String> args = new java.util.ArrayList<>(List.of("load", file.toString(), "--bootstrap-servers",
+                    c.bootstrapServers(), "--registry-url", c.registryUrl(), "--topic-prefix", c.topicPrefix()));
+            if (prompts.isEmpty()) {
+                args.addAll(List.of("--dataset", "task"));
+            }
             int r = new CommandLine(new PromptsCommand()).execute(args.toArray(String[]::new));
             rc = Math.max(rc, r);
         }

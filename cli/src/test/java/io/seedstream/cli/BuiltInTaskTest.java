@@ -93,6 +93,18 @@ class BuiltInTaskTest {
     }
 
     @Test
+    void theWarmStartIsDeterministicForASeed() throws Exception {
+        String[] shas = new String[2];
+        for (int run = 0; run < 2; run++) {
+            Path out = tmp.resolve("again-" + run);
+            assertThat(new CommandLine(new Seedstream()).execute("task", "sft", "--out", out.toString(), "--steps", "15",
+                    "--examples", "500", "--held-out", "0", "--seed", "9")).isZero();
+            shas[run] = Checkpoints.sha256(out.resolve("model.safetensors"));
+        }
+        assertThat(shas[1]).isEqualTo(shas[0]);
+    }
+
+    @Test
     void evalCommandWritesOneLinePerProblem() throws Exception {
         Path data = tmp.resolve("problems.jsonl");
         Path out = tmp.resolve("results.jsonl");

@@ -85,10 +85,7 @@ public final class Transformer {
         long t = ids.getShape().get(1);
         long past = cache == null ? 0 : cache.length();
         long s = past + t;
-        NDArray embed = weights.get("model.embed_tokens.weight");
-        NDArray x = embed.get(ids.flatten()); // (B*T, C), owned by embed's manager until moved
-        x.attach(m);
-        x = x.reshape(b, t, config.hiddenSize()); // (B, T, C)
+        NDArray x = embed(ids, m).reshape(b, t, config.hiddenSize()); // (B, T, C)
 
         // causal: new position i (absolute past + i) sees keys j <= past + i
         NDArray rows = m.arange(past, s).reshape(t, 1); // (T, 1)
@@ -103,6 +100,34 @@ public final class Transformer {
             x = block.forward(weights, x, cosSin, mask, cache);
         }
         return RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
+    }
+
+    /**
+     * Rows of the embedding for ids (B, T): (B*T, C). When the embedding is being trained, the
+     * lookup is a one-hot product over the distinct ids of the batch: the backward of a plain
+     * lookup adds repeated ids' gradients in a thread-dependent order on the CPU, so two identical
+     * runs would drift apart; a matrix product (and a lookup of distinct rows) is reproducible bit
+     * for bit. The extra cost is 2 * N * U * C FLOPs for N tokens with U distinct ids.
+     */
+    private NDArray embed(NDArray ids, NDManager m) {
+        NDArray table = weights.get("model.embed_tokens.weight");
+        NDArray flat = ids.flatten();
+        NDArray x;
+        if (!table.hasGradient()) {
+            x = table.get(flat); // owned by the table's manager until moved
+        } else {
+            long[] tokens = flat.toLongArray();
+            long[] distinct = java.util.Arrays.stream(tokens).distinct().sorted().toArray();
+            long[] position = new long[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                position[i] = java.util.Arrays.binarySearch(distinct, tokens[i]);
+            }
+            NDArray rows = table.get(m.create(distinct)); // (U, C), each row once
+            rows.attach(m);
+            x = m.create(position).oneHot(distinct.length).matMul(rows); // (N, U) x (U, C)
+        }
+        x.attach(m);
+        return x;
     }
 
     /** The output projection: logits (..., V) of hidden states (..., C); the embedding itself when tied. */

@@ -101,7 +101,7 @@ final class TaskCommand extends CommandGroup {
         @Option(names = "--seed", defaultValue = "0", description = "Seed of data, initialisation and order (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--steps", defaultValue = "1200", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", defaultValue = "1350", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
         int steps;
 
         @Option(names = "--batch-size", defaultValue = "32", description = "Examples per step (default: ${DEFAULT-VALUE}).")

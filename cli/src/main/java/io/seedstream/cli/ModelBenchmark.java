@@ -150,7 +150,7 @@ final class ModelBenchmark {
         return r;
     }
 
-    private static int[] randomIds(SplittableRandom r, int vocab, int n) {
+    static int[] randomIds(SplittableRandom r, int vocab, int n) {
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) {
             ids[i] = r.nextInt(vocab);

@@ -64,13 +64,16 @@ final class OfflineEvaluation {
                 String text = completions.get(k).text();
                 Extraction e = grader.extract(text);
                 String extracted = e == null ? null : e.answer();
-                boolean correct = extracted != null
-                        && item.answers().stream().anyMatch(g -> grader.gradeAnswer(g, extracted).equal());
-                out.add(new Result(item.id(), text, extracted, correct));
+                out.add(new Result(item.id(), text, extracted, correct(item, extracted)));
             }
             progress.accept(out.size());
         }
         return out;
+    }
+
+    /** Whether an extracted answer equals any of the item's accepted answers. */
+    private boolean correct(Item item, String extracted) {
+        return extracted != null && item.answers().stream().anyMatch(g -> grader.gradeAnswer(g, extracted).equal());
     }
 
     Diversity sampled(List<Item> items, int g, long seed, NDManager m, IntConsumer progress) {
@@ -102,8 +105,7 @@ final class OfflineEvaluation {
                     Extraction e = grader.extract(completions.get(c * g + k).text());
                     String answer = e == null ? null : e.answer();
                     extracted.add(answer);
-                    Item item = chunk.get(c);
-                    if (answer != null && item.answers().stream().anyMatch(gold -> grader.gradeAnswer(gold, answer).equal())) {
+                    if (correct(chunk.get(c), answer)) {
                         correct++;
                     }
                 }

@@ -27,8 +27,8 @@ final class TrainBenchmark {
         SplittableRandom rnd = new SplittableRandom(7);
         List<TrainingSample> batch = new ArrayList<>();
         for (int i = 0; i < answers; i++) {
-            int[] prompt = ids(rnd, c.vocabSize(), promptLen);
-            int[] completion = ids(rnd, c.vocabSize(), completionLen);
+            int[] prompt = ModelBenchmark.randomIds(rnd, c.vocabSize(), promptLen);
+            int[] completion = ModelBenchmark.randomIds(rnd, c.vocabSize(), completionLen);
             float[] old = new float[completionLen];
             for (int t = 0; t < completionLen; t++) {
                 old[t] = (float) -Math.log(c.vocabSize()) + (float) (0.1 * rnd.nextGaussian());
@@ -63,13 +63,5 @@ final class TrainBenchmark {
         r.put("gflops", flops / perStep / 1e9);
         r.put("mfu_vs_matmul", flops / perStep / 1e9 / peakGflops);
         return r;
-    }
-
-    private static int[] ids(SplittableRandom r, int vocab, int n) {
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = 1 + r.nextInt(vocab - 1);
-        }
-        return out;
     }
 }

@@ -32,11 +32,8 @@ public final class CharacterTokenizer {
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
         ObjectNode vocab = json.createObjectNode();
-        Set<String> tokens = new LinkedHashSet<>(specials);
-        tokens.add(UNKNOWN);
-        alphabet.codePoints().forEach(cp -> tokens.add(new String(Character.toChars(cp))));
         int id = 0;
-        for (String t : tokens) {
+        for (String t : tokens(specials, alphabet)) {
             if (specials.contains(t) || t.equals(UNKNOWN)) {
                 ObjectNode a = added.addObject();
                 a.put("id", id);
@@ -72,9 +69,14 @@ public final class CharacterTokenizer {
 
     /** How many ids {@link #json} assigns: specials, the unknown token, distinct characters. */
     public static int vocabularySize(List<String> specials, String alphabet) {
+        return tokens(specials, alphabet).size();
+    }
+
+    /** Every token in id order: the specials, the unknown token, each distinct character. */
+    private static Set<String> tokens(List<String> specials, String alphabet) {
         Set<String> tokens = new LinkedHashSet<>(specials);
         tokens.add(UNKNOWN);
         alphabet.codePoints().forEach(cp -> tokens.add(new String(Character.toChars(cp))));
-        return tokens.size();
+        return tokens;
     }
 }

@@ -48,4 +48,24 @@ final class Gradients {
         }
         return coef;
     }
+
+    /** What one optimizer step did: the norm before clipping, the clip factor, whether it was applied. */
+    record Step(double gradNorm, double clipCoef, boolean applied) {}
+
+    /**
+     * The end of every update: total norm, clipping, the AdamW step, gradients cleared. A
+     * non-finite norm (a diverged loss) clears the gradients without touching the weights.
+     */
+    static Step clipAndApply(java.util.Map<String, NDArray> params, AdamW optimizer, double lr, double maxNorm,
+            NDManager scratch) {
+        double norm = totalNorm(params.values(), scratch);
+        if (!Double.isFinite(norm)) {
+            zero(params.values(), scratch);
+            return new Step(norm, 1.0, false);
+        }
+        double coef = clip(params.values(), norm, maxNorm, scratch);
+        optimizer.update(params, lr);
+        zero(params.values(), scratch);
+        return new Step(norm, coef, true);
+    }
 }

@@ -65,21 +65,16 @@ public final class PolicyUpdate implements AutoCloseable {
         long t0 = System.nanoTime();
         Map<String, NDArray> params = policy.weights().all();
         Accumulated a = accumulate(samples);
-        double gradNorm;
-        double clipCoef;
+        Gradients.Step step;
         try (NDManager scratch = manager.newSubManager()) {
-            gradNorm = Gradients.totalNorm(params.values(), scratch);
-            if (!Double.isFinite(gradNorm)) {
-                Gradients.zero(params.values(), scratch);
-                throw new ArithmeticException("non-finite gradient norm " + gradNorm + "; update skipped");
-            }
-            clipCoef = Gradients.clip(params.values(), gradNorm, options.maxGradNorm(), scratch);
-            optimizer.update(params, lr);
-            Gradients.zero(params.values(), scratch);
+            step = Gradients.clipAndApply(params, optimizer, lr, options.maxGradNorm(), scratch);
+        }
+        if (!step.applied()) {
+            throw new ArithmeticException("non-finite gradient norm " + step.gradNorm() + "; update skipped");
         }
         long tokens = a.normalizer().tokens();
-        return new StepResult(a.loss(), gradNorm, clipCoef, lr, samples.size(), tokens, a.clippedTokens() / tokens,
-                a.behaviourKlSum() / tokens, a.referenceKlSum() / tokens, a.microBatches(),
+        return new StepResult(a.loss(), step.gradNorm(), step.clipCoef(), lr, samples.size(), tokens,
+                a.clippedTokens() / tokens, a.behaviourKlSum() / tokens, a.referenceKlSum() / tokens, a.microBatches(),
                 (System.nanoTime() - t0) / 1e9);
     }
 

@@ -33,7 +33,8 @@ public final class TrainerMetrics {
         v.put("grad_norm", r.gradNorm());
         v.put("clip_coef", r.clipCoef());
         v.put("learning_rate", r.learningRate());
-        v.put("mean_reward", mean(groups, g -> g.getRewards()));
+        v.put("mean_reward", groups.stream().flatMap(g -> g.getRewards().stream()).mapToDouble(Double::doubleValue)
+                .average().orElse(0));
         v.put("mean_semantic_entropy", groups.stream().mapToDouble(ScoredGroup::getSemanticEntropy).average().orElse(0));
         v.put("mean_scale", groups.stream().mapToDouble(ScoredGroup::getScale).average().orElse(0));
         v.put("clip_fraction", r.clipFraction());
@@ -63,18 +64,6 @@ public final class TrainerMetrics {
         return MetricsSnapshot.newBuilder().setSource("trainer-" + runId).setKind(MetricsSource.TRAINER).setStep(step)
                 .setPolicyVersion(step).setValues(new LinkedHashMap<>(v))
                 .setHistograms(Map.of("staleness_0_to_eta_then_rejected", hist)).setCreatedAt(Instant.now()).build();
-    }
-
-    private static double mean(List<ScoredGroup> groups, java.util.function.Function<ScoredGroup, List<Double>> f) {
-        double sum = 0;
-        long n = 0;
-        for (ScoredGroup g : groups) {
-            for (double x : f.apply(g)) {
-                sum += x;
-                n++;
-            }
-        }
-        return n == 0 ? 0 : sum / n;
     }
 
     /** Prometheus text exposition format 0.0.4. */

@@ -68,14 +68,9 @@ public final class WarmStart {
                         gc.backward(mean);
                         loss = mean.getFloat();
                     }
-                    double norm = Gradients.totalNorm(params.values(), m);
-                    if (Double.isFinite(loss) && Double.isFinite(norm)) {
-                        Gradients.clip(params.values(), norm, 1.0, m);
-                        opt.update(params, lr.at(step));
-                    } else {
+                    if (!Gradients.clipAndApply(params, opt, lr.at(step), 1.0, m).applied()) {
                         skipped++; // a non-finite step is dropped, never applied
                     }
-                    Gradients.zero(params.values(), m);
                 }
                 if (step >= o.steps() - Math.max(1, o.steps() / 10) && Double.isFinite(loss)) {
                     tail += loss;

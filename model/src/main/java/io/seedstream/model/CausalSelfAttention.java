@@ -37,7 +37,10 @@ final class CausalSelfAttention {
         NDArray q = linear(w, x, "q_proj").reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
         NDArray k = linear(w, x, "k_proj").reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
         NDArray v = linear(w, x, "v_proj").reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
-        q = rotary.apply(q, cosSin.get(0), cosSin.get(1));
+        // 1/sqrt(D) applied to the queries, not the scores: (B, H, T, D) is S/D times smaller
+        // than (B, H, T, S), and a scaled score tensor is one more pass over the largest
+        // activation, forward and backward
+        q = rotary.apply(q, cosSin.get(0), cosSin.get(1)).mul(1.0 / Math.sqrt(d));
         k = rotary.apply(k, cosSin.get(0), cosSin.get(1));
         if (cache != null) {
             NDList past = cache.append(layer, k, v);
@@ -53,7 +56,7 @@ final class CausalSelfAttention {
         NDArray qg = q.reshape(b, kv, (long) g * t, d); // (B, KV, G*T, D)
         NDArray kt = k.transpose(0, 1, 3, 2); // (B, KV, D, S)
         kt.attach(scope); // derived from the cache, which lives longer than this step
-        NDArray att = qg.matMul(kt).div(Math.sqrt(d)).reshape(b, kv, g, t, src); // (B, KV, G, T, S)
+        NDArray att = qg.matMul(kt).reshape(b, kv, g, t, src); // (B, KV, G, T, S)
         att = att.add(mask.reshape(mask.getShape().get(0), 1, 1, t, src)).softmax(4)
                 .reshape(b, kv, (long) g * t, src); // (B, KV, G*T, S)
         NDArray y = att.matMul(v).reshape(b, h, t, d); // (B, KV, G*T, D) -> (B, H, T, D)

@@ -8,7 +8,9 @@ final class RmsNorm {
     private RmsNorm() {}
 
     static NDArray forward(NDArray x, NDArray weight, double eps) {
-        NDArray ms = x.square().mean(new int[] {-1}, true); // (..., 1)
-        return x.div(ms.add(eps).sqrt()).mul(weight);
+        // a product with the reciprocal root (..., 1), as Hugging Face computes it; a quotient's
+        // backward would take two more passes over x
+        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5); // (..., 1)
+        return x.mul(inverseRms).mul(weight);
     }
 }

@@ -49,8 +49,7 @@ final class TrainBenchmark {
         long params = ModelBenchmark.parameters(c);
         int seq = promptLen + completionLen;
         double tokens = (double) answers * seq;
-        // 6 FLOPs per parameter per token for forward + backward, plus attention's 12 * L * T * d
-        double flops = tokens * (6.0 * params + 12.0 * c.numLayers() * seq * c.hiddenSize());
+        double flops = ModelBenchmark.trainingFlops(c, answers, seq, completionLen);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("parameters", params);
         r.put("answers_per_step", answers);

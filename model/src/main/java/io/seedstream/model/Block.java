@@ -20,9 +20,9 @@ final class Block {
         this.mlp = new Mlp(layer);
     }
 
-    NDArray forward(Weights w, NDArray x, NDList cosSin, NDArray mask, KvCache cache) {
+    NDArray forward(Weights w, NDArray x, NDList rotaryTables, NDArray mask, KvCache cache) {
         NDArray a = RmsNorm.forward(x, w.get(prefix + "input_layernorm.weight"), c.rmsNormEps());
-        x = x.add(attention.forward(w, a, cosSin, mask, cache, layer));
+        x = x.add(attention.forward(w, a, rotaryTables, mask, cache, layer));
         NDArray m = RmsNorm.forward(x, w.get(prefix + "post_attention_layernorm.weight"), c.rmsNormEps());
         return x.add(mlp.forward(w, m));
     }

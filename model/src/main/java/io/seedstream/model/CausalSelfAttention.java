@@ -24,24 +24,21 @@ final class CausalSelfAttention {
 
     /**
      * @param x (B, T, C)
-     * @param cosSin rotary tables for the T new positions, each (B, 1, T, D)
+     * @param rotaryTables rotary tables for the T new positions (see {@link Rotary#tables})
      * @param mask additive mask (B, 1, T, S) over the S = cached + T positions (0 or -inf)
      * @param cache the layer's past keys and values, or null to attend to x alone
      */
-    NDArray forward(Weights w, NDArray x, NDList cosSin, NDArray mask, KvCache cache, int layer) {
+    NDArray forward(Weights w, NDArray x, NDList rotaryTables, NDArray mask, KvCache cache, int layer) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         int h = c.numHeads();
         int kv = c.numKvHeads();
         int d = c.headDim();
-        NDArray q = linear(w, x, "q_proj").reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+        NDArray q = linear(w, x, "q_proj", 1.0 / Math.sqrt(d)).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
         NDArray k = linear(w, x, "k_proj").reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
         NDArray v = linear(w, x, "v_proj").reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
-        // 1/sqrt(D) applied to the queries, not the scores: (B, H, T, D) is S/D times smaller
-        // than (B, H, T, S), and a scaled score tensor is one more pass over the largest
-        // activation, forward and backward
-        q = rotary.apply(q, cosSin.get(0), cosSin.get(1)).mul(1.0 / Math.sqrt(d));
-        k = rotary.apply(k, cosSin.get(0), cosSin.get(1));
+        q = rotary.apply(q, rotaryTables);
+        k = rotary.apply(k, rotaryTables);
         if (cache != null) {
             NDList past = cache.append(layer, k, v);
             k = past.get(0); // (B, KV, S, D)
@@ -66,8 +63,25 @@ final class CausalSelfAttention {
 
     /** x W^T (+ b) with W in Hugging Face's (out, in) layout, as one fused engine op. */
     private NDArray linear(Weights w, NDArray x, String proj) {
+        return linear(w, x, proj, 1.0);
+    }
+
+    /**
+     * (x W^T + b) * scale as x (scale W)^T + scale b. The queries carry attention's 1/sqrt(D) this
+     * way: scaling the (out, in) weight costs a pass over C x C numbers, scaling the scores or the
+     * queries a pass over (B, H, T, S) or (B, H, T, D), forward and backward.
+     */
+    private NDArray linear(Weights w, NDArray x, String proj, double scale) {
         NDArray weight = w.get(prefix + proj + ".weight");
-        return (c.attentionBias() ? Linear.linear(x, weight, w.get(prefix + proj + ".bias"))
-                : Linear.linear(x, weight)).singletonOrThrow();
+        NDArray bias = c.attentionBias() ? w.get(prefix + proj + ".bias") : null;
+        if (scale != 1.0) {
+            weight = weight.mul(scale);
+            bias = bias == null ? null : bias.mul(scale);
+            weight.attach(x.getManager()); // a temporary of this step, not of the weights
+            if (bias != null) {
+                bias.attach(x.getManager());
+            }
+        }
+        return (bias != null ? Linear.linear(x, weight, bias) : Linear.linear(x, weight)).singletonOrThrow();
     }
 }

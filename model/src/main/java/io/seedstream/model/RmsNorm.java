@@ -8,9 +8,12 @@ final class RmsNorm {
     private RmsNorm() {}
 
     static NDArray forward(NDArray x, NDArray weight, double eps) {
-        // a product with the reciprocal root (..., 1), as Hugging Face computes it; a quotient's
-        // backward would take two more passes over x
-        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5); // (..., 1)
+        // x * x and a sum then a division of the (..., 1) sums are what pow(2) and mean compute,
+        // with cheaper backwards (no pow of x, no full-size division); the product with the
+        // reciprocal root is how Hugging Face applies it, and a quotient's backward would take
+        // two more passes over x
+        long width = x.getShape().tail();
+        NDArray inverseRms = x.mul(x).sum(new int[] {-1}, true).div(width).add(eps).pow(-0.5); // (..., 1)
         return x.mul(inverseRms).mul(weight);
     }
 }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Rotary position embeddings (Su et al., 2021) in the "rotate half" layout Hugging Face uses:
@@ -22,8 +22,11 @@ final class Rotary {
         this.theta = theta;
     }
 
-    /** cos and sin for position ids (B, T): each (B, 1, T, D), broadcasting over heads. */
-    NDList cosSin(NDManager m, NDArray positions) {
+    /**
+     * Tables for position ids (B, T): cos and sin, each (B, 1, T, D), broadcasting over heads, and
+     * the (D, D) matrix R with rotate_half(x) = x R.
+     */
+    NDList tables(NDManager m, NDArray positions) {
         float[] inv = new float[headDim / 2];
         for (int i = 0; i < inv.length; i++) {
             inv[i] = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
@@ -33,15 +36,27 @@ final class Rotary {
         NDArray pos = positions.toType(DataType.FLOAT32, false).reshape(b, t, 1); // (B, T, 1)
         NDArray freqs = pos.mul(m.create(inv).reshape(1, 1, inv.length)); // (B, T, D/2)
         NDArray emb = NDArrays.concat(new NDList(freqs, freqs), 2).reshape(b, 1, t, headDim); // (B, 1, T, D)
-        return new NDList(emb.cos(), emb.sin());
+        return new NDList(emb.cos(), emb.sin(), rotateHalf(m));
     }
 
-    /** x: (B, H, T, D); cos, sin: (B, 1, T, D). */
-    NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+    /**
+     * rotate_half as a product: column j < D/2 takes -x[j + D/2], column j >= D/2 takes x[j - D/2].
+     * Each output is one signed input plus zeros, so it equals the sliced form bit for bit; one
+     * small matmul (and its transpose in the backward) replaces two slices, a negation and a
+     * concatenation, whose backward passes zero-fill and copy.
+     */
+    private NDArray rotateHalf(NDManager m) {
         int half = headDim / 2;
-        NDArray x1 = x.get(new NDIndex("..., :" + half));
-        NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
-        NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1 + (int) x.getShape().dimension()); // (B,H,T,D)
-        return x.mul(cos).add(rotated.mul(sin));
+        float[] r = new float[headDim * headDim];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * headDim + j] = -1f;
+            r[j * headDim + j + half] = 1f;
+        }
+        return m.create(r, new Shape(headDim, headDim));
+    }
+
+    /** x: (B, H, T, D); tables from {@link #tables}. */
+    NDArray apply(NDArray x, NDList tables) {
+        return x.mul(tables.get(0)).add(x.matMul(tables.get(2)).mul(tables.get(1)));
     }
 }

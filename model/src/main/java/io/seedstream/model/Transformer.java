@@ -95,9 +95,9 @@ public final class Transformer {
             NDArray pad = keyMask.toType(DataType.FLOAT32, false).neg().add(1).mul(MASKED).reshape(b, 1, 1, s);
             mask = mask.add(pad); // (B, 1, T, S)
         }
-        NDList cosSin = rotary.cosSin(m, positions);
+        NDList rotaryTables = rotary.tables(m, positions);
         for (Block block : blocks) {
-            x = block.forward(weights, x, cosSin, mask, cache);
+            x = block.forward(weights, x, rotaryTables, mask, cache);
         }
         return RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
     }
@@ -124,7 +124,11 @@ public final class Transformer {
             }
             NDArray rows = table.get(m.create(distinct)); // (U, C), each row once
             rows.attach(m);
-            x = m.create(position).oneHot(distinct.length).matMul(rows); // (N, U) x (U, C)
+            // one-hot as a comparison: a boolean (N, U) then floats, not torch's int64 one_hot
+            NDArray oneHot = m.create(position).reshape(tokens.length, 1)
+                    .eq(m.arange(0, distinct.length, 1, DataType.INT64).reshape(1, distinct.length))
+                    .toType(DataType.FLOAT32, false); // (N, U)
+            x = oneHot.matMul(rows); // (N, U) x (U, C)
         }
         x.attach(m);
         return x;

@@ -96,10 +96,29 @@ public final class Transformer {
             mask = mask.add(pad); // (B, 1, T, S)
         }
         NDList rotaryTables = rotary.tables(m, positions);
+        boolean keepActivations = weights.anyTrainable(); // a backward pass will need them
         for (Block block : blocks) {
-            x = block.forward(weights, x, rotaryTables, mask, cache);
+            x = keepActivations ? block.forward(weights, x, rotaryTables, mask, cache)
+                    : forwardAndRelease(block, x, rotaryTables, mask, cache, m);
         }
         return RmsNorm.forward(x, weights.get("model.norm.weight"), config.rmsNormEps());
+    }
+
+    /**
+     * One block whose intermediates (and its input) are freed as soon as it is done. DJL frees an
+     * array with its manager, and every op's result joins its input's manager, so without this a
+     * forward pass would hold every layer's attention scores and MLP activations until the caller
+     * closes its manager: 8.9 GB for 64 x 256 tokens of a 10M-parameter config instead of one
+     * layer's worth.
+     */
+    private NDArray forwardAndRelease(Block block, NDArray x, NDList rotaryTables, NDArray mask, KvCache cache,
+            NDManager m) {
+        try (NDManager layer = m.newSubManager()) {
+            x.attach(layer);
+            NDArray y = block.forward(weights, x, rotaryTables, mask, cache);
+            y.attach(m);
+            return y;
+        }
     }
 
     /**

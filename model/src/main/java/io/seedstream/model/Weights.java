@@ -90,6 +90,16 @@ public final class Weights implements AutoCloseable {
         return tensors;
     }
 
+    /** Whether any weight has a gradient attached, i.e. a forward pass may be differentiated. */
+    public boolean anyTrainable() {
+        for (NDArray a : tensors.values()) {
+            if (a.hasGradient()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The weights as float32 tensors, in config order (for checkpoints). */
     public Map<String, SafeTensors.Tensor> toTensors() {
         Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -123,10 +124,10 @@ public final class Transformer {
 
     /**
      * Rows of the embedding for ids (B, T): (B*T, C). When the embedding is being trained, the
-     * lookup is a one-hot product over the distinct ids of the batch: the backward of a plain
-     * lookup adds repeated ids' gradients in a thread-dependent order on the CPU, so two identical
-     * runs would drift apart; a matrix product (and a lookup of distinct rows) is reproducible bit
-     * for bit. The extra cost is 2 * N * U * C FLOPs for N tokens with U distinct ids.
+     * rows are gathered along the vocabulary axis with an index broadcast over C: the backward of
+     * a plain lookup (index_put with accumulation) adds repeated ids' gradients in a
+     * thread-dependent order on the CPU, so two identical runs would drift apart, while gather's
+     * backward (scatter_add) adds them in token order, reproducible bit for bit.
      */
     private NDArray embed(NDArray ids, NDManager m) {
         NDArray table = weights.get("model.embed_tokens.weight");
@@ -135,19 +136,10 @@ public final class Transformer {
         if (!table.hasGradient()) {
             x = table.get(flat); // owned by the table's manager until moved
         } else {
-            long[] tokens = flat.toLongArray();
-            long[] distinct = java.util.Arrays.stream(tokens).distinct().sorted().toArray();
-            long[] position = new long[tokens.length];
-            for (int i = 0; i < tokens.length; i++) {
-                position[i] = java.util.Arrays.binarySearch(distinct, tokens[i]);
-            }
-            NDArray rows = table.get(m.create(distinct)); // (U, C), each row once
-            rows.attach(m);
-            // one-hot as a comparison: a boolean (N, U) then floats, not torch's int64 one_hot
-            NDArray oneHot = m.create(position).reshape(tokens.length, 1)
-                    .eq(m.arange(0, distinct.length, 1, DataType.INT64).reshape(1, distinct.length))
-                    .toType(DataType.FLOAT32, false); // (N, U)
-            x = oneHot.matMul(rows); // (N, U) x (U, C)
+            long n = flat.getShape().get(0);
+            NDArray index = flat.reshape(n, 1).broadcast(new Shape(n, config.hiddenSize())); // (N, C)
+            index.attach(m);
+            x = table.gather(index, 0); // (N, C)
         }
         x.attach(m);
         return x;

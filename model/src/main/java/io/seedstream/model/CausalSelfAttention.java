@@ -132,8 +132,9 @@ final class CausalSelfAttention {
         NDArray weight = w.get(prefix + proj + ".weight");
         NDArray bias = c.attentionBias() ? w.get(prefix + proj + ".bias") : null;
         if (scale != 1.0) {
-            weight = weight.mul(scale);
-            bias = bias == null ? null : bias.mul(scale);
+            NDArray factor = Scalar.of(x.getManager(), scale);
+            weight = weight.mul(factor);
+            bias = bias == null ? null : bias.mul(factor);
             weight.attach(x.getManager()); // a temporary of this step, not of the weights
             if (bias != null) {
                 bias.attach(x.getManager());

@@ -12,8 +12,9 @@ final class RmsNorm {
         // with cheaper backwards (no pow of x, no full-size division); the product with the
         // reciprocal root is how Hugging Face applies it, and a quotient's backward would take
         // two more passes over x
-        long width = x.getShape().tail();
-        NDArray inverseRms = x.mul(x).sum(new int[] {-1}, true).div(width).add(eps).pow(-0.5); // (..., 1)
+        ai.djl.ndarray.NDManager m = x.getManager();
+        NDArray meanSquare = x.mul(x).sum(new int[] {-1}, true).div(Scalar.of(m, x.getShape().tail())); // (..., 1)
+        NDArray inverseRms = meanSquare.add(Scalar.of(m, eps)).pow(Scalar.of(m, -0.5));
         return x.mul(inverseRms).mul(weight);
     }
 }

@@ -2,7 +2,9 @@ package io.seedstream.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.seedstream.model.Scalar;
 import java.util.List;
 
 /**
@@ -48,6 +50,8 @@ public final class PolicyLoss {
      */
     public static Terms compute(NDArray logp, NDArray mask, NDArray oldLogp, NDArray proxLogp, NDArray refLogp,
             NDArray advantages, LossSettings s, Normalizer n) {
+        // scalars as tensors of the step (see Scalar): DJL's op(Number) frees its operand before the backward
+        NDManager m = logp.getManager();
         NDArray base = s.decoupled() ? proxLogp : oldLogp;
         NDArray ratio = logp.sub(base).exp(); // (B, L)
         NDArray negAdv = advantages.neg(); // (B, 1)
@@ -62,21 +66,21 @@ public final class PolicyLoss {
         double referenceKl = 0;
         if (s.klCoef() > 0) {
             NDArray kl = s.klEstimator().estimate(logp, refLogp);
-            perToken = perToken.add(kl.mul((float) s.klCoef()));
+            perToken = perToken.add(kl.mul(Scalar.of(m, s.klCoef())));
             referenceKl = kl.stopGradient().mul(mask).sum().getFloat();
         }
         NDArray masked = perToken.mul(mask);
         NDArray loss;
         switch (s.aggregation()) {
             case CONSTANT:
-                loss = masked.sum().div((float) ((double) n.maxLength() * n.answers()));
+                loss = masked.sum().div(Scalar.of(m, (double) n.maxLength() * n.answers()));
                 break;
             case TOKEN_MEAN:
-                loss = masked.sum().div((float) n.tokens());
+                loss = masked.sum().div(Scalar.of(m, n.tokens()));
                 break;
             case SEQ_MEAN:
                 NDArray lengths = mask.sum(new int[] {1}).maximum(1f); // (B,); an empty answer adds 0
-                loss = masked.sum(new int[] {1}).div(lengths).sum().div((float) n.answers());
+                loss = masked.sum(new int[] {1}).div(lengths).sum().div(Scalar.of(m, n.answers()));
                 break;
             default:
                 throw new IllegalStateException(s.aggregation().name());

@@ -50,8 +50,7 @@ final class ModelBenchmark {
      * {@code seqLen} tokens, of which {@code predicted} per sequence go through the output
      * projection: 6 per block weight per token, 6 * V * C per predicted token, and attention's
      * 12 * L * T * d per token (scores and weighted values over the whole T x T square, as
-     * computed). The embedding lookup is not counted: a copy, or, while the embedding trains, a
-     * one-hot product that is overhead of reproducibility, not model work.
+     * computed). The embedding lookup is not counted: a copy (a gather while the embedding trains).
      */
     static double trainingFlops(ModelConfig c, int sequences, int seqLen, int predicted) {
         double vocabTimesWidth = (double) c.vocabSize() * c.hiddenSize();

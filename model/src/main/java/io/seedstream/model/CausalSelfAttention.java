@@ -40,8 +40,8 @@ final class CausalSelfAttention {
         int kv = c.numKvHeads();
         int d = c.headDim();
         NDArray q = linear(w, x, "q_proj", 1.0 / Math.sqrt(d)).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
-        NDArray k = linear(w, x, "k_proj").reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
-        NDArray v = linear(w, x, "v_proj").reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+        NDArray k = linear(w, x, "k_proj", 1.0).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+        NDArray v = linear(w, x, "v_proj", 1.0).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
         q = rotary.apply(q, rotaryTables);
         k = rotary.apply(k, rotaryTables);
         if (cache != null) {
@@ -118,15 +118,11 @@ final class CausalSelfAttention {
         return att.matMul(v).reshape(b, kv, g, tq, v.getShape().get(3)); // (B, KV, G, Tq, D)
     }
 
-    /** x W^T (+ b) with W in Hugging Face's (out, in) layout, as one fused engine op. */
-    private NDArray linear(Weights w, NDArray x, String proj) {
-        return linear(w, x, proj, 1.0);
-    }
-
     /**
-     * (x W^T + b) * scale as x (scale W)^T + scale b. The queries carry attention's 1/sqrt(D) this
-     * way: scaling the (out, in) weight costs a pass over C x C numbers, scaling the scores or the
-     * queries a pass over (B, H, T, S) or (B, H, T, D), forward and backward.
+     * (x W^T + b) * scale as x (scale W)^T + scale b, one fused engine op, W in Hugging Face's
+     * (out, in) layout. The queries carry attention's 1/sqrt(D) this way: scaling the weight costs
+     * a pass over C x C numbers, scaling the scores or the queries a pass over (B, H, T, S) or
+     * (B, H, T, D), forward and backward.
      */
     private NDArray linear(Weights w, NDArray x, String proj, double scale) {
         NDArray weight = w.get(prefix + proj + ".weight");

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.model.Completion;
 import io.seedstream.model.Policy;
 import io.seedstream.model.SamplingOptions;
-import io.seedstream.producers.task.ArithmeticTask;
+import io.seedstream.producers.generator.PromptEncoder;
 import io.seedstream.streams.grading.Extraction;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.streams.scoring.ScoringConfig;
@@ -44,9 +44,7 @@ final class OfflineEvaluation {
 
     /** The prompt's token ids, the oldest characters dropped when it would not fit the model's context. */
     int[] encode(String problem) {
-        int[] ids = policy.tokenizer().encode(ArithmeticTask.prompt(problem));
-        int room = Math.max(1, policy.model().config().maxPositionEmbeddings() - maxNewTokens);
-        return ids.length <= room ? ids : Arrays.copyOfRange(ids, ids.length - room, ids.length);
+        return new PromptEncoder(policy, PromptEncoder.DEFAULT_TEMPLATE).encode(problem, maxNewTokens).ids();
     }
 
     List<Result> greedy(List<Item> items, NDManager m, IntConsumer progress) {

@@ -29,21 +29,8 @@ import picocli.CommandLine.Option;
         subcommands = {TaskCommand.Export.class, TaskCommand.Sft.class})
 final class TaskCommand extends CommandGroup {
 
-    /** Held-out problems come from a seed far from any training seed, minus any text seen in training. */
-    static final long HELD_OUT_SEED_OFFSET = 1_000_003L;
-
     static List<OfflineEvaluation.Item> items(List<TaskProblem> problems) {
         return problems.stream().map(p -> new OfflineEvaluation.Item(p.id(), p.problem(), List.of(p.answer()))).toList();
-    }
-
-    static List<TaskProblem> heldOut(int n, long seed, Set<String> seen) {
-        List<TaskProblem> out = new ArrayList<>();
-        for (TaskProblem p : ArithmeticTask.generate(n * 3, seed + HELD_OUT_SEED_OFFSET, 0)) {
-            if (!seen.contains(p.problem()) && out.size() < n) {
-                out.add(p);
-            }
-        }
-        return out;
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
@@ -155,7 +142,7 @@ final class TaskCommand extends CommandGroup {
                     if (heldOut > 0) {
                         Set<String> seen = new HashSet<>();
                         train.forEach(p -> seen.add(p.problem()));
-                        List<OfflineEvaluation.Item> items = items(heldOut(heldOut, seed, seen));
+                        List<OfflineEvaluation.Item> items = items(ArithmeticTask.heldOut(heldOut, seed, seen));
                         OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), 96, 64);
                         List<OfflineEvaluation.Result> greedy;
                         try (ProgressBar bar = ProgressBar.onStderr("held-out greedy")) {

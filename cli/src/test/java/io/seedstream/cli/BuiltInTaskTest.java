@@ -70,7 +70,7 @@ class BuiltInTaskTest {
         train = ArithmeticTask.generate(5000, 1, 0);
         Set<String> seen = new HashSet<>();
         train.forEach(p -> seen.add(p.problem()));
-        heldOut = TaskCommand.items(TaskCommand.heldOut(HELD_OUT, 1, seen));
+        heldOut = TaskCommand.items(ArithmeticTask.heldOut(HELD_OUT, 1, seen));
     }
 
     static double accuracy(Path modelDir) throws Exception {

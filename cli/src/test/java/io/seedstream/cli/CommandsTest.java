@@ -59,7 +59,7 @@ class CommandsTest {
         CliRun first = run(withConnection(c, "topics", "create"));
         CliRun second = run(withConnection(c, "topics", "create"));
         assertThat(first.exitCode()).isZero();
-        assertThat(first.out()).contains("9 topics ready").contains("9 created, 0 existed");
+        assertThat(first.out()).contains("10 topics ready").contains("10 created, 0 existed");
         assertThat(second.exitCode()).isZero();
         assertThat(second.out()).contains("0 created, 9 existed");
     }

@@ -15,12 +15,20 @@ public final class ContinuationLogProbs {
 
     private ContinuationLogProbs() {}
 
+    /** At temperature 1 (the model's own distribution). */
+    public static NDList compute(Transformer model, java.util.List<int[]> prompts, java.util.List<int[]> continuations,
+            NDManager m, int padId) {
+        return compute(model, prompts, continuations, null, m, padId);
+    }
+
     /**
+     * @param temperatures each sequence's sampling temperature T: log-probs are those of
+     *     softmax(logits / T), the distribution the generator drew from; null means T = 1
      * @return (B, L) log-probs of each continuation token, L the longest continuation, and the
      *     (B, L) mask of real (1) and padded (0) entries
      */
     public static NDList compute(Transformer model, java.util.List<int[]> prompts, java.util.List<int[]> continuations,
-            NDManager m, int padId) {
+            double[] temperatures, NDManager m, int padId) {
         int b = prompts.size();
         if (continuations.size() != b) {
             throw new IllegalArgumentException(b + " prompts but " + continuations.size() + " continuations");
@@ -57,7 +65,20 @@ public final class ContinuationLogProbs {
         long width = hidden.getShape().get(2);
         // only the positions that predict a continuation token go through the output projection
         NDArray at = m.create(pick).reshape(b, l, 1).broadcast(new Shape(b, l, width)); // (B, L, C)
-        NDArray logp = Transformer.logProbs(model.head(hidden.gather(at, 1))); // (B, L, V)
+        NDArray logits = model.head(hidden.gather(at, 1)); // (B, L, V)
+        if (temperatures != null && java.util.Arrays.stream(temperatures).anyMatch(t -> t != 1.0)) {
+            float[] inverse = new float[b];
+            for (int i = 0; i < b; i++) {
+                if (!(temperatures[i] > 0)) {
+                    throw new IllegalArgumentException("temperature of sequence " + i + " was " + temperatures[i]
+                            + ", must be > 0");
+                }
+                inverse[i] = (float) (1.0 / temperatures[i]);
+            }
+            // an array the step's manager owns, not mul(Number): see Scalar
+            logits = logits.mul(m.create(inverse).reshape(b, 1, 1)); // (B, L, V)
+        }
+        NDArray logp = Transformer.logProbs(logits); // (B, L, V)
         NDArray selected = logp.gather(m.create(targets).reshape(b, l, 1), 2).reshape(b, l); // (B, L)
         NDArray maskArray = m.create(mask);
         return new NDList(selected.mul(maskArray), maskArray);

@@ -32,8 +32,26 @@ public final class Sampler {
         this.padId = padId;
     }
 
+    /** Told about each completion as soon as it is finished, before the rest of the batch is. */
+    public interface FinishListener {
+        void finished(int row, Completion completion);
+    }
+
     public List<Completion> generate(List<int[]> prompts, SamplingOptions o, NDManager parent, boolean useCache) {
+        return generate(prompts, o, null, parent, useCache, (row, c) -> {});
+    }
+
+    /**
+     * @param rowSeeds the seed of each row's randomness, so that a row's draws do not depend on
+     *     which other rows share its batch; null derives them from {@code o.seed()} and the row
+     * @param listener called once per row, as soon as that row is finished
+     */
+    public List<Completion> generate(List<int[]> prompts, SamplingOptions o, long[] rowSeeds, NDManager parent,
+            boolean useCache, FinishListener listener) {
         int b = prompts.size();
+        if (rowSeeds != null && rowSeeds.length != b) {
+            throw new IllegalArgumentException(b + " prompts but " + rowSeeds.length + " row seeds");
+        }
         int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
         if (prompts.stream().anyMatch(p -> p.length == 0)) {
             throw new IllegalArgumentException("empty prompt: every prompt needs at least one token");
@@ -54,11 +72,12 @@ public final class Sampler {
         List<List<Float>> logprobs = new ArrayList<>();
         boolean[] done = new boolean[b];
         boolean[] stopped = new boolean[b];
+        Completion[] out = new Completion[b];
         SplittableRandom[] rng = new SplittableRandom[b];
         for (int i = 0; i < b; i++) {
             tokens.add(new ArrayList<>());
             logprobs.add(new ArrayList<>());
-            rng[i] = new SplittableRandom(o.seed() * 1_000_003L + i);
+            rng[i] = new SplittableRandom(rowSeeds != null ? rowSeeds[i] : o.seed() * 1_000_003L + i);
         }
         try (NDManager run = parent.newSubManager()) {
             KvCache cache = useCache ? new KvCache(model.config().numLayers(), promptLen + o.maxNewTokens(), run) : null;
@@ -77,16 +96,17 @@ public final class Sampler {
                         chosen[i] = padId;
                         continue;
                     }
-                    int t = o.greedy() ? argMax(lp[i]) : sample(lp[i], o, rng[i]);
+                    Draw d = o.greedy() ? new Draw(argMax(lp[i]), Float.NaN) : draw(lp[i], o, rng[i]);
+                    int t = d.token();
                     chosen[i] = t;
                     tokens.get(i).add(t);
-                    logprobs.get(i).add(lp[i][t]);
-                    if (o.stopTokenIds().contains(t)) {
+                    logprobs.get(i).add(o.greedy() || o.temperature() == 1.0 ? lp[i][t] : d.logprob());
+                    if (o.stopTokenIds().contains(t)
+                            || (!o.stopStrings().isEmpty() && containsStop(decode(tokens.get(i)), o))) {
                         done[i] = true;
                         stopped[i] = true;
-                    } else if (!o.stopStrings().isEmpty() && containsStop(decode(tokens.get(i)), o)) {
-                        done[i] = true;
-                        stopped[i] = true;
+                        out[i] = completion(tokens.get(i), logprobs.get(i), true, o);
+                        listener.finished(i, out[i]);
                     }
                 }
                 for (int i = 0; i < b; i++) {
@@ -101,24 +121,30 @@ public final class Sampler {
                 }
             }
         }
-        List<Completion> out = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
-            int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
-            float[] lps = new float[ids.length];
-            for (int j = 0; j < lps.length; j++) {
-                lps[j] = logprobs.get(i).get(j);
+            if (out[i] == null) { // the budget ran out
+                out[i] = completion(tokens.get(i), logprobs.get(i), stopped[i], o);
+                listener.finished(i, out[i]);
             }
-            int textLen = ids.length > 0 && o.stopTokenIds().contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
-            String text = decoder.apply(Arrays.copyOf(ids, textLen));
-            for (String s : o.stopStrings()) {
-                int at = text.indexOf(s);
-                if (at >= 0) {
-                    text = text.substring(0, at);
-                }
-            }
-            out.add(new Completion(text, ids, lps, stopped[i]));
         }
-        return out;
+        return List.of(out);
+    }
+
+    private Completion completion(List<Integer> tokenList, List<Float> logprobList, boolean stopped, SamplingOptions o) {
+        int[] ids = tokenList.stream().mapToInt(Integer::intValue).toArray();
+        float[] lps = new float[ids.length];
+        for (int j = 0; j < lps.length; j++) {
+            lps[j] = logprobList.get(j);
+        }
+        int textLen = ids.length > 0 && o.stopTokenIds().contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
+        String text = decoder.apply(Arrays.copyOf(ids, textLen));
+        for (String s : o.stopStrings()) {
+            int at = text.indexOf(s);
+            if (at >= 0) {
+                text = text.substring(0, at);
+            }
+        }
+        return new Completion(text, ids, lps, stopped);
     }
 
     private String decode(List<Integer> ids) {
@@ -186,8 +212,14 @@ public final class Sampler {
         return best;
     }
 
+    /**
+     * A sampled token and its log-prob under the tempered distribution softmax(logits / T), top-k
+     * and top-p ignored (as verl and TRL record it): the trainer divides its logits by the same T.
+     */
+    record Draw(int token, float logprob) {}
+
     /** Temperature, then top-k, then top-p (nucleus), then one draw. */
-    static int sample(float[] logprobs, SamplingOptions o, SplittableRandom rng) {
+    static Draw draw(float[] logprobs, SamplingOptions o, SplittableRandom rng) {
         int v = logprobs.length;
         double[] p = new double[v];
         double max = Double.NEGATIVE_INFINITY;
@@ -199,15 +231,16 @@ public final class Sampler {
             p[i] = Math.exp(logprobs[i] / o.temperature() - max);
             sum += p[i];
         }
+        double logZ = max + Math.log(sum);
         if (o.topK() == 0 && o.topP() >= 1.0) { // the whole distribution: no sorting needed
             double u = rng.nextDouble() * sum;
             for (int i = 0; i < v; i++) {
                 u -= p[i];
                 if (u <= 0) {
-                    return i;
+                    return new Draw(i, (float) (logprobs[i] / o.temperature() - logZ));
                 }
             }
-            return v - 1;
+            return new Draw(v - 1, (float) (logprobs[v - 1] / o.temperature() - logZ));
         }
         // most likely first: sort (probability bits, index) pairs as primitive longs, descending
         long[] keyed = new long[v];
@@ -234,9 +267,10 @@ public final class Sampler {
             int idx = (int) keyed[v - 1 - i];
             u -= p[idx];
             if (u <= 0) {
-                return idx;
+                return new Draw(idx, (float) (logprobs[idx] / o.temperature() - logZ));
             }
         }
-        return (int) keyed[v - n];
+        int last = (int) keyed[v - n];
+        return new Draw(last, (float) (logprobs[last] / o.temperature() - logZ));
     }
 }

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * How to sample completions. Log-probs are always those of the model's distribution (before
- * temperature, top-k and top-p), which is what the trainer's importance ratios need.
+ * How to sample completions. Log-probs are those of the tempered distribution softmax(logits / T),
+ * before top-k and top-p, as verl and TRL record them: the trainer computes its log-probs at the
+ * same temperature, so the importance ratio compares like with like.
  *
  * @param greedy take the most likely token (temperature, top-k and top-p are then ignored)
  * @param temperature softmax temperature (> 0)

@@ -2,6 +2,7 @@ package io.seedstream.schemas;
 
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.DispatchPosition;
 import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.EvalResult;
 import io.seedstream.schemas.avro.MetricsSnapshot;
@@ -41,6 +42,9 @@ public final class Topics {
             new Topic<>("eval-results", true, String.class, EvalResult.class, 6, Map.of());
     public static final Topic<String, MetricsSnapshot> METRICS =
             new Topic<>("metrics", true, String.class, MetricsSnapshot.class, 1, Map.of());
+    /** The dispatcher's position per run, written in the transaction of the requests it released. */
+    public static final Topic<String, DispatchPosition> DISPATCH_POSITIONS =
+            new Topic<>("dispatch-positions", true, String.class, DispatchPosition.class, 1, COMPACTED);
     public static final Topic<String, DeadLetter> DEAD_LETTERS =
             new Topic<>("dead-letters", true, String.class, DeadLetter.class, 1, Map.of());
 
@@ -54,7 +58,7 @@ public final class Topics {
     /** The topics that carry Avro records, in data-flow order. */
     public static final List<Topic<String, ?>> RECORD_TOPICS =
             List.of(PROMPTS, ROLLOUT_REQUESTS, ROLLOUTS, TRAINING_BATCHES, POLICY_VERSIONS,
-                    EVAL_REQUESTS, EVAL_RESULTS, METRICS, DEAD_LETTERS);
+                    EVAL_REQUESTS, EVAL_RESULTS, METRICS, DISPATCH_POSITIONS, DEAD_LETTERS);
 
     private Topics() {}
 }

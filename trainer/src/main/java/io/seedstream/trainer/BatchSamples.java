@@ -48,11 +48,13 @@ final class BatchSamples {
             throw new IllegalArgumentException(answers.size() + " answers but " + g.getScaledAdvantages().size()
                     + " advantages");
         }
+        // the old log-probs are those of softmax(logits / T): the trainer's must be at the same T
+        double temperature = rollout.getSampling() == null ? 1.0 : rollout.getSampling().getTemperature();
         List<TrainingSample> out = new ArrayList<>(answers.size());
         for (int i = 0; i < answers.size(); i++) {
             Answer a = answers.get(i);
-            out.add(new TrainingSample(prompt, TokenArrays.ints(a.getTokenIds()), TokenArrays.floats(a.getTokenLogprobs()), g.getScaledAdvantages().get(i),
-                    rollout.getPolicyVersion()));
+            out.add(new TrainingSample(prompt, TokenArrays.ints(a.getTokenIds()), TokenArrays.floats(a.getTokenLogprobs()),
+                    g.getScaledAdvantages().get(i), rollout.getPolicyVersion(), temperature));
         }
         return out;
     }

@@ -119,19 +119,21 @@ public final class PolicyUpdate implements AutoCloseable {
             completions.add(x.completionIds());
             l = Math.max(l, x.completionIds().length);
         }
+        double[] temperatures = mb.stream().mapToDouble(TrainingSample::temperature).toArray();
         float[][] old = new float[mb.size()][l];
         float[][] adv = new float[mb.size()][1];
         for (int i = 0; i < mb.size(); i++) {
             System.arraycopy(mb.get(i).oldLogprobs(), 0, old[i], 0, mb.get(i).oldLogprobs().length);
             adv[i][0] = (float) mb.get(i).scaledAdvantage();
         }
-        NDList lp = ContinuationLogProbs.compute(policy, prompts, completions, m, padId);
+        NDList lp = ContinuationLogProbs.compute(policy, prompts, completions, temperatures, m, padId);
         NDArray logp = lp.get(0); // (B, L)
         NDArray mask = lp.get(1); // (B, L)
         NDArray refLogp = null;
         if (s.klCoef() > 0) {
             // the reference's weights need no gradient, so no graph is recorded for it
-            refLogp = ContinuationLogProbs.compute(reference, prompts, completions, m, padId).get(0).stopGradient();
+            refLogp = ContinuationLogProbs.compute(reference, prompts, completions, temperatures, m, padId).get(0)
+                    .stopGradient();
         }
         // one policy epoch per batch: the proximal policy is the current weights, detached
         NDArray prox = s.decoupled() ? logp.stopGradient() : null;

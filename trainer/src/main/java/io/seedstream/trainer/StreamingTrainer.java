@@ -34,7 +34,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -136,18 +135,13 @@ public final class StreamingTrainer {
                 new ByteArrayDeserializer());
     }
 
-    @SuppressWarnings("unchecked")
     private KafkaProducer<String, Object> producer() {
         Properties p = connection.kafkaProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "seedstream-trainer-" + config.runId());
-        Map<Class<?>, Serializer<Object>> byType = Map.of(
-                PolicyVersion.class, (Serializer<Object>) (Serializer<?>) serdes.value(Topics.POLICY_VERSIONS).serializer(),
-                MetricsSnapshot.class, (Serializer<Object>) (Serializer<?>) serdes.value(Topics.METRICS).serializer(),
-                DeadLetter.class, (Serializer<Object>) (Serializer<?>) serdes.value(Topics.DEAD_LETTERS).serializer());
-        Serializer<Object> value = (t, v) -> byType.get(v.getClass()).serialize(t, v);
-        return new KafkaProducer<>(p, new StringSerializer(), value);
+        return new KafkaProducer<>(p, new StringSerializer(),
+                serdes.anyValue(Topics.POLICY_VERSIONS, Topics.METRICS, Topics.DEAD_LETTERS));
     }
 
     /** The state of one run of the loop. */

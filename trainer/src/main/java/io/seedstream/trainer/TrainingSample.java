@@ -3,11 +3,17 @@ package io.seedstream.trainer;
 /**
  * One answer as the trainer uses it: the prompt's token ids, the answer's token ids, the
  * behaviour policy's log-prob of each answer token (recorded at generation time), the answer's
- * entropy-scaled advantage (computed by the scorer, never recomputed here) and the policy version
- * that generated it.
+ * entropy-scaled advantage (computed by the scorer, never recomputed here), the policy version
+ * that generated it and the temperature it was sampled at (the old log-probs are those of
+ * softmax(logits / T), and the trainer's must be too).
  */
 public record TrainingSample(int[] promptIds, int[] completionIds, float[] oldLogprobs, double scaledAdvantage,
-        long policyVersion) {
+        long policyVersion, double temperature) {
+
+    public TrainingSample(int[] promptIds, int[] completionIds, float[] oldLogprobs, double scaledAdvantage,
+            long policyVersion) {
+        this(promptIds, completionIds, oldLogprobs, scaledAdvantage, policyVersion, 1.0);
+    }
 
     public TrainingSample {
         if (promptIds.length == 0) {
@@ -16,6 +22,9 @@ public record TrainingSample(int[] promptIds, int[] completionIds, float[] oldLo
         if (oldLogprobs.length != completionIds.length) {
             throw new IllegalArgumentException(completionIds.length + " completion tokens but " + oldLogprobs.length
                     + " old log-probs");
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("sampling temperature " + temperature + ", must be finite and > 0");
         }
         if (!Double.isFinite(scaledAdvantage)) {
             throw new IllegalArgumentException("non-finite advantage " + scaledAdvantage);

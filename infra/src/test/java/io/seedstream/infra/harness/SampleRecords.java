@@ -6,6 +6,8 @@ import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.DispatchPosition;
+import io.seedstream.schemas.avro.GenerationTimings;
 import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.EvalResult;
 import io.seedstream.schemas.avro.FinishReason;
@@ -43,7 +45,10 @@ public final class SampleRecords {
                 .setTokenLogprobs(TokenArrays.ofFloats(new float[] {-2f, -3f})).setFinishReason(FinishReason.LENGTH).build();
         return AnswerGroup.newBuilder().setRequestId("req-1").setPromptId("math500-0001")
                 .setPolicyVersion(3).setGeneratorId("gen-0").setGroupSize(2)
-                .setPromptTokenIds(TokenArrays.ofInts(new int[] {1, 2, 3, 4})).setAnswers(List.of(a, b)).setCreatedAt(T).build();
+                .setPromptTokenIds(TokenArrays.ofInts(new int[] {1, 2, 3, 4})).setAnswers(List.of(a, b)).setCreatedAt(T)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0.7).setTopP(1.0).setTopK(0).setMaxNewTokens(64)
+                        .setSeed(11L).build())
+                .setTimings(new GenerationTimings(T.minusMillis(900), T.minusMillis(400), T, 64)).build();
     }
 
     public static ScoredGroup scoredGroup() {
@@ -76,6 +81,9 @@ public final class SampleRecords {
                 MetricsSnapshot.newBuilder().setSource("trainer-0").setKind(MetricsSource.TRAINER).setStep(10)
                         .setPolicyVersion(4).setValues(Map.of("loss", 0.25, "mean_se", 1.1))
                         .setHistograms(Map.of("staleness", List.of(10L, 3L, 0L))).setCreatedAt(T).build(),
+                DispatchPosition.newBuilder().setRunId("run-a").setEpoch(2).setIndex(17).setEpochPrompts(2000)
+                        .setEpochFingerprint("cd".repeat(32)).setReleasedGroups(4017).setLastEvalVersion(30)
+                        .setUpdatedAt(T).build(),
                 DeadLetter.newBuilder().setSourceTopic("seedstream.rollouts").setPartition(1).setOffset(99)
                         .setStage("deserialize").setError("unknown magic byte 7").setErrorClass("SerializationException")
                         .setRawKey(ByteBuffer.wrap(new byte[] {1, 2})).setRawValue(ByteBuffer.wrap(new byte[] {7, 0, 0}))

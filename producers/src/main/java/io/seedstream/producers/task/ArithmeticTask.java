@@ -48,6 +48,20 @@ public final class ArithmeticTask {
         return out;
     }
 
+    /** Held-out problems come from a seed far from any training seed, minus any text seen in training. */
+    public static final long HELD_OUT_SEED_OFFSET = 1_000_003L;
+
+    /** n held-out problems for training seed {@code seed}: none has a problem text in {@code seen}. */
+    public static List<TaskProblem> heldOut(int n, long seed, java.util.Set<String> seen) {
+        List<TaskProblem> out = new ArrayList<>();
+        for (TaskProblem p : generate(n * 3, seed + HELD_OUT_SEED_OFFSET, 0)) {
+            if (!seen.contains(p.problem()) && out.size() < n) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     /** A worked solution: steps, then the boxed answer. */
     private record Worked(String problem, List<String> steps, Fraction answer) {}
 

@@ -1,0 +1,283 @@
+package io.seedstream.producers.dispatch;
+
+import io.seedstream.producers.follow.LatestByKey;
+import io.seedstream.producers.follow.PolicyVersions;
+import io.seedstream.producers.follow.PromptTable;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DispatchPosition;
+import io.seedstream.schemas.avro.EvalRequest;
+import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.RolloutRequest;
+import io.seedstream.schemas.avro.SamplingParams;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Releases rollout requests from the prompts table, epoch by epoch in a seeded shuffle, within
+ * the admission rule of the staleness bound, and schedules evaluation rounds every few policy
+ * versions. Its position is written in the same transaction as the requests it released, so a
+ * restart continues exactly where the last committed release ended: nothing twice, nothing skipped.
+ */
+public final class Dispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    /** What the dispatcher has done so far, for a status line. */
+    public record Status(long newestVersion, long released, long capacity, long epoch, long index, long evalRounds) {}
+
+    /** Told after every release and every wait. */
+    public interface StatusListener {
+        void status(Status s);
+    }
+
+    private final ConnectionConfig connection;
+    private final DispatcherConfig config;
+    private final AvroSerdes serdes;
+    private final Clock clock;
+    private final AdmissionRule rule;
+    private volatile boolean stopping;
+
+    public Dispatcher(ConnectionConfig connection, DispatcherConfig config, AvroSerdes serdes, Clock clock) {
+        this.connection = connection;
+        this.config = config;
+        this.serdes = serdes;
+        this.clock = clock;
+        this.rule = new AdmissionRule(config.stalenessBound(), config.batchGroups());
+    }
+
+    public void stop() {
+        stopping = true;
+    }
+
+    public Status run(StatusListener listener) throws IOException, InterruptedException {
+        String clientId = "seedstream-dispatcher-" + config.runId();
+        DispatchPosition position = LatestByKey.read(connection, connection.topic(Topics.DISPATCH_POSITIONS),
+                serdes.value(Topics.DISPATCH_POSITIONS).deserializer(), config.runId(), clientId + "-position",
+                Duration.ofSeconds(60)).orElse(null);
+        try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions");
+                PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts");
+                KafkaProducer<String, Object> producer = producer(clientId)) {
+            producer.initTransactions(); // fences an earlier dispatcher of this run
+            prompts.awaitLoaded(config.startWait());
+            List<EvalSet> evalSets = evalSets(prompts);
+            publishEvalPrompts(producer, evalSets);
+            Set<String> benchmarks = new HashSet<>();
+            evalSets.forEach(e -> benchmarks.add(e.benchmark()));
+            List<String> trainIds = trainingIds(prompts, benchmarks);
+            if (position == null) {
+                EpochOrder first = EpochOrder.of(trainIds, config.seed(), 0);
+                position = DispatchPosition.newBuilder().setRunId(config.runId()).setEpoch(0).setIndex(0)
+                        .setEpochPrompts(first.ids().size()).setEpochFingerprint(first.fingerprint())
+                        .setReleasedGroups(0).setLastEvalVersion(-1).setUpdatedAt(clock.instant()).build();
+            } else {
+                log.info("resuming at epoch {}, index {}, {} groups released", position.getEpoch(), position.getIndex(),
+                        position.getReleasedGroups());
+            }
+            Run run = new Run(position, trainIds, benchmarks, evalSets, prompts, versions, producer, listener);
+            return run.loop();
+        }
+    }
+
+    private KafkaProducer<String, Object> producer(String clientId) {
+        Properties p = connection.kafkaProperties();
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, new StringSerializer(), serdes.anyValue(Topics.ROLLOUT_REQUESTS,
+                Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS, Topics.PROMPTS));
+    }
+
+    private List<EvalSet> evalSets(PromptTable prompts) throws IOException {
+        if (config.evalEvery() == 0) {
+            return List.of();
+        }
+        List<EvalSet> sets = new ArrayList<>();
+        for (var file : config.evalFiles()) {
+            sets.add(EvalSet.read(file));
+        }
+        if (sets.isEmpty()) {
+            Set<String> texts = new HashSet<>();
+            prompts.all().forEach(p -> texts.add(p.getProblem()));
+            sets.add(EvalSet.heldOut(config.heldOutSize(), config.heldOutSeed(), texts));
+        }
+        return sets;
+    }
+
+    /** Evaluation prompts go to the prompts topic too: generators and the topology look them up there. */
+    private void publishEvalPrompts(KafkaProducer<String, Object> producer, List<EvalSet> sets) {
+        if (sets.isEmpty()) {
+            return;
+        }
+        producer.beginTransaction();
+        for (EvalSet s : sets) {
+            for (Prompt p : s.prompts()) {
+                producer.send(new ProducerRecord<>(connection.topic(Topics.PROMPTS), p.getId(), p));
+            }
+        }
+        producer.commitTransaction();
+    }
+
+    /** Training prompts: the configured datasets, or every dataset that is not a benchmark. */
+    private List<String> selectTraining(PromptTable prompts, Set<String> benchmarks) {
+        List<String> ids = new ArrayList<>();
+        for (Prompt p : prompts.all()) {
+            boolean wanted = config.trainDatasets().isEmpty() ? !benchmarks.contains(p.getDataset())
+                    : config.trainDatasets().contains(p.getDataset());
+            if (wanted) {
+                ids.add(p.getId());
+            }
+        }
+        return ids;
+    }
+
+    /** The training prompts, once there are some (bounded wait). */
+    private List<String> trainingIds(PromptTable prompts, Set<String> benchmarks) throws InterruptedException {
+        long deadline = System.nanoTime() + config.startWait().toNanos();
+        while (true) {
+            List<String> ids = selectTraining(prompts, benchmarks);
+            if (!ids.isEmpty()) {
+                return ids;
+            }
+            if (System.nanoTime() > deadline || stopping) {
+                throw new IllegalStateException("no training prompts in " + connection.topic(Topics.PROMPTS)
+                        + (config.trainDatasets().isEmpty() ? "" : " of datasets " + config.trainDatasets())
+                        + " after " + config.startWait().toMillis() + " ms: load some with `seedstream prompts load`");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private final class Run {
+        private DispatchPosition position;
+        private EpochOrder order;
+        private final Set<String> benchmarks;
+        private final List<EvalSet> evalSets;
+        private final PromptTable prompts;
+        private final PolicyVersions versions;
+        private final KafkaProducer<String, Object> producer;
+        private final StatusListener listener;
+        private long evalRounds;
+
+        Run(DispatchPosition position, List<String> trainIds, Set<String> benchmarks, List<EvalSet> evalSets,
+                PromptTable prompts, PolicyVersions versions, KafkaProducer<String, Object> producer,
+                StatusListener listener) {
+            this.position = position;
+            this.benchmarks = benchmarks;
+            this.evalSets = evalSets;
+            this.prompts = prompts;
+            this.versions = versions;
+            this.producer = producer;
+            this.listener = listener;
+            this.order = EpochOrder.of(trainIds, config.seed(), position.getEpoch());
+            if (!order.fingerprint().equals(position.getEpochFingerprint())) {
+                log.warn("the training prompts changed since epoch {} began ({} then, {} now): the rest of the epoch "
+                        + "follows the new set's order", position.getEpoch(), position.getEpochPrompts(), order.ids().size());
+            }
+        }
+
+        Status loop() throws InterruptedException {
+            while (!stopping) {
+                long newest = versions.latestVersion();
+                long capacity = rule.capacity(newest);
+                long admissible = Math.min(capacity - position.getReleasedGroups(), config.releaseChunk());
+                boolean evalDue = evalDue(newest);
+                if (admissible > 0 || evalDue) {
+                    release((int) Math.max(0, admissible), evalDue ? newest : -1);
+                } else {
+                    versions.awaitNewerThan(newest, config.pollInterval());
+                }
+                listener.status(status(newest, capacity));
+            }
+            long newest = versions.latestVersion();
+            return status(newest, rule.capacity(newest));
+        }
+
+        private Status status(long newest, long capacity) {
+            return new Status(newest, position.getReleasedGroups(), capacity, position.getEpoch(), position.getIndex(),
+                    evalRounds);
+        }
+
+        private boolean evalDue(long newest) {
+            return config.evalEvery() > 0 && !evalSets.isEmpty() && newest >= 0
+                    && (position.getLastEvalVersion() < 0 || newest >= position.getLastEvalVersion() + config.evalEvery());
+        }
+
+        /** Requests and the position that follows them, in one transaction. */
+        private void release(int groups, long evalVersion) {
+            DispatchPosition.Builder next = DispatchPosition.newBuilder(position);
+            EpochOrder nextOrder = order;
+            List<ProducerRecord<String, Object>> out = new ArrayList<>();
+            long n = position.getReleasedGroups();
+            long epoch = position.getEpoch();
+            long index = position.getIndex();
+            for (int i = 0; i < groups; i++) {
+                if (index >= nextOrder.ids().size()) {
+                    epoch++;
+                    index = 0;
+                    nextOrder = EpochOrder.of(trainingIds(), config.seed(), epoch); // prompts added since join now
+                    next.setEpochPrompts(nextOrder.ids().size()).setEpochFingerprint(nextOrder.fingerprint());
+                }
+                String promptId = nextOrder.ids().get((int) index++);
+                RolloutRequest r = RolloutRequest.newBuilder().setRequestId(config.runId() + "-g" + n)
+                        .setPromptId(promptId).setGroupSize(config.groupSize()).setSampling(sampling())
+                        .setMinPolicyVersion(rule.minPolicyVersion(n)).setCreatedAt(clock.instant()).build();
+                out.add(new ProducerRecord<>(connection.topic(Topics.ROLLOUT_REQUESTS), promptId, r));
+                n++;
+            }
+            if (evalVersion >= 0) {
+                for (EvalSet set : evalSets) {
+                    for (Prompt p : set.prompts()) {
+                        EvalRequest e = EvalRequest.newBuilder()
+                                .setRequestId(config.runId() + "-eval-v" + evalVersion + "-" + p.getId())
+                                .setPromptId(p.getId()).setBenchmark(set.benchmark()).setPolicyVersion(evalVersion)
+                                .setMaxNewTokens(config.maxNewTokens()).setCreatedAt(clock.instant()).build();
+                        out.add(new ProducerRecord<>(connection.topic(Topics.EVAL_REQUESTS), p.getId(), e));
+                    }
+                }
+                next.setLastEvalVersion(evalVersion);
+            }
+            DispatchPosition after = next.setEpoch(epoch).setIndex(index).setReleasedGroups(n)
+                    .setUpdatedAt(clock.instant()).build();
+            out.add(new ProducerRecord<>(connection.topic(Topics.DISPATCH_POSITIONS), config.runId(), after));
+            try {
+                producer.beginTransaction();
+                out.forEach(producer::send);
+                producer.commitTransaction();
+            } catch (KafkaException e) {
+                // fenced by another dispatcher of this run, or the broker is gone: nothing of this release counts
+                throw new IllegalStateException("releasing " + groups + " requests failed: " + e.getMessage(), e);
+            }
+            position = after;
+            order = nextOrder;
+            if (evalVersion >= 0) {
+                evalRounds++;
+                log.info("evaluation round for version {} released ({} prompts)", evalVersion,
+                        evalSets.stream().mapToInt(s -> s.prompts().size()).sum());
+            }
+        }
+
+        private List<String> trainingIds() {
+            return selectTraining(prompts, benchmarks);
+        }
+
+        private SamplingParams sampling() {
+            return SamplingParams.newBuilder().setTemperature(config.temperature()).setTopP(config.topP())
+                    .setTopK(config.topK()).setMaxNewTokens(config.maxNewTokens()).setSeed(null).build();
+        }
+    }
+}

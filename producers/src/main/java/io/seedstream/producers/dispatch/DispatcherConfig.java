@@ -1,0 +1,103 @@
+package io.seedstream.producers.dispatch;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * Every setting of the dispatcher. The staleness bound and the groups per batch are read from
+ * the keys the trainer and the topology read ({@value #STALENESS}, {@value #BATCH_GROUPS}), so one
+ * properties file gives all three the same values.
+ *
+ * @param trainDatasets datasets whose prompts are released for training (empty: every dataset
+ *     that is not an evaluation benchmark)
+ * @param evalFiles evaluation sets (JSONL, benchmark = file name); empty means the built-in task's
+ *     held-out set of {@code heldOutSize} problems
+ * @param evalEvery release an evaluation round every this many policy versions (0: never)
+ */
+public record DispatcherConfig(
+        String runId,
+        int groupSize,
+        double temperature,
+        double topP,
+        int topK,
+        int maxNewTokens,
+        int stalenessBound,
+        int batchGroups,
+        long seed,
+        List<String> trainDatasets,
+        List<Path> evalFiles,
+        int heldOutSize,
+        long heldOutSeed,
+        int evalEvery,
+        int releaseChunk,
+        Duration pollInterval,
+        Duration startWait) {
+
+    public static final String RUN_ID = "dispatch.run.id";
+    public static final String GROUP_SIZE = "dispatch.group.size";
+    public static final String TEMPERATURE = "dispatch.temperature";
+    public static final String TOP_P = "dispatch.top.p";
+    public static final String TOP_K = "dispatch.top.k";
+    public static final String MAX_NEW_TOKENS = "dispatch.max.new.tokens";
+    /** The trainer's key: one staleness bound for the trainer's check and the dispatcher's admission. */
+    public static final String STALENESS = "trainer.staleness.bound";
+    /** The topology's key: one batch size for the batches it closes and the dispatcher's admission. */
+    public static final String BATCH_GROUPS = "batch.groups";
+    public static final String SEED = "dispatch.seed";
+    public static final String TRAIN_DATASETS = "dispatch.train.datasets";
+    public static final String EVAL_FILES = "dispatch.eval.files";
+    public static final String HELD_OUT_SIZE = "dispatch.eval.heldout.size";
+    public static final String HELD_OUT_SEED = "dispatch.eval.heldout.seed";
+    public static final String EVAL_EVERY = "dispatch.eval.every";
+    public static final String RELEASE_CHUNK = "dispatch.release.chunk";
+    public static final String POLL_MS = "dispatch.poll.ms";
+    public static final String START_WAIT_MS = "dispatch.start.wait.ms";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(RUN_ID, Type.STRING, "seedstream", Importance.HIGH,
+                    "Training run: whose policy versions are followed, and the key of the dispatcher's position.")
+            .define(GROUP_SIZE, Type.INT, 8, Range.between(2, 4096), Importance.HIGH, "G, answers per prompt.")
+            .define(TEMPERATURE, Type.DOUBLE, 1.0, Range.between(1e-6, 100), Importance.HIGH, "Sampling temperature.")
+            .define(TOP_P, Type.DOUBLE, 1.0, Range.between(1e-6, 1), Importance.MEDIUM, "Nucleus mass (1: off).")
+            .define(TOP_K, Type.INT, 0, Range.atLeast(0), Importance.LOW, "Top-k (0: off).")
+            .define(MAX_NEW_TOKENS, Type.INT, 128, Range.atLeast(1), Importance.HIGH,
+                    "Token budget per answer, also of the greedy evaluation answers.")
+            .define(STALENESS, Type.INT, 2, Range.atLeast(0), Importance.HIGH,
+                    "eta: the trainer's staleness bound, which admission control keeps it from ever needing.")
+            .define(BATCH_GROUPS, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
+                    "B: groups per training batch (the topology closes batches of this many).")
+            .define(SEED, Type.LONG, 0L, Importance.MEDIUM, "Seed of each epoch's shuffle of the training prompts.")
+            .define(TRAIN_DATASETS, Type.LIST, "", Importance.MEDIUM,
+                    "Datasets whose prompts are released for training (empty: all but the evaluation benchmarks).")
+            .define(EVAL_FILES, Type.LIST, "", Importance.MEDIUM,
+                    "Evaluation sets, JSONL files (benchmark = file name); empty: the built-in task's held-out set.")
+            .define(HELD_OUT_SIZE, Type.INT, 200, Range.atLeast(1), Importance.LOW,
+                    "Problems of the built-in held-out set.")
+            .define(HELD_OUT_SEED, Type.LONG, 0L, Importance.LOW,
+                    "Training seed the built-in held-out set is kept apart from (the task problems' seed).")
+            .define(EVAL_EVERY, Type.INT, 10, Range.atLeast(0), Importance.MEDIUM,
+                    "An evaluation round every this many policy versions, from the first one (0: never).")
+            .define(RELEASE_CHUNK, Type.INT, 256, Range.atLeast(1), Importance.LOW,
+                    "Most requests released in one transaction.")
+            .define(POLL_MS, Type.LONG, 500L, Range.atLeast(1), Importance.LOW,
+                    "How often the dispatcher looks for a new policy version when it may not release.")
+            .define(START_WAIT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "How long to wait at start for training prompts to appear.");
+
+    public static DispatcherConfig from(Map<?, ?> props) {
+        AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
+        return new DispatcherConfig(c.getString(RUN_ID), c.getInt(GROUP_SIZE), c.getDouble(TEMPERATURE),
+                c.getDouble(TOP_P), c.getInt(TOP_K), c.getInt(MAX_NEW_TOKENS), c.getInt(STALENESS),
+                c.getInt(BATCH_GROUPS), c.getLong(SEED), List.copyOf(c.getList(TRAIN_DATASETS)),
+                c.getList(EVAL_FILES).stream().map(Path::of).toList(), c.getInt(HELD_OUT_SIZE),
+                c.getLong(HELD_OUT_SEED), c.getInt(EVAL_EVERY), c.getInt(RELEASE_CHUNK),
+                Duration.ofMillis(c.getLong(POLL_MS)), Duration.ofMillis(c.getLong(START_WAIT_MS)));
+    }
+}

@@ -1,0 +1,193 @@
+package io.seedstream.producers.generator;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.MetricsSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+
+/**
+ * What a generator measures: counters and gauges in a Prometheus registry (scraped on /metrics)
+ * and, every interval, a snapshot of rates for the metrics topic.
+ */
+public final class GeneratorMetrics {
+
+    private final String source;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter tokens;
+    private final Counter groups;
+    private final Counter evalAnswers;
+    private final Counter batches;
+    private final Counter deadLetters;
+    private final Counter reloadFailures;
+    private final Counter truncatedPrompts;
+    private final Timer reloads;
+    private final Timer announceToUse;
+    private final DoubleAdder samplingSeconds = new DoubleAdder();
+    private final AtomicLong loadedVersion = new AtomicLong(-1);
+    private final AtomicLong announcedVersion = new AtomicLong(-1);
+    private final AtomicLong waiting = new AtomicLong();
+    private volatile double lastBatchFill;
+    private volatile double lastReloadSeconds;
+    private final List<Double> announceToUseSeconds = new ArrayList<>();
+    private Interval interval;
+
+    /** Counter values at the start of the current snapshot interval. */
+    private record Interval(Instant start, double tokens, double groups, double evalAnswers, double sampling,
+            double fillSum, long fillCount) {}
+
+    private double fillSum;
+    private long fillCount;
+
+    public GeneratorMetrics(String generatorId, Instant now) {
+        this.source = "generator-" + generatorId;
+        registry.config().commonTags("generator", generatorId);
+        tokens = Counter.builder("seedstream.generator.tokens").description("Answer tokens sampled").register(registry);
+        groups = Counter.builder("seedstream.generator.groups").description("Answer groups published").register(registry);
+        evalAnswers = Counter.builder("seedstream.generator.eval.answers").description("Greedy evaluation answers")
+                .register(registry);
+        batches = Counter.builder("seedstream.generator.batches").description("Sampler batches").register(registry);
+        deadLetters = Counter.builder("seedstream.generator.dead.letters").description("Requests dead-lettered")
+                .register(registry);
+        reloadFailures = Counter.builder("seedstream.generator.reload.failures")
+                .description("Announced checkpoints refused (missing, unreadable, wrong sha256)").register(registry);
+        truncatedPrompts = Counter.builder("seedstream.generator.truncated.prompts")
+                .description("Prompts cut to fit the context (their end kept)").register(registry);
+        reloads = Timer.builder("seedstream.generator.reload").description("Loading a new policy version")
+                .register(registry);
+        announceToUse = Timer.builder("seedstream.generator.announce.to.use")
+                .description("From a version's announcement to its first sampler batch").register(registry);
+        Gauge.builder("seedstream.generator.loaded.version", loadedVersion, AtomicLong::get).register(registry);
+        Gauge.builder("seedstream.generator.version.lag", this, GeneratorMetrics::versionLag)
+                .description("Announced minus loaded policy version").register(registry);
+        Gauge.builder("seedstream.generator.requests.waiting", waiting, AtomicLong::get)
+                .description("Requests fetched and not yet answered").register(registry);
+        Gauge.builder("seedstream.generator.batch.fill", this, m -> m.lastBatchFill)
+                .description("Sequences of the last batch over the batch capacity").register(registry);
+        interval = new Interval(now, 0, 0, 0, 0, 0, 0);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    void batch(int sequences, int capacity, long answerTokens, int groupCount, int evalCount, double seconds) {
+        batches.increment();
+        tokens.increment(answerTokens);
+        groups.increment(groupCount);
+        evalAnswers.increment(evalCount);
+        samplingSeconds.add(seconds);
+        lastBatchFill = sequences / (double) capacity;
+        synchronized (this) {
+            fillSum += lastBatchFill;
+            fillCount++;
+        }
+    }
+
+    void deadLetter() {
+        deadLetters.increment();
+    }
+
+    void truncatedPrompt() {
+        truncatedPrompts.increment();
+    }
+
+    void reloaded(long version, double seconds) {
+        loadedVersion.set(version);
+        lastReloadSeconds = seconds;
+        reloads.record(Duration.ofNanos((long) (seconds * 1e9)));
+    }
+
+    void reloadFailed() {
+        reloadFailures.increment();
+    }
+
+    void firstUse(double secondsSinceAnnouncement) {
+        announceToUse.record(Duration.ofNanos((long) (secondsSinceAnnouncement * 1e9)));
+        synchronized (announceToUseSeconds) {
+            announceToUseSeconds.add(secondsSinceAnnouncement);
+        }
+    }
+
+    void versions(long loaded, long announced) {
+        loadedVersion.set(loaded);
+        announcedVersion.set(announced);
+    }
+
+    void waiting(long requests) {
+        waiting.set(requests);
+    }
+
+    private double versionLag() {
+        long a = announcedVersion.get();
+        return a < 0 ? 0 : Math.max(0, a - loadedVersion.get());
+    }
+
+    public long groups() {
+        return (long) groups.count();
+    }
+
+    public long tokens() {
+        return (long) tokens.count();
+    }
+
+    public long deadLetters() {
+        return (long) deadLetters.count();
+    }
+
+    public long reloadFailures() {
+        return (long) reloadFailures.count();
+    }
+
+    public long loadedVersion() {
+        return loadedVersion.get();
+    }
+
+    /** Seconds from each loaded version's announcement to its first use, in order. */
+    public List<Double> announceToUseSeconds() {
+        synchronized (announceToUseSeconds) {
+            return List.copyOf(announceToUseSeconds);
+        }
+    }
+
+    /** The snapshot of the interval that ends now, and a new interval begins. */
+    synchronized MetricsSnapshot snapshot(Instant now) {
+        double secs = Math.max(1e-9, Duration.between(interval.start(), now).toNanos() / 1e9);
+        double t = tokens.count();
+        double g = groups.count();
+        double e = evalAnswers.count();
+        double busy = samplingSeconds.sum();
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put("tokens_per_second", (t - interval.tokens()) / secs);
+        v.put("groups_per_second", (g - interval.groups()) / secs);
+        v.put("eval_answers_per_second", (e - interval.evalAnswers()) / secs);
+        v.put("busy_fraction", Math.min(1.0, (busy - interval.sampling()) / secs));
+        long fills = fillCount - interval.fillCount();
+        v.put("batch_fill", fills == 0 ? 0.0 : (fillSum - interval.fillSum()) / fills);
+        v.put("version_lag", versionLag());
+        v.put("reload_seconds", lastReloadSeconds);
+        v.put("requests_waiting", (double) waiting.get());
+        v.put("groups_total", g);
+        v.put("tokens_total", t);
+        v.put("dead_letters_total", deadLetters.count());
+        v.put("reload_failures_total", reloadFailures.count());
+        v.put("truncated_prompts_total", truncatedPrompts.count());
+        interval = new Interval(now, t, g, e, busy, fillSum, fillCount);
+        return MetricsSnapshot.newBuilder().setSource(source).setKind(MetricsSource.GENERATOR).setStep((long) g)
+                .setPolicyVersion(loadedVersion.get()).setValues(v).setHistograms(Map.of()).setCreatedAt(now).build();
+    }
+
+    boolean due(Instant now, Duration every) {
+        return !now.isBefore(interval.start().plus(every));
+    }
+}

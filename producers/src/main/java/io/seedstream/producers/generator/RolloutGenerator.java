@@ -1,0 +1,549 @@
+package io.seedstream.producers.generator;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.seedstream.model.Completion;
+import io.seedstream.model.Policy;
+import io.seedstream.model.SamplingOptions;
+import io.seedstream.producers.follow.PolicyVersions;
+import io.seedstream.producers.follow.PromptTable;
+import io.seedstream.producers.generator.PendingRequests.Pending;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.TokenArrays;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.Answer;
+import io.seedstream.schemas.avro.AnswerGroup;
+import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.EvalRequest;
+import io.seedstream.schemas.avro.EvalResult;
+import io.seedstream.schemas.avro.FinishReason;
+import io.seedstream.schemas.avro.GenerationTimings;
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.RolloutRequest;
+import io.seedstream.schemas.avro.SamplingParams;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A rollout generator: consumes rollout and evaluation requests as a member of the generators'
+ * consumer group, samples them in batches with the current policy, and publishes one answer group
+ * per rollout request (each as soon as its G answers are finished) and one greedy answer per
+ * evaluation request.
+ *
+ * <p>Exactly once: each batch is one Kafka transaction holding its groups, its dead letters and
+ * the offsets of the requests it consumed. A generator that dies mid-batch leaves a transaction
+ * that is aborted (by the transaction timeout, or at once by a successor with the same id);
+ * whoever takes its partitions answers those requests again.
+ *
+ * <p>Weights: follows policy-versions and loads a newer version between batches (sha256
+ * checked); a request whose minimum policy version is not loaded yet waits for it.
+ */
+public final class RolloutGenerator {
+
+    private static final Logger log = LoggerFactory.getLogger(RolloutGenerator.class);
+
+    /** Raised when another producer with this generator's transactional id took over: this one must stop. */
+    public static final class FencedException extends RuntimeException {
+        FencedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** How a run ended. */
+    public record Summary(long batches, long groups, long evalAnswers, long deadLetters, long loadedVersion) {}
+
+    private final ConnectionConfig connection;
+    private final GeneratorConfig config;
+    private final AvroSerdes serdes;
+    private final Device device;
+    private final Clock clock;
+    private final GeneratorMetrics metrics;
+    private volatile boolean stopping;
+    private volatile KafkaConsumer<String, byte[]> liveConsumer;
+
+    public RolloutGenerator(ConnectionConfig connection, GeneratorConfig config, AvroSerdes serdes, Device device,
+            Clock clock) {
+        this.connection = connection;
+        this.config = config;
+        this.serdes = serdes;
+        this.device = device;
+        this.clock = clock;
+        this.metrics = new GeneratorMetrics(config.id(), clock.instant());
+    }
+
+    public GeneratorMetrics metrics() {
+        return metrics;
+    }
+
+    public GeneratorConfig config() {
+        return config;
+    }
+
+    /** Asks a running {@link #run} to finish its current batch and return. */
+    public void stop() {
+        stopping = true;
+        KafkaConsumer<String, byte[]> c = liveConsumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    public Summary run() throws IOException, InterruptedException {
+        String clientId = "seedstream-generator-" + config.id();
+        try (NDManager manager = NDManager.newBaseManager(device);
+                PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions");
+                PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts")) {
+            if (!versions.awaitLoaded(config.startWait())) {
+                log.warn("policy-versions not read within {} ms; starting from what is known", config.startWait().toMillis());
+            }
+            try (PolicyHolder policies = new PolicyHolder(new CheckpointLoader(config.checkpointDir()), manager, metrics,
+                            versions);
+                    KafkaProducer<String, Object> producer = producer(clientId);
+                    KafkaConsumer<String, byte[]> consumer = consumer(clientId)) {
+                policies.start(config.modelDir());
+                producer.initTransactions(); // fences a predecessor with this id and aborts its open transaction
+                KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer);
+                KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer);
+                producerMetrics.bindTo(metrics.registry());
+                consumerMetrics.bindTo(metrics.registry());
+                liveConsumer = consumer;
+                try {
+                    return new Loop(policies, prompts, producer, consumer, manager).run();
+                } finally {
+                    liveConsumer = null;
+                    producerMetrics.close();
+                    consumerMetrics.close();
+                }
+            }
+        }
+    }
+
+    private KafkaProducer<String, Object> producer(String clientId) {
+        Properties p = connection.kafkaProperties();
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "seedstream-generator-" + config.id());
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.transactionTimeout().toMillis());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.parseInt(Topics.LARGE_MESSAGE_BYTES));
+        return new KafkaProducer<>(p, new StringSerializer(),
+                serdes.anyValue(Topics.ROLLOUTS, Topics.EVAL_RESULTS, Topics.DEAD_LETTERS, Topics.METRICS));
+    }
+
+    private KafkaConsumer<String, byte[]> consumer(String clientId) {
+        Properties p = connection.kafkaProperties();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis());
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, config.sessionTimeout().toMillis() / 4));
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(16, config.maxBatchSequences()));
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The state of one run: fetched requests, the planner, the clients. */
+    private final class Loop implements ConsumerRebalanceListener {
+        private final PolicyHolder policies;
+        private final PromptTable prompts;
+        private final KafkaProducer<String, Object> producer;
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final NDManager manager;
+        private final String rolloutTopic = connection.topic(Topics.ROLLOUT_REQUESTS);
+        private final String evalTopic = connection.topic(Topics.EVAL_REQUESTS);
+        private final Deserializer<RolloutRequest> rollouts = serdes.value(Topics.ROLLOUT_REQUESTS).deserializer();
+        private final Deserializer<EvalRequest> evals = serdes.value(Topics.EVAL_REQUESTS).deserializer();
+        private final PendingRequests pending = new PendingRequests();
+        private final BatchPlanner planner;
+        private final int contextLength;
+        private long batches;
+        private long groups;
+        private long evalAnswers;
+        private long deadLetters;
+
+        Loop(PolicyHolder policies, PromptTable prompts, KafkaProducer<String, Object> producer,
+                KafkaConsumer<String, byte[]> consumer, NDManager manager) {
+            this.policies = policies;
+            this.prompts = prompts;
+            this.producer = producer;
+            this.consumer = consumer;
+            this.manager = manager;
+            this.planner = new BatchPlanner(rolloutTopic, evalTopic, prompts, config);
+            this.contextLength = policies.current().model().config().maxPositionEmbeddings();
+        }
+
+        Summary run() {
+            consumer.subscribe(List.of(rolloutTopic, evalTopic), this);
+            try {
+                while (!stopping) {
+                    poll(pending.size() > 0 ? Duration.ofMillis(20) : Duration.ofMillis(200));
+                    policies.reload();
+                    BatchPlan plan = planner.next(pending, policies.version(), System.nanoTime());
+                    if (!plan.items.isEmpty() && plan.sequences < config.maxBatchSequences()) {
+                        long waitedMs = (System.nanoTime() - plan.oldestFetchNanos) / 1_000_000;
+                        long left = config.batchWait().toMillis() - waitedMs;
+                        if (left > 0) { // a batch that is not full waits a little for stragglers
+                            poll(Duration.ofMillis(left));
+                            plan = planner.next(pending, policies.version(), System.nanoTime());
+                        }
+                    }
+                    metrics.waiting(pending.size());
+                    if (!plan.isEmpty()) {
+                        execute(plan);
+                    } else if (metrics.due(clock.instant(), config.metricsInterval())) {
+                        sendMetricsAlone();
+                    }
+                }
+            } catch (WakeupException e) {
+                if (!stopping) {
+                    throw e;
+                }
+            }
+            return new Summary(batches, groups, evalAnswers, deadLetters, policies.version());
+        }
+
+        private void poll(Duration timeout) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
+                pending.add(decode(r));
+            }
+            // a generator holds at most a few batches of requests; the rest stays in Kafka
+            List<TopicPartition> pause = new ArrayList<>();
+            List<TopicPartition> resume = new ArrayList<>();
+            for (TopicPartition tp : consumer.assignment()) {
+                (pending.size(tp) >= 4L * config.maxBatchSequences() ? pause : resume).add(tp);
+            }
+            consumer.pause(pause);
+            consumer.resume(resume);
+        }
+
+        private Pending decode(ConsumerRecord<String, byte[]> r) {
+            long now = System.nanoTime();
+            try {
+                if (r.topic().equals(rolloutTopic)) {
+                    RolloutRequest req = rollouts.deserialize(r.topic(), r.value());
+                    if (req == null) {
+                        return new Pending(r, null, "empty rollout request", now);
+                    }
+                    return new Pending(r, req, RequestCheck.problem(req, config.maxBatchSequences(), contextLength), now);
+                }
+                EvalRequest req = evals.deserialize(r.topic(), r.value());
+                if (req == null) {
+                    return new Pending(r, null, "empty evaluation request", now);
+                }
+                return new Pending(r, req, RequestCheck.problem(req, contextLength), now);
+            } catch (RuntimeException e) {
+                return new Pending(r, null, "cannot decode the request: " + e.getMessage(), now);
+            }
+        }
+
+        /** One batch, one transaction: sample, publish, dead-letter, commit the consumed offsets. */
+        private void execute(BatchPlan plan) {
+            Instant startedAt = clock.instant();
+            producer.beginTransaction();
+            try {
+                for (BatchPlan.Dead d : plan.dead) {
+                    sendDeadLetter(d.pending(), d.stage(), d.reason(), null);
+                }
+                if (!plan.items.isEmpty()) {
+                    sample(plan, startedAt);
+                }
+                if (metrics.due(clock.instant(), config.metricsInterval())) {
+                    sendMetrics();
+                }
+                producer.sendOffsetsToTransaction(plan.nextOffsets, consumer.groupMetadata());
+                producer.commitTransaction();
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                    | UnsupportedVersionException e) {
+                throw new FencedException("generator " + config.id() + " can no longer write: " + e.getMessage(), e);
+            } catch (KafkaException e) {
+                log.warn("batch of {} requests not committed ({}); fetching them again", plan.items.size(), e.toString());
+                abortAndRewind(plan);
+                return;
+            } catch (RuntimeException e) {
+                // sampling itself failed: answering again would fail again, so the requests become dead letters
+                log.error("sampling a batch of {} requests failed: {}", plan.items.size(), e.toString());
+                producer.abortTransaction();
+                BatchPlan failed = new BatchPlan(plan.kind);
+                plan.items.forEach(i -> failed.reject(i.pending(), "sample", "sampling failed: " + e));
+                plan.dead.forEach(d -> failed.reject(d.pending(), d.stage(), d.reason()));
+                failed.nextOffsets.putAll(plan.nextOffsets);
+                failed.firstOffsets.putAll(plan.firstOffsets);
+                execute(failed);
+                return;
+            }
+            consumed(plan);
+            planner.ran(plan);
+            batches++;
+            deadLetters += plan.dead.size();
+            plan.dead.forEach(d -> metrics.deadLetter());
+        }
+
+        private void sample(BatchPlan plan, Instant startedAt) {
+            Policy policy;
+            if (plan.kind == BatchPlan.Kind.EVAL) {
+                long wanted = ((EvalRequest) plan.items.get(0).pending().request()).getPolicyVersion();
+                try {
+                    policy = policies.forVersion(wanted);
+                } catch (CheckpointLoader.RefusedException e) {
+                    for (BatchPlan.Item item : plan.items) {
+                        sendDeadLetter(item.pending(), "eval-weights", e.getMessage(), e);
+                        metrics.deadLetter();
+                    }
+                    deadLetters += plan.items.size();
+                    return;
+                }
+            } else {
+                policy = policies.current();
+                policies.used(startedAt);
+            }
+            PromptEncoder encoder = new PromptEncoder(policy, config.promptTemplate());
+            List<int[]> rows = new ArrayList<>();
+            List<Long> rowSeedList = new ArrayList<>();
+            List<int[]> promptIds = new ArrayList<>();
+            List<Long> chosenSeeds = new ArrayList<>();
+            int maxNewTokens = budget(plan.items.get(0));
+            for (BatchPlan.Item item : plan.items) {
+                PromptEncoder.Encoded enc = encoder.encode(item.prompt().getProblem(), maxNewTokens);
+                if (enc.truncated()) {
+                    metrics.truncatedPrompt();
+                }
+                promptIds.add(enc.ids());
+                long seed = seedOf(item);
+                chosenSeeds.add(seed);
+                int g = item.pending().request() instanceof RolloutRequest r ? r.getGroupSize() : 1;
+                for (int k = 0; k < g; k++) {
+                    rows.add(enc.ids());
+                    rowSeedList.add(seed * 1_000_003L + k);
+                }
+            }
+            long[] rowSeeds = rowSeedList.stream().mapToLong(Long::longValue).toArray();
+            Set<Integer> stop = Set.of(policy.model().config().eosTokenId());
+            SamplingOptions options = plan.kind == BatchPlan.Kind.EVAL ? SamplingOptions.greedy(maxNewTokens, stop)
+                    : optionsOf((RolloutRequest) plan.items.get(0).pending().request(), maxNewTokens, stop);
+            GroupAssembler assembler = new GroupAssembler(plan, promptIds, chosenSeeds, policies.version(), startedAt,
+                    rows.size());
+            long t0 = System.nanoTime();
+            List<Completion> done;
+            try (NDManager m = manager.newSubManager()) {
+                done = policy.sampler().generate(rows, options, rowSeeds, m, true, assembler::finished);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long tokens = done.stream().mapToLong(c -> c.tokenIds().length).sum();
+            int rolloutGroups = plan.kind == BatchPlan.Kind.ROLLOUT ? plan.items.size() : 0;
+            int evalCount = plan.kind == BatchPlan.Kind.EVAL ? plan.items.size() : 0;
+            metrics.batch(rows.size(), config.maxBatchSequences(), tokens, rolloutGroups, evalCount, secs);
+            groups += rolloutGroups;
+            evalAnswers += evalCount;
+        }
+
+        private int budget(BatchPlan.Item item) {
+            return item.pending().request() instanceof RolloutRequest r ? r.getSampling().getMaxNewTokens()
+                    : ((EvalRequest) item.pending().request()).getMaxNewTokens();
+        }
+
+        /** The request's seed, or one derived from its id, so that answering it again samples the same answers. */
+        private long seedOf(BatchPlan.Item item) {
+            if (item.pending().request() instanceof RolloutRequest r && r.getSampling().getSeed() != null) {
+                return r.getSampling().getSeed();
+            }
+            String id = item.pending().request() instanceof RolloutRequest r ? r.getRequestId()
+                    : ((EvalRequest) item.pending().request()).getRequestId();
+            long h = 1125899906842597L;
+            for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
+                h = 31 * h + b;
+            }
+            return h;
+        }
+
+        private SamplingOptions optionsOf(RolloutRequest r, int maxNewTokens, Set<Integer> stop) {
+            SamplingParams s = r.getSampling();
+            return SamplingOptions.sample(s.getTemperature(), s.getTopP(), s.getTopK(), maxNewTokens, stop, 0);
+        }
+
+        /** Collects finished rows and publishes each request's output as soon as all its rows are done. */
+        private final class GroupAssembler {
+            private final BatchPlan plan;
+            private final List<int[]> promptIds;
+            private final List<Long> seeds;
+            private final long version;
+            private final Instant startedAt;
+            private final int batchSequences;
+            private final int[] firstRow;
+            private final int[] remaining;
+            private final int[] owner;
+            private final Completion[] rows;
+
+            GroupAssembler(BatchPlan plan, List<int[]> promptIds, List<Long> seeds, long version, Instant startedAt,
+                    int batchSequences) {
+                this.plan = plan;
+                this.promptIds = promptIds;
+                this.seeds = seeds;
+                this.version = version;
+                this.startedAt = startedAt;
+                this.batchSequences = batchSequences;
+                this.firstRow = new int[plan.items.size()];
+                this.remaining = new int[plan.items.size()];
+                this.owner = new int[batchSequences];
+                this.rows = new Completion[batchSequences];
+                int row = 0;
+                for (int i = 0; i < plan.items.size(); i++) {
+                    int g = plan.items.get(i).pending().request() instanceof RolloutRequest r ? r.getGroupSize() : 1;
+                    firstRow[i] = row;
+                    remaining[i] = g;
+                    for (int k = 0; k < g; k++) {
+                        owner[row++] = i;
+                    }
+                }
+            }
+
+            void finished(int row, Completion c) {
+                rows[row] = c;
+                int i = owner[row];
+                if (--remaining[i] == 0) {
+                    publish(i);
+                }
+            }
+
+            private void publish(int i) {
+                BatchPlan.Item item = plan.items.get(i);
+                Instant now = clock.instant();
+                if (item.pending().request() instanceof RolloutRequest r) {
+                    List<Answer> answers = new ArrayList<>(r.getGroupSize());
+                    for (int k = 0; k < r.getGroupSize(); k++) {
+                        Completion c = rows[firstRow[i] + k];
+                        answers.add(Answer.newBuilder().setText(c.text()).setTokenIds(TokenArrays.ofInts(c.tokenIds()))
+                                .setTokenLogprobs(TokenArrays.ofFloats(c.logprobs()))
+                                .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH).build());
+                    }
+                    SamplingParams s = r.getSampling();
+                    SamplingParams used = SamplingParams.newBuilder(s).setSeed(seeds.get(i)).build();
+                    AnswerGroup group = AnswerGroup.newBuilder().setRequestId(r.getRequestId())
+                            .setPromptId(r.getPromptId()).setPolicyVersion(version).setGeneratorId(config.id())
+                            .setGroupSize(r.getGroupSize()).setPromptTokenIds(TokenArrays.ofInts(promptIds.get(i)))
+                            .setAnswers(answers).setCreatedAt(now).setSampling(used)
+                            .setTimings(new GenerationTimings(r.getCreatedAt(), startedAt, now, batchSequences))
+                            .build();
+                    producer.send(new ProducerRecord<>(connection.topic(Topics.ROLLOUTS), r.getPromptId(), group));
+                } else {
+                    EvalRequest e = (EvalRequest) item.pending().request();
+                    Completion c = rows[firstRow[i]];
+                    EvalResult result = EvalResult.newBuilder().setRequestId(e.getRequestId())
+                            .setPromptId(e.getPromptId()).setBenchmark(e.getBenchmark())
+                            .setPolicyVersion(e.getPolicyVersion()).setGeneratorId(config.id()).setText(c.text())
+                            .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH)
+                            .setCreatedAt(now).build();
+                    producer.send(new ProducerRecord<>(connection.topic(Topics.EVAL_RESULTS), e.getPromptId(), result));
+                }
+            }
+        }
+
+        private void sendDeadLetter(Pending p, String stage, String reason, Exception e) {
+            ConsumerRecord<String, byte[]> r = p.record();
+            boolean copy = r.value() != null && r.value().length < 512 * 1024;
+            DeadLetter d = DeadLetter.newBuilder().setSourceTopic(r.topic()).setPartition(r.partition())
+                    .setOffset(r.offset()).setStage("generator-" + stage).setError(reason)
+                    .setErrorClass(e == null ? null : e.getClass().getName())
+                    .setRawKey(r.key() == null ? null : ByteBuffer.wrap(r.key().getBytes(StandardCharsets.UTF_8)))
+                    .setRawValue(copy ? ByteBuffer.wrap(r.value()) : null).setFailedAt(clock.instant()).build();
+            producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), r.key(), d));
+            log.warn("dead letter from {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
+        }
+
+        private void sendMetrics() {
+            MetricsSnapshot s = metrics.snapshot(clock.instant());
+            producer.send(new ProducerRecord<>(connection.topic(Topics.METRICS), s.getSource(), s));
+        }
+
+        private void sendMetricsAlone() {
+            try {
+                producer.beginTransaction();
+                sendMetrics();
+                producer.commitTransaction();
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                    | UnsupportedVersionException e) {
+                throw new FencedException("generator " + config.id() + " can no longer write: " + e.getMessage(), e);
+            } catch (KafkaException e) {
+                log.warn("metrics snapshot not written: {}", e.toString());
+                producer.abortTransaction();
+            }
+        }
+
+        /** The batch's requests are answered: forget them. */
+        private void consumed(BatchPlan plan) {
+            for (Map.Entry<TopicPartition, Deque<Pending>> e : pending.byPartition().entrySet()) {
+                var next = plan.nextOffsets.get(e.getKey());
+                if (next != null) {
+                    e.getValue().removeIf(p -> p.record().offset() < next.offset());
+                }
+            }
+        }
+
+        /** Nothing of the batch was committed: fetch its requests again from their first offsets. */
+        private void abortAndRewind(BatchPlan plan) {
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException e) {
+                throw new FencedException("generator " + config.id() + " cannot abort its transaction: " + e, e);
+            }
+            Set<TopicPartition> assigned = consumer.assignment();
+            List<TopicPartition> rewound = new ArrayList<>();
+            plan.firstOffsets.forEach((tp, offset) -> {
+                if (assigned.contains(tp)) {
+                    consumer.seek(tp, offset);
+                    rewound.add(tp);
+                }
+            });
+            pending.drop(rewound);
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            pending.drop(partitions); // not answered in a committed transaction: the next owner answers them
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            pending.drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("generator {} now serves {}", config.id(), partitions);
+        }
+    }
+}

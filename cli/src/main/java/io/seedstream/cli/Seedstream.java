@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             StreamsCommand.class,
             TaskCommand.class,
             EvalCommand.class,
+            DispatchCommand.class,
+            GenerateCommand.class,
             TrainCommand.class,
             ModelCommand.class,
             BenchCommand.class,

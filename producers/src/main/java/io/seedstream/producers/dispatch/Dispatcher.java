@@ -111,9 +111,17 @@ public final class Dispatcher {
             sets.add(EvalSet.read(file));
         }
         if (sets.isEmpty()) {
-            Set<String> texts = new HashSet<>();
-            prompts.all().forEach(p -> texts.add(p.getProblem()));
-            sets.add(EvalSet.heldOut(config.heldOutSize(), config.heldOutSeed(), texts));
+            // written once: a restart finds the set in the prompts topic and keeps it
+            List<Prompt> written = new ArrayList<>(prompts.all().stream()
+                    .filter(p -> p.getDataset().equals(EvalSet.HELD_OUT)).toList());
+            if (!written.isEmpty()) {
+                written.sort(java.util.Comparator.comparing(Prompt::getId));
+                sets.add(new EvalSet(EvalSet.HELD_OUT, written));
+            } else {
+                Set<String> texts = new HashSet<>();
+                prompts.all().forEach(p -> texts.add(p.getProblem()));
+                sets.add(EvalSet.heldOut(config.heldOutSize(), config.heldOutSeed(), texts));
+            }
         }
         return sets;
     }

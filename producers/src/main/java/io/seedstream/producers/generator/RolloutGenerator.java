@@ -132,7 +132,7 @@ public final class RolloutGenerator {
             try (PolicyHolder policies = new PolicyHolder(new CheckpointLoader(config.checkpointDir()), manager, metrics,
                             versions);
                     KafkaProducer<String, Object> producer = producer(clientId);
-                    KafkaConsumer<String, byte[]> consumer = consumer(clientId)) {
+                    KafkaConsumer<String, byte[]> consumer = consumer(clientId + "-requests")) {
                 policies.start(config.modelDir());
                 producer.initTransactions(); // fences a predecessor with this id and aborts its open transaction
                 KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer);

@@ -1,0 +1,172 @@
+package io.seedstream.producers.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedstream.infra.harness.RealKafkaExtension;
+import io.seedstream.infra.harness.TestCluster;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.EvalRequest;
+import io.seedstream.schemas.avro.PolicyVersion;
+import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.RolloutRequest;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(RealKafkaExtension.class)
+class DispatcherTest {
+
+    private static final int ETA = 1;
+    private static final int B = 4;
+
+    @Test
+    void admissionHoldsWhileTheTrainerStallsAndReleasingResumesWithANewVersionAcrossARestart(TestCluster cluster)
+            throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("dispatch");
+        AvroSerdes serdes = cluster.serdes();
+        List<ProducerRecord<String, Object>> prompts = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Prompt p = Prompt.newBuilder().setId("p" + i).setDataset("task").setProblem("What is " + i + " + 2?")
+                    .setAnswers(List.of(String.valueOf(i + 2))).build();
+            prompts.add(new ProducerRecord<>(c.topic(Topics.PROMPTS), p.getId(), p));
+        }
+        send(c, serdes, prompts);
+        Map<String, Object> props = new HashMap<>();
+        props.put(DispatcherConfig.STALENESS, ETA);
+        props.put(DispatcherConfig.BATCH_GROUPS, B);
+        props.put(DispatcherConfig.GROUP_SIZE, 2);
+        props.put(DispatcherConfig.EVAL_EVERY, 2);
+        props.put(DispatcherConfig.HELD_OUT_SIZE, 5);
+        props.put(DispatcherConfig.POLL_MS, 100L);
+        DispatcherConfig config = DispatcherConfig.from(props);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try {
+            // no trainer: no version is ever announced
+            Dispatcher first = new Dispatcher(c, config, serdes, Clock.systemUTC());
+            Future<Dispatcher.Status> run = pool.submit(() -> first.run(s -> { }));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1) * B)).hasSize((ETA + 1) * B);
+            Thread.sleep(2000);
+            assertThat(read(c, serdes, Topics.ROLLOUT_REQUESTS)).as("no more than (eta + 1) x B while stalled")
+                    .hasSize((ETA + 1) * B);
+            assertThat(read(c, serdes, Topics.EVAL_REQUESTS)).as("no evaluation before a version exists").isEmpty();
+
+            send(c, serdes, List.of(announce(c, 0), announce(c, 1)));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1 + 1) * B)).hasSize((ETA + 2) * B);
+            first.stop();
+            assertThat(run.get().released()).isEqualTo((ETA + 2) * B);
+
+            // a restarted dispatcher continues from its position in Kafka: nothing twice
+            Dispatcher second = new Dispatcher(c, config, serdes, Clock.systemUTC());
+            Future<Dispatcher.Status> again = pool.submit(() -> second.run(s -> { }));
+            Thread.sleep(2000);
+            assertThat(read(c, serdes, Topics.ROLLOUT_REQUESTS)).hasSize((ETA + 2) * B);
+            send(c, serdes, List.of(announce(c, 2), announce(c, 3)));
+            List<RolloutRequest> all = awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 3 + 1) * B);
+            second.stop();
+            again.get();
+            assertThat(all).hasSize((ETA + 4) * B);
+            Set<String> ids = new HashSet<>();
+            all.forEach(r -> ids.add(r.getRequestId()));
+            assertThat(ids).hasSize(all.size());
+            for (RolloutRequest r : all) {
+                long n = Long.parseLong(r.getRequestId().substring(r.getRequestId().lastIndexOf('g') + 1));
+                assertThat(r.getMinPolicyVersion()).isEqualTo(Math.max(0, n / B - ETA));
+                assertThat(r.getGroupSize()).isEqualTo(2);
+            }
+            // 20 groups over 10 prompts: two whole epochs, each prompt once per epoch
+            Map<String, Integer> perPrompt = new HashMap<>();
+            all.forEach(r -> perPrompt.merge(r.getPromptId(), 1, Integer::sum));
+            assertThat(perPrompt).hasSize(10).allSatisfy((k, v) -> assertThat(v).isEqualTo(2));
+            // evaluation every 2 versions from the first: versions 0 and 2, on the built-in held-out set
+            List<EvalRequest> evals = read(c, serdes, Topics.EVAL_REQUESTS);
+            assertThat(evals).hasSize(10);
+            assertThat(evals.stream().map(EvalRequest::getPolicyVersion).distinct().sorted().toList())
+                    .containsExactly(0L, 2L);
+            assertThat(evals).allSatisfy(e -> assertThat(e.getBenchmark()).isEqualTo("task-heldout"));
+            List<Prompt> stored = read(c, serdes, Topics.PROMPTS);
+            Set<String> heldOut = new HashSet<>();
+            stored.stream().filter(p -> p.getDataset().equals("task-heldout")).forEach(p -> heldOut.add(p.getId()));
+            assertThat(heldOut).hasSize(5);
+            assertThat(evals).allSatisfy(e -> assertThat(heldOut).contains(e.getPromptId()));
+            assertThat(perPrompt.keySet()).as("held-out prompts are never trained on").doesNotContainAnyElementsOf(heldOut);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version) {
+        PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version)
+                .setCheckpointUri("file:///nowhere/step-" + version).setSha256("00").setTrainerStep(version)
+                .setConsumedOffsets(List.of()).setCreatedAt(Instant.now()).build();
+        return new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", v);
+    }
+
+    private static void send(ConnectionConfig c, AvroSerdes serdes, List<ProducerRecord<String, Object>> records)
+            throws Exception {
+        try (KafkaProducer<String, Object> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                serdes.anyValue(Topics.PROMPTS, Topics.POLICY_VERSIONS))) {
+            for (ProducerRecord<String, Object> r : records) {
+                p.send(r).get();
+            }
+        }
+    }
+
+    private static <V extends SpecificRecord> List<V> awaitCount(ConnectionConfig c, AvroSerdes serdes,
+            io.seedstream.schemas.Topic<String, V> topic, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<V> got = read(c, serdes, topic);
+        while (got.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            got = read(c, serdes, topic);
+        }
+        return got;
+    }
+
+    /** Every committed record of the topic now. */
+    private static <V extends SpecificRecord> List<V> read(ConnectionConfig c, AvroSerdes serdes,
+            io.seedstream.schemas.Topic<String, V> topic) {
+        Properties p = c.kafkaProperties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var values = serdes.value(topic).deserializer();
+        List<V> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            String name = c.topic(topic);
+            List<TopicPartition> parts = consumer.partitionsFor(name).stream()
+                    .map(i -> new TopicPartition(name, i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            Predicate<TopicPartition> behind = tp -> consumer.position(tp) < end.get(tp);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (parts.stream().anyMatch(behind) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> out.add(values.deserialize(r.topic(), r.value())));
+            }
+        }
+        return out;
+    }
+}

@@ -61,7 +61,7 @@ class CommandsTest {
         assertThat(first.exitCode()).isZero();
         assertThat(first.out()).contains("10 topics ready").contains("10 created, 0 existed");
         assertThat(second.exitCode()).isZero();
-        assertThat(second.out()).contains("0 created, 9 existed");
+        assertThat(second.out()).contains("0 created, 10 existed");
     }
 
     @Test

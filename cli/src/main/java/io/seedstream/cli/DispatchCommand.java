@@ -5,12 +5,11 @@ import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,24 +82,14 @@ final class DispatchCommand implements Callable<Integer> {
         DispatcherConfig config = DispatcherConfig.from(p);
         Dispatcher dispatcher = new Dispatcher(connection.connection(), config, AvroSerdes.connect(connection.connection()),
                 Clock.systemUTC());
-        CountDownLatch finished = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            dispatcher.stop();
-            try {
-                finished.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "seedstream-dispatch-shutdown"));
         System.err.printf(Locale.ROOT, "seedstream dispatch: run %s, G = %d, eta = %d, B = %d (Ctrl-C to stop)%n",
                 config.runId(), config.groupSize(), config.stalenessBound(), config.batchGroups());
         Dispatcher.Status s;
-        try (StatusLine status = StatusLine.onStderr(10_000)) {
+        try (GracefulStop stop = new GracefulStop("dispatch", dispatcher::stop, Duration.ofSeconds(30));
+                StatusLine status = StatusLine.onStderr(10_000)) {
             s = dispatcher.run(st -> status.show(String.format(Locale.ROOT,
                     "version %d  released %d of %d admitted  epoch %d at %d  evaluation rounds %d", st.newestVersion(),
                     st.released(), st.capacity(), st.epoch(), st.index(), st.evalRounds())));
-        } finally {
-            finished.countDown();
         }
         System.out.printf("seedstream dispatch: %d groups released in all, epoch %d at %d, %d evaluation rounds, newest "
                 + "version %d%n", s.released(), s.epoch(), s.index(), s.evalRounds(), s.newestVersion());

@@ -1,6 +1,5 @@
 package io.seedstream.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.generator.GeneratorMetrics;
 import io.seedstream.producers.generator.RolloutGenerator;
@@ -8,10 +7,10 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.trainer.PrometheusEndpoint;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,19 +62,11 @@ final class GenerateCommand implements Callable<Integer> {
         GeneratorConfig config = GeneratorConfig.from(p);
         RolloutGenerator generator = new RolloutGenerator(connection.connection(), config,
                 AvroSerdes.connect(connection.connection()), ModelCommand.device(device), Clock.systemUTC());
-        CountDownLatch finished = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            generator.stop();
-            try {
-                finished.await(60, TimeUnit.SECONDS); // the current batch's transaction
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "seedstream-generate-shutdown"));
         System.err.printf("seedstream generate: generator %s, group %s, batches of %d sequences (Ctrl-C to stop)%n",
                 config.id(), config.groupId(), config.maxBatchSequences());
         RolloutGenerator.Summary s;
-        try (PrometheusEndpoint endpoint = config.prometheusPort() >= 0
+        try (GracefulStop stop = new GracefulStop("generate", generator::stop, Duration.ofSeconds(60)); // its batch
+                PrometheusEndpoint endpoint = config.prometheusPort() >= 0
                         ? new PrometheusEndpoint(config.prometheusPort(), generator.metrics().registry()::scrape) : null;
                 StatusLine status = StatusLine.onStderr(10_000);
                 Reporter reporter = new Reporter(generator.metrics(), status)) {
@@ -83,8 +74,6 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (RolloutGenerator.FencedException e) {
             System.err.println("seedstream generate: " + e.getMessage());
             return 1;
-        } finally {
-            finished.countDown();
         }
         System.out.printf("seedstream generate: %d batches, %d groups, %d evaluation answers, %d dead letters, "
                 + "ended at policy version %d%n", s.batches(), s.groups(), s.evalAnswers(), s.deadLetters(),

@@ -14,6 +14,7 @@ import io.seedstream.trainer.StreamingTrainer;
 import io.seedstream.trainer.TrainerConfig;
 import io.seedstream.trainer.TrainingSample;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -71,26 +72,15 @@ final class TrainCommand implements Callable<Integer> {
         TrainerConfig config = TrainerConfig.from(p);
         StreamingTrainer trainer = new StreamingTrainer(connection.connection(), config,
                 AvroSerdes.connect(connection.connection()));
-        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            trainer.stop();
-            try {
-                finished.await(120, java.util.concurrent.TimeUnit.SECONDS); // the final checkpoint
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "seedstream-train-shutdown"));
         System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
                 connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
         StreamingTrainer.Summary s;
-        try {
+        try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120))) { // final checkpoint
             s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
                 "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  %.0f tok/s  "
                         + "waited %.2fs%n", step, batchId, r.loss(), m.get("mean_reward"),
                 m.get("mean_semantic_entropy"), m.get("mean_scale"), r.clipFraction(), r.gradNorm(),
                 m.get("tokens_per_second"), m.get("wait_seconds")));
-        } finally {
-            finished.countDown();
         }
         System.out.printf("seedstream train: steps %d -> %d, %d batches read, %d stale groups rejected, %d invalid, "
                 + "%d dead letters, latest checkpoint %s%n", s.startStep(), s.endStep(), s.batchesRead(),

@@ -1,5 +1,8 @@
 package io.seedstream.cli;
 
+import static io.seedstream.infra.harness.TestTopics.await;
+import static io.seedstream.infra.harness.TestTopics.prompts;
+import static io.seedstream.infra.harness.TestTopics.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -15,7 +18,6 @@ import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.DeadLetter;
-import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.SamplingParams;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -28,7 +30,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,14 +37,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,13 +69,7 @@ class GeneratorKillTest {
                 GeneratorConfig.TRANSACTION_TIMEOUT_MS + "=5000",
                 GeneratorConfig.MAX_BATCH_SEQUENCES + "=32",
                 GeneratorConfig.START_WAIT_MS + "=5000", ""));
-        List<ProducerRecord<String, Object>> prompts = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            Prompt p = Prompt.newBuilder().setId("p" + i).setDataset("task").setProblem("What is " + i + " * 3?")
-                    .setAnswers(List.of(String.valueOf(3 * i))).build();
-            prompts.add(new ProducerRecord<>(c.topic(Topics.PROMPTS), p.getId(), p));
-        }
-        send(c, serdes, prompts);
+        send(c, serdes, prompts(c, 20));
 
         Path log = tmp.resolve("killme.log");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -185,39 +173,10 @@ class GeneratorKillTest {
         }
     }
 
-    private static void send(ConnectionConfig c, AvroSerdes serdes, List<ProducerRecord<String, Object>> records)
-            throws Exception {
-        try (KafkaProducer<String, Object> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
-                serdes.anyValue(Topics.PROMPTS, Topics.ROLLOUT_REQUESTS))) {
-            for (ProducerRecord<String, Object> r : records) {
-                p.send(r).get();
-            }
-        }
-    }
-
-    /** Reads the topic until at least {@code n} records and 3 s without a new one (2 minutes at most). */
+    /** The values of the topic, once it has at least {@code n} and 3 s passed without a new one (2 minutes at most). */
     private static <V extends SpecificRecord> List<V> awaitRecords(ConnectionConfig c, AvroSerdes serdes,
             io.seedstream.schemas.Topic<String, V> topic, String isolation, int n) {
-        Properties p = c.kafkaProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        var values = serdes.value(topic).deserializer();
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            String name = c.topic(topic);
-            List<TopicPartition> parts = consumer.partitionsFor(name).stream()
-                    .map(i -> new TopicPartition(name, i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            long last = System.nanoTime();
-            while (System.nanoTime() < deadline && (out.size() < n || System.nanoTime() - last < 3_000_000_000L)) {
-                for (var r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(values.deserialize(r.topic(), r.value()));
-                    last = System.nanoTime();
-                }
-            }
-        }
-        return out;
+        return await(c, serdes, topic, isolation, n, Duration.ofSeconds(120), Duration.ofSeconds(3)).stream()
+                .map(org.apache.kafka.clients.consumer.ConsumerRecord::value).toList();
     }
 }

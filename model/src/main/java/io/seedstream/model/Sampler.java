@@ -96,11 +96,11 @@ public final class Sampler {
                         chosen[i] = padId;
                         continue;
                     }
-                    Draw d = o.greedy() ? new Draw(argMax(lp[i]), Float.NaN) : draw(lp[i], o, rng[i]);
+                    Draw d = draw(lp[i], o, rng[i]);
                     int t = d.token();
                     chosen[i] = t;
                     tokens.get(i).add(t);
-                    logprobs.get(i).add(o.greedy() || o.temperature() == 1.0 ? lp[i][t] : d.logprob());
+                    logprobs.get(i).add(d.logprob());
                     if (o.stopTokenIds().contains(t)
                             || (!o.stopStrings().isEmpty() && containsStop(decode(tokens.get(i)), o))) {
                         done[i] = true;
@@ -218,8 +218,16 @@ public final class Sampler {
      */
     record Draw(int token, float logprob) {}
 
-    /** Temperature, then top-k, then top-p (nucleus), then one draw. */
+    /**
+     * The next token (greedy, or temperature, then top-k, then top-p, then one draw) and its
+     * log-prob under softmax(logits / T); at T = 1 (and for greedy decoding) that is the model's own
+     * log-prob, taken as it is.
+     */
     static Draw draw(float[] logprobs, SamplingOptions o, SplittableRandom rng) {
+        if (o.greedy()) {
+            int t = argMax(logprobs);
+            return new Draw(t, logprobs[t]);
+        }
         int v = logprobs.length;
         double[] p = new double[v];
         double max = Double.NEGATIVE_INFINITY;
@@ -231,16 +239,24 @@ public final class Sampler {
             p[i] = Math.exp(logprobs[i] / o.temperature() - max);
             sum += p[i];
         }
-        double logZ = max + Math.log(sum);
+        int t = pick(p, sum, o, rng);
+        float logprob = o.temperature() == 1.0 ? logprobs[t]
+                : (float) (logprobs[t] / o.temperature() - (max + Math.log(sum)));
+        return new Draw(t, logprob);
+    }
+
+    /** One draw from the unnormalised probabilities {@code p} (total {@code sum}), after top-k and top-p. */
+    private static int pick(double[] p, double sum, SamplingOptions o, SplittableRandom rng) {
+        int v = p.length;
         if (o.topK() == 0 && o.topP() >= 1.0) { // the whole distribution: no sorting needed
             double u = rng.nextDouble() * sum;
             for (int i = 0; i < v; i++) {
                 u -= p[i];
                 if (u <= 0) {
-                    return new Draw(i, (float) (logprobs[i] / o.temperature() - logZ));
+                    return i;
                 }
             }
-            return new Draw(v - 1, (float) (logprobs[v - 1] / o.temperature() - logZ));
+            return v - 1;
         }
         // most likely first: sort (probability bits, index) pairs as primitive longs, descending
         long[] keyed = new long[v];
@@ -267,10 +283,9 @@ public final class Sampler {
             int idx = (int) keyed[v - 1 - i];
             u -= p[idx];
             if (u <= 0) {
-                return new Draw(idx, (float) (logprobs[idx] / o.temperature() - logZ));
+                return idx;
             }
         }
-        int last = (int) keyed[v - n];
-        return new Draw(last, (float) (logprobs[last] / o.temperature() - logZ));
+        return (int) keyed[v - n];
     }
 }

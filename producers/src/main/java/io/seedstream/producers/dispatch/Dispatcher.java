@@ -66,13 +66,15 @@ public final class Dispatcher {
 
     public Status run(StatusListener listener) throws IOException, InterruptedException {
         String clientId = "seedstream-dispatcher-" + config.runId();
-        DispatchPosition position = LatestByKey.read(connection, connection.topic(Topics.DISPATCH_POSITIONS),
-                serdes.value(Topics.DISPATCH_POSITIONS).deserializer(), config.runId(), clientId + "-position",
-                Duration.ofSeconds(60)).orElse(null);
         try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions");
                 PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts");
                 KafkaProducer<String, Object> producer = producer(clientId)) {
-            producer.initTransactions(); // fences an earlier dispatcher of this run
+            // fence an earlier dispatcher of this run (its open release is aborted) before reading the position,
+            // so no release of it can commit after the position was read
+            producer.initTransactions();
+            DispatchPosition position = LatestByKey.read(connection, connection.topic(Topics.DISPATCH_POSITIONS),
+                    serdes.value(Topics.DISPATCH_POSITIONS).deserializer(), config.runId(), clientId + "-position",
+                    Duration.ofSeconds(60)).orElse(null);
             prompts.awaitLoaded(config.startWait());
             List<EvalSet> evalSets = evalSets(prompts);
             publishEvalPrompts(producer, evalSets);
@@ -237,7 +239,8 @@ public final class Dispatcher {
                 if (index >= nextOrder.ids().size()) {
                     epoch++;
                     index = 0;
-                    nextOrder = EpochOrder.of(trainingIds(), config.seed(), epoch); // prompts added since join now
+                    // prompts added since the last epoch join now
+                    nextOrder = EpochOrder.of(selectTraining(prompts, benchmarks), config.seed(), epoch);
                     next.setEpochPrompts(nextOrder.ids().size()).setEpochFingerprint(nextOrder.fingerprint());
                 }
                 String promptId = nextOrder.ids().get((int) index++);
@@ -277,10 +280,6 @@ public final class Dispatcher {
                 log.info("evaluation round for version {} released ({} prompts)", evalVersion,
                         evalSets.stream().mapToInt(s -> s.prompts().size()).sum());
             }
-        }
-
-        private List<String> trainingIds() {
-            return selectTraining(prompts, benchmarks);
         }
 
         private SamplingParams sampling() {

@@ -55,6 +55,16 @@ final class BatchPlan {
         nextOffsets.put(tp, new OffsetAndMetadata(p.record().offset() + 1));
     }
 
+    /** The same requests and offsets, every one of them a dead letter (the answered ones with this reason). */
+    BatchPlan allDead(String stage, String reason) {
+        BatchPlan out = new BatchPlan(kind);
+        items.forEach(i -> out.dead.add(new Dead(i.pending(), stage, reason)));
+        out.dead.addAll(dead);
+        out.firstOffsets.putAll(firstOffsets);
+        out.nextOffsets.putAll(nextOffsets);
+        return out;
+    }
+
     boolean isEmpty() {
         return items.isEmpty() && dead.isEmpty();
     }

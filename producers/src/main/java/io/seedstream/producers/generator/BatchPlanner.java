@@ -2,10 +2,7 @@ package io.seedstream.producers.generator;
 
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.generator.PendingRequests.Pending;
-import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.Prompt;
-import io.seedstream.schemas.avro.RolloutRequest;
-import io.seedstream.schemas.avro.SamplingParams;
 import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
@@ -71,20 +68,20 @@ final class BatchPlanner {
                     plan.reject(p, p.request() == null ? "decode-request" : "check-request", p.problem());
                     continue;
                 }
-                Optional<Prompt> prompt = prompts.get(promptId(p));
+                Optional<Prompt> prompt = prompts.get(p.promptId());
                 if (prompt.isEmpty()) {
                     if (now - p.fetchedAtNanos() > promptWaitNanos) {
-                        plan.reject(p, "join-prompt", "prompt '" + promptId(p) + "' unknown after waiting "
+                        plan.reject(p, "join-prompt", "prompt '" + p.promptId() + "' unknown after waiting "
                                 + promptWaitNanos / 1_000_000 + " ms");
                         continue;
                     }
                     break; // wait for the prompt; the requests behind it wait too
                 }
-                if (requiredVersion(p) > loaded) {
+                if (p.requiredVersion() > loaded) {
                     break;
                 }
-                Object k = batchKey(p);
-                int rows = rows(p);
+                Object k = p.batchKey();
+                int rows = p.rows();
                 if ((key != null && !key.equals(k)) || plan.sequences + rows > capacity) {
                     break;
                 }
@@ -93,28 +90,5 @@ final class BatchPlanner {
             }
         }
         return plan;
-    }
-
-    private static String promptId(Pending p) {
-        return p.request() instanceof RolloutRequest r ? r.getPromptId() : ((EvalRequest) p.request()).getPromptId();
-    }
-
-    /** Rollouts: at least their minimum version; evaluation: exactly theirs, so not before it is announced. */
-    private static long requiredVersion(Pending p) {
-        return p.request() instanceof RolloutRequest r ? r.getMinPolicyVersion()
-                : ((EvalRequest) p.request()).getPolicyVersion();
-    }
-
-    private static int rows(Pending p) {
-        return p.request() instanceof RolloutRequest r ? r.getGroupSize() : 1;
-    }
-
-    private static Object batchKey(Pending p) {
-        if (p.request() instanceof RolloutRequest r) {
-            SamplingParams s = r.getSampling();
-            return java.util.List.of(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens());
-        }
-        EvalRequest e = (EvalRequest) p.request();
-        return java.util.List.of(e.getPolicyVersion(), e.getMaxNewTokens());
     }
 }

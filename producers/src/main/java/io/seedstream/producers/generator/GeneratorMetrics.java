@@ -40,14 +40,13 @@ public final class GeneratorMetrics {
     private volatile double lastBatchFill;
     private volatile double lastReloadSeconds;
     private final List<Double> announceToUseSeconds = new ArrayList<>();
+    private double fillSum;
+    private long fillCount;
     private Interval interval;
 
     /** Counter values at the start of the current snapshot interval. */
     private record Interval(Instant start, double tokens, double groups, double evalAnswers, double sampling,
             double fillSum, long fillCount) {}
-
-    private double fillSum;
-    private long fillCount;
 
     public GeneratorMetrics(String generatorId, Instant now) {
         this.source = "generator-" + generatorId;
@@ -81,6 +80,7 @@ public final class GeneratorMetrics {
         return registry;
     }
 
+    /** A sampler batch whose transaction committed. */
     void batch(int sequences, int capacity, long answerTokens, int groupCount, int evalCount, double seconds) {
         batches.increment();
         tokens.increment(answerTokens);
@@ -94,8 +94,9 @@ public final class GeneratorMetrics {
         }
     }
 
-    void deadLetter() {
-        deadLetters.increment();
+    /** A batch's transaction committed with this many dead letters. */
+    void committed(int deadLetterCount) {
+        deadLetters.increment(deadLetterCount);
     }
 
     void truncatedPrompt() {
@@ -131,6 +132,14 @@ public final class GeneratorMetrics {
     private double versionLag() {
         long a = announcedVersion.get();
         return a < 0 ? 0 : Math.max(0, a - loadedVersion.get());
+    }
+
+    public long batches() {
+        return (long) batches.count();
+    }
+
+    public long evalAnswers() {
+        return (long) evalAnswers.count();
     }
 
     public long groups() {

@@ -1,5 +1,9 @@
 package io.seedstream.producers.generator;
 
+import io.seedstream.schemas.avro.EvalRequest;
+import io.seedstream.schemas.avro.RolloutRequest;
+import io.seedstream.schemas.avro.SamplingParams;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -14,10 +18,68 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class PendingRequests {
 
-    /** A fetched record, decoded when it could be, with the reason when it cannot be answered. */
+    /**
+     * A fetched record, decoded when it could be (a rollout or an evaluation request), with the
+     * reason when it cannot be answered. The accessors answer for either kind of request.
+     */
     record Pending(ConsumerRecord<String, byte[]> record, Object request, String problem, long fetchedAtNanos) {
         TopicPartition partition() {
             return new TopicPartition(record.topic(), record.partition());
+        }
+
+        boolean isRollout() {
+            return request instanceof RolloutRequest;
+        }
+
+        private RolloutRequest rollout() {
+            return (RolloutRequest) request;
+        }
+
+        private EvalRequest eval() {
+            return (EvalRequest) request;
+        }
+
+        String requestId() {
+            return isRollout() ? rollout().getRequestId() : eval().getRequestId();
+        }
+
+        String promptId() {
+            return isRollout() ? rollout().getPromptId() : eval().getPromptId();
+        }
+
+        /** Sequences it takes in a batch: G for a rollout, 1 for a greedy evaluation answer. */
+        int rows() {
+            return isRollout() ? rollout().getGroupSize() : 1;
+        }
+
+        /** Rollouts: at least their minimum version; evaluation: exactly theirs, so not before it is announced. */
+        long requiredVersion() {
+            return isRollout() ? rollout().getMinPolicyVersion() : eval().getPolicyVersion();
+        }
+
+        int maxNewTokens() {
+            return isRollout() ? rollout().getSampling().getMaxNewTokens() : eval().getMaxNewTokens();
+        }
+
+        /** Requests with equal keys can share a sampler batch. */
+        Object batchKey() {
+            if (isRollout()) {
+                SamplingParams s = rollout().getSampling();
+                return List.of(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens());
+            }
+            return List.of(eval().getPolicyVersion(), eval().getMaxNewTokens());
+        }
+
+        /** The request's seed, or one derived from its id, so that answering it again samples the same answers. */
+        long seed() {
+            if (isRollout() && rollout().getSampling().getSeed() != null) {
+                return rollout().getSampling().getSeed();
+            }
+            long h = 1125899906842597L;
+            for (byte b : requestId().getBytes(StandardCharsets.UTF_8)) {
+                h = 31 * h + b;
+            }
+            return h;
         }
     }
 

@@ -191,10 +191,6 @@ public final class RolloutGenerator {
         private final PendingRequests pending = new PendingRequests();
         private final BatchPlanner planner;
         private final int contextLength;
-        private long batches;
-        private long groups;
-        private long evalAnswers;
-        private long deadLetters;
 
         Loop(PolicyHolder policies, PromptTable prompts, KafkaProducer<String, Object> producer,
                 KafkaConsumer<String, byte[]> consumer, NDManager manager) {
@@ -234,7 +230,8 @@ public final class RolloutGenerator {
                     throw e;
                 }
             }
-            return new Summary(batches, groups, evalAnswers, deadLetters, policies.version());
+            return new Summary(metrics.batches(), metrics.groups(), metrics.evalAnswers(), metrics.deadLetters(),
+                    policies.version());
         }
 
         private void poll(Duration timeout) {
@@ -273,14 +270,24 @@ public final class RolloutGenerator {
 
         /** One batch, one transaction: sample, publish, dead-letter, commit the consumed offsets. */
         private void execute(BatchPlan plan) {
+            Policy policy = null;
+            if (!plan.items.isEmpty()) {
+                try {
+                    policy = plan.kind == BatchPlan.Kind.EVAL
+                            ? policies.forVersion(plan.items.get(0).pending().requiredVersion()) : policies.current();
+                } catch (CheckpointLoader.RefusedException e) {
+                    plan = plan.allDead("eval-weights", e.getMessage());
+                }
+            }
             Instant startedAt = clock.instant();
+            Sampled sampled = null;
             producer.beginTransaction();
             try {
                 for (BatchPlan.Dead d : plan.dead) {
-                    sendDeadLetter(d.pending(), d.stage(), d.reason(), null);
+                    sendDeadLetter(d.pending(), d.stage(), d.reason());
                 }
                 if (!plan.items.isEmpty()) {
-                    sample(plan, startedAt);
+                    sampled = sample(plan, policy, startedAt);
                 }
                 if (metrics.due(clock.instant(), config.metricsInterval())) {
                     sendMetrics();
@@ -298,96 +305,54 @@ public final class RolloutGenerator {
                 // sampling itself failed: answering again would fail again, so the requests become dead letters
                 log.error("sampling a batch of {} requests failed: {}", plan.items.size(), e.toString());
                 producer.abortTransaction();
-                BatchPlan failed = new BatchPlan(plan.kind);
-                plan.items.forEach(i -> failed.reject(i.pending(), "sample", "sampling failed: " + e));
-                plan.dead.forEach(d -> failed.reject(d.pending(), d.stage(), d.reason()));
-                failed.nextOffsets.putAll(plan.nextOffsets);
-                failed.firstOffsets.putAll(plan.firstOffsets);
-                execute(failed);
+                execute(plan.allDead("sample", "sampling failed: " + e));
                 return;
             }
             consumed(plan);
             planner.ran(plan);
-            batches++;
-            deadLetters += plan.dead.size();
-            plan.dead.forEach(d -> metrics.deadLetter());
+            metrics.committed(plan.dead.size());
+            if (sampled != null) {
+                boolean rollout = plan.kind == BatchPlan.Kind.ROLLOUT;
+                metrics.batch(sampled.sequences(), config.maxBatchSequences(), sampled.tokens(),
+                        rollout ? plan.items.size() : 0, rollout ? 0 : plan.items.size(), sampled.seconds());
+            }
         }
 
-        private void sample(BatchPlan plan, Instant startedAt) {
-            Policy policy;
-            if (plan.kind == BatchPlan.Kind.EVAL) {
-                long wanted = ((EvalRequest) plan.items.get(0).pending().request()).getPolicyVersion();
-                try {
-                    policy = policies.forVersion(wanted);
-                } catch (CheckpointLoader.RefusedException e) {
-                    for (BatchPlan.Item item : plan.items) {
-                        sendDeadLetter(item.pending(), "eval-weights", e.getMessage(), e);
-                        metrics.deadLetter();
-                    }
-                    deadLetters += plan.items.size();
-                    return;
-                }
-            } else {
-                policy = policies.current();
+        /** What a sampler batch did, counted once its transaction commits. */
+        private record Sampled(int sequences, long tokens, double seconds) {}
+
+        private Sampled sample(BatchPlan plan, Policy policy, Instant startedAt) {
+            if (plan.kind == BatchPlan.Kind.ROLLOUT) {
                 policies.used(startedAt);
             }
+            int maxNewTokens = plan.items.get(0).pending().maxNewTokens(); // one batch key: one budget
             PromptEncoder encoder = new PromptEncoder(policy, config.promptTemplate());
             List<int[]> rows = new ArrayList<>();
-            List<Long> rowSeedList = new ArrayList<>();
+            List<Long> rowSeeds = new ArrayList<>();
             List<int[]> promptIds = new ArrayList<>();
-            List<Long> chosenSeeds = new ArrayList<>();
-            int maxNewTokens = budget(plan.items.get(0));
             for (BatchPlan.Item item : plan.items) {
                 PromptEncoder.Encoded enc = encoder.encode(item.prompt().getProblem(), maxNewTokens);
                 if (enc.truncated()) {
                     metrics.truncatedPrompt();
                 }
                 promptIds.add(enc.ids());
-                long seed = seedOf(item);
-                chosenSeeds.add(seed);
-                int g = item.pending().request() instanceof RolloutRequest r ? r.getGroupSize() : 1;
-                for (int k = 0; k < g; k++) {
+                for (int k = 0; k < item.pending().rows(); k++) {
                     rows.add(enc.ids());
-                    rowSeedList.add(seed * 1_000_003L + k);
+                    rowSeeds.add(item.pending().seed() * 1_000_003L + k);
                 }
             }
-            long[] rowSeeds = rowSeedList.stream().mapToLong(Long::longValue).toArray();
             Set<Integer> stop = Set.of(policy.model().config().eosTokenId());
             SamplingOptions options = plan.kind == BatchPlan.Kind.EVAL ? SamplingOptions.greedy(maxNewTokens, stop)
                     : optionsOf((RolloutRequest) plan.items.get(0).pending().request(), maxNewTokens, stop);
-            GroupAssembler assembler = new GroupAssembler(plan, promptIds, chosenSeeds, policies.version(), startedAt,
-                    rows.size());
+            GroupAssembler assembler = new GroupAssembler(plan, promptIds, policies.version(), startedAt, rows.size());
             long t0 = System.nanoTime();
             List<Completion> done;
             try (NDManager m = manager.newSubManager()) {
-                done = policy.sampler().generate(rows, options, rowSeeds, m, true, assembler::finished);
+                done = policy.sampler().generate(rows, options, rowSeeds.stream().mapToLong(Long::longValue).toArray(),
+                        m, true, assembler::finished);
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            long tokens = done.stream().mapToLong(c -> c.tokenIds().length).sum();
-            int rolloutGroups = plan.kind == BatchPlan.Kind.ROLLOUT ? plan.items.size() : 0;
-            int evalCount = plan.kind == BatchPlan.Kind.EVAL ? plan.items.size() : 0;
-            metrics.batch(rows.size(), config.maxBatchSequences(), tokens, rolloutGroups, evalCount, secs);
-            groups += rolloutGroups;
-            evalAnswers += evalCount;
-        }
-
-        private int budget(BatchPlan.Item item) {
-            return item.pending().request() instanceof RolloutRequest r ? r.getSampling().getMaxNewTokens()
-                    : ((EvalRequest) item.pending().request()).getMaxNewTokens();
-        }
-
-        /** The request's seed, or one derived from its id, so that answering it again samples the same answers. */
-        private long seedOf(BatchPlan.Item item) {
-            if (item.pending().request() instanceof RolloutRequest r && r.getSampling().getSeed() != null) {
-                return r.getSampling().getSeed();
-            }
-            String id = item.pending().request() instanceof RolloutRequest r ? r.getRequestId()
-                    : ((EvalRequest) item.pending().request()).getRequestId();
-            long h = 1125899906842597L;
-            for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
-                h = 31 * h + b;
-            }
-            return h;
+            return new Sampled(rows.size(), done.stream().mapToLong(c -> c.tokenIds().length).sum(),
+                    (System.nanoTime() - t0) / 1e9);
         }
 
         private SamplingOptions optionsOf(RolloutRequest r, int maxNewTokens, Set<Integer> stop) {
@@ -399,7 +364,6 @@ public final class RolloutGenerator {
         private final class GroupAssembler {
             private final BatchPlan plan;
             private final List<int[]> promptIds;
-            private final List<Long> seeds;
             private final long version;
             private final Instant startedAt;
             private final int batchSequences;
@@ -408,11 +372,9 @@ public final class RolloutGenerator {
             private final int[] owner;
             private final Completion[] rows;
 
-            GroupAssembler(BatchPlan plan, List<int[]> promptIds, List<Long> seeds, long version, Instant startedAt,
-                    int batchSequences) {
+            GroupAssembler(BatchPlan plan, List<int[]> promptIds, long version, Instant startedAt, int batchSequences) {
                 this.plan = plan;
                 this.promptIds = promptIds;
-                this.seeds = seeds;
                 this.version = version;
                 this.startedAt = startedAt;
                 this.batchSequences = batchSequences;
@@ -422,7 +384,7 @@ public final class RolloutGenerator {
                 this.rows = new Completion[batchSequences];
                 int row = 0;
                 for (int i = 0; i < plan.items.size(); i++) {
-                    int g = plan.items.get(i).pending().request() instanceof RolloutRequest r ? r.getGroupSize() : 1;
+                    int g = plan.items.get(i).pending().rows();
                     firstRow[i] = row;
                     remaining[i] = g;
                     for (int k = 0; k < g; k++) {
@@ -451,7 +413,7 @@ public final class RolloutGenerator {
                                 .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH).build());
                     }
                     SamplingParams s = r.getSampling();
-                    SamplingParams used = SamplingParams.newBuilder(s).setSeed(seeds.get(i)).build();
+                    SamplingParams used = SamplingParams.newBuilder(s).setSeed(item.pending().seed()).build();
                     AnswerGroup group = AnswerGroup.newBuilder().setRequestId(r.getRequestId())
                             .setPromptId(r.getPromptId()).setPolicyVersion(version).setGeneratorId(config.id())
                             .setGroupSize(r.getGroupSize()).setPromptTokenIds(TokenArrays.ofInts(promptIds.get(i)))
@@ -472,12 +434,12 @@ public final class RolloutGenerator {
             }
         }
 
-        private void sendDeadLetter(Pending p, String stage, String reason, Exception e) {
+        private void sendDeadLetter(Pending p, String stage, String reason) {
             ConsumerRecord<String, byte[]> r = p.record();
             boolean copy = r.value() != null && r.value().length < 512 * 1024;
             DeadLetter d = DeadLetter.newBuilder().setSourceTopic(r.topic()).setPartition(r.partition())
                     .setOffset(r.offset()).setStage("generator-" + stage).setError(reason)
-                    .setErrorClass(e == null ? null : e.getClass().getName())
+                    .setErrorClass(null)
                     .setRawKey(r.key() == null ? null : ByteBuffer.wrap(r.key().getBytes(StandardCharsets.UTF_8)))
                     .setRawValue(copy ? ByteBuffer.wrap(r.value()) : null).setFailedAt(clock.instant()).build();
             producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), r.key(), d));

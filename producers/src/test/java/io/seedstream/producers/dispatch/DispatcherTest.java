@@ -1,5 +1,8 @@
 package io.seedstream.producers.dispatch;
 
+import static io.seedstream.infra.harness.TestTopics.committedNow;
+import static io.seedstream.infra.harness.TestTopics.prompts;
+import static io.seedstream.infra.harness.TestTopics.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.infra.harness.RealKafkaExtension;
@@ -14,26 +17,16 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -48,13 +41,7 @@ class DispatcherTest {
             throws Exception {
         ConnectionConfig c = cluster.isolatedConnection("dispatch");
         AvroSerdes serdes = cluster.serdes();
-        List<ProducerRecord<String, Object>> prompts = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            Prompt p = Prompt.newBuilder().setId("p" + i).setDataset("task").setProblem("What is " + i + " + 2?")
-                    .setAnswers(List.of(String.valueOf(i + 2))).build();
-            prompts.add(new ProducerRecord<>(c.topic(Topics.PROMPTS), p.getId(), p));
-        }
-        send(c, serdes, prompts);
+        send(c, serdes, prompts(c, 10));
         Map<String, Object> props = new HashMap<>();
         props.put(DispatcherConfig.STALENESS, ETA);
         props.put(DispatcherConfig.BATCH_GROUPS, B);
@@ -70,9 +57,9 @@ class DispatcherTest {
             Future<Dispatcher.Status> run = pool.submit(() -> first.run(s -> { }));
             assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1) * B)).hasSize((ETA + 1) * B);
             Thread.sleep(2000);
-            assertThat(read(c, serdes, Topics.ROLLOUT_REQUESTS)).as("no more than (eta + 1) x B while stalled")
+            assertThat(committedNow(c, serdes, Topics.ROLLOUT_REQUESTS)).as("no more than (eta + 1) x B while stalled")
                     .hasSize((ETA + 1) * B);
-            assertThat(read(c, serdes, Topics.EVAL_REQUESTS)).as("no evaluation before a version exists").isEmpty();
+            assertThat(committedNow(c, serdes, Topics.EVAL_REQUESTS)).as("no evaluation before a version exists").isEmpty();
 
             send(c, serdes, List.of(announce(c, 0), announce(c, 1)));
             assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1 + 1) * B)).hasSize((ETA + 2) * B);
@@ -83,7 +70,7 @@ class DispatcherTest {
             Dispatcher second = new Dispatcher(c, config, serdes, Clock.systemUTC());
             Future<Dispatcher.Status> again = pool.submit(() -> second.run(s -> { }));
             Thread.sleep(2000);
-            assertThat(read(c, serdes, Topics.ROLLOUT_REQUESTS)).hasSize((ETA + 2) * B);
+            assertThat(committedNow(c, serdes, Topics.ROLLOUT_REQUESTS)).hasSize((ETA + 2) * B);
             send(c, serdes, List.of(announce(c, 2), announce(c, 3)));
             List<RolloutRequest> all = awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 3 + 1) * B);
             second.stop();
@@ -102,12 +89,12 @@ class DispatcherTest {
             all.forEach(r -> perPrompt.merge(r.getPromptId(), 1, Integer::sum));
             assertThat(perPrompt).hasSize(10).allSatisfy((k, v) -> assertThat(v).isEqualTo(2));
             // evaluation every 2 versions from the first: versions 0 and 2, on the built-in held-out set
-            List<EvalRequest> evals = read(c, serdes, Topics.EVAL_REQUESTS);
+            List<EvalRequest> evals = committedNow(c, serdes, Topics.EVAL_REQUESTS);
             assertThat(evals).hasSize(10);
             assertThat(evals.stream().map(EvalRequest::getPolicyVersion).distinct().sorted().toList())
                     .containsExactly(0L, 2L);
             assertThat(evals).allSatisfy(e -> assertThat(e.getBenchmark()).isEqualTo("task-heldout"));
-            List<Prompt> stored = read(c, serdes, Topics.PROMPTS);
+            List<Prompt> stored = committedNow(c, serdes, Topics.PROMPTS);
             Set<String> heldOut = new HashSet<>();
             stored.stream().filter(p -> p.getDataset().equals("task-heldout")).forEach(p -> heldOut.add(p.getId()));
             assertThat(heldOut).hasSize(5);
@@ -125,48 +112,14 @@ class DispatcherTest {
         return new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", v);
     }
 
-    private static void send(ConnectionConfig c, AvroSerdes serdes, List<ProducerRecord<String, Object>> records)
-            throws Exception {
-        try (KafkaProducer<String, Object> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
-                serdes.anyValue(Topics.PROMPTS, Topics.POLICY_VERSIONS))) {
-            for (ProducerRecord<String, Object> r : records) {
-                p.send(r).get();
-            }
-        }
-    }
-
     private static <V extends SpecificRecord> List<V> awaitCount(ConnectionConfig c, AvroSerdes serdes,
             io.seedstream.schemas.Topic<String, V> topic, int n) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        List<V> got = read(c, serdes, topic);
+        List<V> got = committedNow(c, serdes, topic);
         while (got.size() < n && System.nanoTime() < deadline) {
             Thread.sleep(200);
-            got = read(c, serdes, topic);
+            got = committedNow(c, serdes, topic);
         }
         return got;
-    }
-
-    /** Every committed record of the topic now. */
-    private static <V extends SpecificRecord> List<V> read(ConnectionConfig c, AvroSerdes serdes,
-            io.seedstream.schemas.Topic<String, V> topic) {
-        Properties p = c.kafkaProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        var values = serdes.value(topic).deserializer();
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            String name = c.topic(topic);
-            List<TopicPartition> parts = consumer.partitionsFor(name).stream()
-                    .map(i -> new TopicPartition(name, i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-            Predicate<TopicPartition> behind = tp -> consumer.position(tp) < end.get(tp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (parts.stream().anyMatch(behind) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(100)).forEach(r -> out.add(values.deserialize(r.topic(), r.value())));
-            }
-        }
-        return out;
     }
 }

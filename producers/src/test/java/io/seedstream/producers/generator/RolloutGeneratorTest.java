@@ -2,11 +2,11 @@ package io.seedstream.producers.generator;
 
 import static io.seedstream.producers.generator.PipelineFixture.announce;
 import static io.seedstream.producers.generator.PipelineFixture.generatorConfig;
-import static io.seedstream.producers.generator.PipelineFixture.prompts;
+import static io.seedstream.infra.harness.TestTopics.await;
+import static io.seedstream.infra.harness.TestTopics.prompts;
+import static io.seedstream.infra.harness.TestTopics.send;
 import static io.seedstream.producers.generator.PipelineFixture.randomPolicy;
-import static io.seedstream.producers.generator.PipelineFixture.readAll;
 import static io.seedstream.producers.generator.PipelineFixture.request;
-import static io.seedstream.producers.generator.PipelineFixture.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -86,7 +86,7 @@ class RolloutGeneratorTest {
                 requests.add(request(c, "r" + i, "p" + (i % 50), 4, 1.0, 6, 0));
             }
             send(c, serdes, requests);
-            List<ConsumerRecord<String, AnswerGroup>> groups = readAll(c, serdes, Topics.ROLLOUTS, "read_committed",
+            List<ConsumerRecord<String, AnswerGroup>> groups = await(c, serdes, Topics.ROLLOUTS, "read_committed",
                     200, MAX, Duration.ofSeconds(3));
             Map<String, Integer> byRequest = PipelineFixture.countByRequest(groups);
             assertThat(byRequest).hasSize(200);
@@ -125,7 +125,7 @@ class RolloutGeneratorTest {
         try (Running running = new Running()) {
             RolloutGenerator g = running.start(c, serdes, generatorConfig("v", c.topicPrefix() + "gen", v0));
             send(c, serdes, List.of(request(c, "before", "p0", 4, 1.0, 6, 0)));
-            assertThat(readAll(c, serdes, Topics.ROLLOUTS, "read_committed", 1, MAX, Duration.ZERO))
+            assertThat(await(c, serdes, Topics.ROLLOUTS, "read_committed", 1, MAX, Duration.ZERO))
                     .singleElement().satisfies(r -> assertThat(r.value().getPolicyVersion()).isZero());
             // requests that need version 1 wait for it; version 1 is announced after them
             List<ProducerRecord<String, Object>> needV1 = new ArrayList<>();
@@ -135,10 +135,10 @@ class RolloutGeneratorTest {
             }
             send(c, serdes, needV1);
             Thread.sleep(1500);
-            assertThat(readAll(c, serdes, Topics.ROLLOUTS, "read_committed", 1, Duration.ofSeconds(2), Duration.ZERO))
+            assertThat(await(c, serdes, Topics.ROLLOUTS, "read_committed", 1, Duration.ofSeconds(2), Duration.ZERO))
                     .as("nothing sampled for version 1 before it is announced").hasSize(1);
             send(c, serdes, List.of(announce(c, "seedstream", 1, v1, sha1)));
-            List<ConsumerRecord<String, AnswerGroup>> groups = readAll(c, serdes, Topics.ROLLOUTS, "read_committed",
+            List<ConsumerRecord<String, AnswerGroup>> groups = await(c, serdes, Topics.ROLLOUTS, "read_committed",
                     13, MAX, Duration.ofSeconds(1));
             assertThat(groups).hasSize(13);
             List<AnswerGroup> fromV1 = groups.stream().map(ConsumerRecord::value)
@@ -155,7 +155,7 @@ class RolloutGeneratorTest {
             }
             assertThat(g.metrics().reloadFailures()).as("the tampered checkpoint is refused").isEqualTo(1);
             send(c, serdes, List.of(request(c, "after", "p2", 4, 1.0, 6, 1)));
-            List<AnswerGroup> after = readAll(c, serdes, Topics.ROLLOUTS, "read_committed", 14, MAX,
+            List<AnswerGroup> after = await(c, serdes, Topics.ROLLOUTS, "read_committed", 14, MAX,
                     Duration.ofSeconds(2)).stream().map(ConsumerRecord::value)
                     .filter(x -> x.getRequestId().equals("after")).toList();
             assertThat(after).singleElement().satisfies(x -> assertThat(x.getPolicyVersion())
@@ -208,14 +208,9 @@ class RolloutGeneratorTest {
         Path model = tmp.resolve("v0");
         randomPolicy(model, 1);
         send(c, serdes, prompts(c, 5));
-        Map<String, Object> props = new HashMap<>();
-        props.put(GeneratorConfig.ID, "bad");
-        props.put(GeneratorConfig.GROUP_ID, c.topicPrefix() + "gen");
-        props.put(GeneratorConfig.MODEL_DIR, model.toString());
-        props.put(GeneratorConfig.PROMPT_WAIT_MS, 1000L);
-        props.put(GeneratorConfig.START_WAIT_MS, 5000L);
         try (Running running = new Running()) {
-            running.start(c, serdes, GeneratorConfig.from(props));
+            running.start(c, serdes, generatorConfig("bad", c.topicPrefix() + "gen", model,
+                    Map.of(GeneratorConfig.PROMPT_WAIT_MS, 1000L)));
             try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(c.kafkaProperties(),
                     new org.apache.kafka.common.serialization.StringSerializer(),
                     new org.apache.kafka.common.serialization.ByteArraySerializer())) {
@@ -228,7 +223,7 @@ class RolloutGeneratorTest {
                     request(c, "long", "p0", 4, 1.0, 1_000_000, 0),
                     request(c, "ghost", "no-such-prompt", 4, 1.0, 6, 0),
                     request(c, "good", "p1", 4, 1.0, 6, 0)));
-            List<ConsumerRecord<String, DeadLetter>> dead = readAll(c, serdes, Topics.DEAD_LETTERS, "read_committed", 5,
+            List<ConsumerRecord<String, DeadLetter>> dead = await(c, serdes, Topics.DEAD_LETTERS, "read_committed", 5,
                     MAX, Duration.ofSeconds(1));
             assertThat(dead).hasSize(5);
             List<String> errors = dead.stream().map(r -> r.value().getStage() + ": " + r.value().getError()).toList();
@@ -237,7 +232,7 @@ class RolloutGeneratorTest {
                     .anyMatch(e -> e.contains("temperature was NaN"))
                     .anyMatch(e -> e.contains("max new tokens was 1000000"))
                     .anyMatch(e -> e.contains("join-prompt") && e.contains("no-such-prompt"));
-            assertThat(readAll(c, serdes, Topics.ROLLOUTS, "read_committed", 1, MAX, Duration.ofSeconds(1)))
+            assertThat(await(c, serdes, Topics.ROLLOUTS, "read_committed", 1, MAX, Duration.ofSeconds(1)))
                     .singleElement().satisfies(r -> {
                         assertThat(r.value().getRequestId()).isEqualTo("good");
                         assertThat(r.value().getAnswers()).allSatisfy(a ->

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** A benchmark the dispatcher schedules evaluation rounds on: its name and its prompts. */
@@ -45,8 +44,7 @@ record EvalSet(String benchmark, List<Prompt> prompts) {
     static EvalSet heldOut(int n, long trainingSeed, Set<String> trainingTexts) {
         List<Prompt> prompts = new ArrayList<>();
         for (TaskProblem p : ArithmeticTask.heldOut(n, trainingSeed, trainingTexts)) {
-            prompts.add(Prompt.newBuilder().setId(HELD_OUT + "-" + p.id()).setDataset(HELD_OUT).setProblem(p.problem())
-                    .setAnswers(List.of(p.answer())).setMetadata(Map.of("level", String.valueOf(p.level()))).build());
+            prompts.add(p.toPrompt(HELD_OUT + "-" + p.id(), HELD_OUT));
         }
         return new EvalSet(HELD_OUT, prompts);
     }

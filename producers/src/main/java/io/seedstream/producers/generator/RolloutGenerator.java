@@ -104,6 +104,14 @@ public final class RolloutGenerator {
         this.metrics = new GeneratorMetrics(config.id(), clock.instant());
     }
 
+    /**
+     * The sampler seed of answer {@code k} of a request with seed {@code requestSeed} (the seed its
+     * group carries): answering the request again, or replaying it, samples the same answers.
+     */
+    public static long rowSeed(long requestSeed, int k) {
+        return requestSeed * 1_000_003L + k;
+    }
+
     public GeneratorMetrics metrics() {
         return metrics;
     }
@@ -338,7 +346,7 @@ public final class RolloutGenerator {
                 promptIds.add(enc.ids());
                 for (int k = 0; k < item.pending().rows(); k++) {
                     rows.add(enc.ids());
-                    rowSeeds.add(item.pending().seed() * 1_000_003L + k);
+                    rowSeeds.add(rowSeed(item.pending().seed(), k));
                 }
             }
             Set<Integer> stop = Set.of(policy.model().config().eosTokenId());

@@ -1,5 +1,9 @@
 package io.seedstream.producers.task;
 
+import io.seedstream.schemas.avro.Prompt;
+import java.util.List;
+import java.util.Map;
+
 /**
  * One problem of the built-in task.
  *
@@ -9,4 +13,11 @@ package io.seedstream.producers.task;
  * @param solution a worked solution ending in \boxed{...}, the supervised target
  * @param level difficulty 1..4
  */
-public record TaskProblem(String id, String problem, String answer, String solution, int level) {}
+public record TaskProblem(String id, String problem, String answer, String solution, int level) {
+
+    /** This problem as a prompt of {@code dataset}, its answer the one reference. */
+    public Prompt toPrompt(String promptId, String dataset) {
+        return Prompt.newBuilder().setId(promptId).setDataset(dataset).setProblem(problem).setAnswers(List.of(answer))
+                .setMetadata(Map.of("level", String.valueOf(level))).build();
+    }
+}

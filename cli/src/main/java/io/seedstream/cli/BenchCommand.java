@@ -276,7 +276,7 @@ final class BenchCommand extends CommandGroup {
         @Option(names = "--runs", defaultValue = "3", description = "Runs, each on a fresh broker (default: ${DEFAULT-VALUE}); medians are reported.")
         int runs;
 
-        @Option(names = "--requests", defaultValue = "64", description = "Measured requests per config and run (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--requests", defaultValue = "32", description = "Measured requests per config and run (default: ${DEFAULT-VALUE}).")
         int requests;
 
         @Option(names = "--passes", defaultValue = "3", description = "Kafka-then-bare passes per config and run, interleaved (default: ${DEFAULT-VALUE}).")

@@ -161,8 +161,10 @@ final class GenerateBenchmark {
                                 bare[0] == tokens, kafkaSeconds, batchSeconds(batches), bare[1] / 1e9));
                     }
                 }
+                double batchSeconds = measured.stream().mapToDouble(p -> p.batchSeconds() / p.batches()).average()
+                        .orElseThrow();
                 List<Double> announce = announceWhileBusy(producer, reader, c, generator, work, config,
-                        problems, maxNewTokens, announcements, seed);
+                        problems, maxNewTokens, announcements, batchSeconds, seed);
                 generator.stop();
                 running.get(1, TimeUnit.MINUTES);
                 return Run.of(name, ModelBenchmark.parameters(config), requests, maxNewTokens, measured, announce);
@@ -177,13 +179,14 @@ final class GenerateBenchmark {
     }
 
     /**
-     * Each round sends three batches of requests, waits until the generator has finished one of
-     * them, announces a new version a random fraction of a batch later, and records when the
-     * generator first sampled with it.
+     * Each round sends two batches of requests to the idle generator, announces a new version a
+     * random fraction of a batch later (while the first batch samples), and records when the
+     * generator first sampled with it: the rest of that batch plus the reload.
      */
     private List<Double> announceWhileBusy(KafkaProducer<String, Object> producer,
-            GroupReader reader, ConnectionConfig c, RolloutGenerator generator, Path work, ModelConfig config, List<TaskProblem> problems, int maxNewTokens,
-            int announcements, long seed) throws Exception {
+            GroupReader reader, ConnectionConfig c, RolloutGenerator generator, Path work, ModelConfig config,
+            List<TaskProblem> problems, int maxNewTokens, int announcements, double batchSeconds, long seed)
+            throws Exception {
         SplittableRandom r = new SplittableRandom(seed);
         int perBatch = batchSequences / GROUP_SIZE;
         for (int v = 1; v <= announcements; v++) {
@@ -194,20 +197,17 @@ final class GenerateBenchmark {
             }
             String prefix = "round" + v + "-";
             List<TaskProblem> round = new ArrayList<>();
-            for (int i = 0; i < 3 * perBatch; i++) {
+            for (int i = 0; i < 2 * perBatch; i++) {
                 round.add(problems.get(r.nextInt(problems.size())));
             }
             sendRequests(producer, c, round, prefix, maxNewTokens, seed + v);
-            long started = System.nanoTime();
-            reader.await(1, id -> id.startsWith(prefix));
-            long batchNanos = System.nanoTime() - started;
-            Thread.sleep((long) (r.nextDouble() * batchNanos / 1e6));
+            Thread.sleep((long) (r.nextDouble(0.1, 0.9) * batchSeconds * 1000));
             PolicyVersion announced = PolicyVersion.newBuilder().setRunId(generator.config().runId()).setVersion(v)
                     .setCheckpointUri(dir.toAbsolutePath().toUri().toString()).setSha256(sha).setTrainerStep(v)
                     .setConsumedOffsets(List.of()).setCreatedAt(Instant.now()).build();
             producer.send(new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), announced.getRunId(), announced)).get();
-            reader.await(3 * perBatch, id -> id.startsWith(prefix));
-            // announced as the last batch started: the version is used by the next batch there is
+            reader.await(2 * perBatch, id -> id.startsWith(prefix));
+            // announced after the last batch of the round began: the next batch there is uses it
             for (int extra = 0; generator.metrics().announceToUseSeconds().size() < v; extra++) {
                 if (extra == 10) {
                     throw new IllegalStateException("version " + v + " was announced but never used");

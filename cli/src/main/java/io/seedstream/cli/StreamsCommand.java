@@ -20,23 +20,8 @@ final class StreamsCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--clustering", description = "exact | normalized | math (default: math).")
-    String clustering;
-
-    @Option(names = "--estimator", description = "likelihood | count | kuhn (default: likelihood).")
-    String estimator;
-
-    @Option(names = "--advantage", description = "dr-grpo | grpo | rloo (default: dr-grpo).")
-    String advantage;
-
-    @Option(names = "--f", description = "inverse | linear | exp | focal | none (default: inverse).")
-    String f;
-
-    @Option(names = "--alpha", description = "alpha of the modulation (default: 0.0417).")
-    Double alpha;
-
-    @Option(names = "--filter-zero-advantage", description = "Drop groups whose advantages are all zero (counted).")
-    Boolean filterZero;
+    @Mixin
+    MethodOptions method;
 
     @Option(names = "--batch-groups", description = "Groups per training batch (default: 16).")
     Integer batchGroups;
@@ -65,20 +50,15 @@ final class StreamsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Properties p = connection.properties();
-        put(p, ScoringConfig.CLUSTERING, clustering);
-        put(p, ScoringConfig.ESTIMATOR, estimator);
-        put(p, ScoringConfig.ADVANTAGE, advantage);
-        put(p, ScoringConfig.MODULATION, f);
-        put(p, ScoringConfig.ALPHA, alpha);
-        put(p, ScoringConfig.FILTER_ZERO, filterZero);
-        put(p, TopologySettings.BATCH_GROUPS, batchGroups);
-        put(p, TopologySettings.BATCH_MAX_TOKENS, batchMaxTokens);
-        put(p, TopologySettings.BATCH_LINGER_MS, lingerMs);
-        put(p, TopologySettings.PROMPT_WAIT_MS, promptWaitMs);
-        put(p, TopologySettings.STREAM_THREADS, threads);
-        put(p, TopologySettings.DASHBOARD_PORT, dashboardPort);
-        put(p, TopologySettings.APPLICATION_ID, applicationId);
-        put(p, TopologySettings.STATE_DIR, stateDir);
+        method.putInto(p);
+        UpdateOptions.put(p, TopologySettings.BATCH_GROUPS, batchGroups);
+        UpdateOptions.put(p, TopologySettings.BATCH_MAX_TOKENS, batchMaxTokens);
+        UpdateOptions.put(p, TopologySettings.BATCH_LINGER_MS, lingerMs);
+        UpdateOptions.put(p, TopologySettings.PROMPT_WAIT_MS, promptWaitMs);
+        UpdateOptions.put(p, TopologySettings.STREAM_THREADS, threads);
+        UpdateOptions.put(p, TopologySettings.DASHBOARD_PORT, dashboardPort);
+        UpdateOptions.put(p, TopologySettings.APPLICATION_ID, applicationId);
+        UpdateOptions.put(p, TopologySettings.STATE_DIR, stateDir);
         ScoringService service;
         try {
             service = ScoringService.start(connection.connection(), TopologySettings.from(p), ScoringConfig.from(p));
@@ -92,11 +72,5 @@ final class StreamsCommand implements Callable<Integer> {
                 service.dashboardUrl());
         shutdown.await();
         return 0;
-    }
-
-    private static void put(Properties p, String key, Object value) {
-        if (value != null) {
-            p.put(key, String.valueOf(value));
-        }
     }
 }

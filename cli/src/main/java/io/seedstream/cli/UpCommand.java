@@ -4,26 +4,41 @@ import io.seedstream.infra.LocalStack;
 import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.infra.topics.TopicSetup;
+import io.seedstream.model.Checkpoints;
+import io.seedstream.model.ModelConfig;
+import io.seedstream.producers.task.TaskPolicy;
+import io.seedstream.producers.dispatch.DispatcherConfig;
+import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
 import io.seedstream.streams.topology.TopologySettings;
+import io.seedstream.trainer.TrainerConfig;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Run the local stack on the embedded defaults: a real Kafka broker (in this JVM), "
-                + "the schema registry, every topic, the scoring topology with its dashboard API; optionally load "
-                + "prompt files.",
-            "Data is kept in --data-dir, so a restart resumes where it stopped."})
+        description = {"Train on the embedded defaults: a real Kafka broker (in this JVM), the schema registry, every "
+                + "topic, the prompts, the scoring topology with its dashboard, the dispatcher, the generators and the "
+                + "trainer, each talking to the others only through Kafka. By default it trains the built-in task's "
+                + "warm-started tiny policy with SEED-GRPO and evaluates it on a held-out set every few versions.",
+            "Data is kept in --data-dir, so a restart resumes where it stopped: the trainer from its checkpoint, the "
+                    + "dispatcher from its position, the dashboard from the topology's state. Every stage's key "
+                    + "(trainer.*, generator.*, dispatch.*, scoring.*, batch.*) can be set in --config."})
 final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -64,8 +79,72 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--json", description = "With --once: print one JSON line with the start-up timings.")
     boolean json;
 
+    @Option(names = "--model-dir", paramLabel = "DIR", description = "Initial policy (default: the warm-started task "
+            + "policy shipped in models/task-policy); ignored when the run resumes from a checkpoint.")
+    Path modelDir;
+
+    @Option(names = "--warm-start", description = "Warm-start a fresh task policy first (seedstream task sft, about 7 "
+            + "minutes on 2 cores; kept in DATA/warm-start) instead of the shipped one.")
+    boolean warmStart;
+
+    @Option(names = "--generators", defaultValue = "1", description = "Generator instances (default: ${DEFAULT-VALUE}).")
+    int generators;
+
+    @Option(names = "--staleness", description = "eta, the staleness bound (default: 2).")
+    Integer staleness;
+
+    @Option(names = "--group-size", description = "G, answers per prompt (default: 8).")
+    Integer groupSize;
+
+    @Option(names = "--batch-groups", description = "B, groups per training batch (default: 16).")
+    Integer batchGroups;
+
+    @Option(names = "--max-new-tokens", description = "Token budget per answer (default: 128).")
+    Integer maxNewTokens;
+
+    @Option(names = "--eval-every", description = "Evaluate every K versions, 0 never (default: 10).")
+    Integer evalEvery;
+
+    @Option(names = "--minutes", description = "Stop after this many minutes (default: run until Ctrl-C).")
+    Double minutes;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu, for the generators (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with any stage's keys; flags win.")
+    Path config;
+
+    @picocli.CommandLine.Mixin
+    MethodOptions method;
+
+    @picocli.CommandLine.Mixin
+    UpdateOptions update;
+
+    /**
+     * Settings for the 0.8M-parameter task policy, whose defaults suit billion-parameter models:
+     * chosen so that learning shows within minutes (README, "What up trains").
+     */
+    static final Map<String, String> TASK_POLICY_SETTINGS = Map.of(
+            TrainerConfig.LR, "2e-4",
+            // the dispatcher admits exactly B groups per version, so a batch is short only when groups
+            // were dropped; the topology's 2 s default would cut batches while a version is being sampled
+            TopologySettings.BATCH_LINGER_MS, "30000");
+
     @Override
     public Integer call() throws Exception {
+        if (generators < 1) {
+            System.err.println("seedstream up: --generators must be >= 1, was " + generators);
+            return 2;
+        }
+        Path initial = null;
+        if (!once) {
+            initial = initialPolicy();
+            if (initial == null) {
+                return 2;
+            }
+        }
+        Properties keys = stageKeys(initial != null
+                && ModelConfig.read(initial.resolve(Checkpoints.CONFIG)).equals(TaskPolicy.CONFIG));
         long t0 = System.nanoTime();
         ConnectionConfig base = ConnectionConfig.defaults().withTopicPrefix(topicPrefix);
         LocalStack stack;
@@ -81,9 +160,8 @@ final class UpCommand implements Callable<Integer> {
         ConnectionConfig c = stack.connection();
         ScoringService scoring;
         try {
-            scoring = ScoringService.start(c, TopologySettings.defaults().withInstance("seedstream-scoring",
-                    dashboardPort, dataDir.resolve("streams"), 1), ScoringConfig.DEFAULT);
-            scoring.awaitRunning(java.time.Duration.ofMinutes(2));
+            scoring = ScoringService.start(c, TopologySettings.from(keys), ScoringConfig.from(keys));
+            scoring.awaitRunning(Duration.ofMinutes(2));
         } catch (RuntimeException e) {
             stack.close();
             System.err.println("seedstream up: cannot start the scoring topology: " + e.getMessage());
@@ -92,8 +170,144 @@ final class UpCommand implements Callable<Integer> {
         long readyNanos = System.nanoTime();
         log.info("configuration: {}", c.describe());
         for (TopicSetup.Result r : stack.topics()) {
-            log.info("topic {} {} ({} partitions)", r.name(), r.outcome(), r.partitions());
+            log.debug("topic {} {} ({} partitions)", r.name(), r.outcome(), r.partitions());
         }
+        int rc = loadPrompts(c);
+        double startSecs = (readyNanos - t0) / 1e9;
+        long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+        if (once) {
+            scoring.close();
+            stack.close();
+            if (json) {
+                System.out.printf("{\"stack_start_ms\": %.1f, \"jvm_start_to_ready_ms\": %d}%n",
+                        startSecs * 1000, sinceJvmStart);
+            } else {
+                System.out.printf("seedstream up: broker %s, registry %s, %d topics, scoring topology ready in %.1f s; "
+                        + "stopped (--once)%n", c.bootstrapServers(), c.registryUrl(), stack.topics().size(), startSecs);
+            }
+            return rc;
+        }
+        if (rc != 0) {
+            scoring.close();
+            stack.close();
+            System.err.println("seedstream up: the prompts did not load; nothing to train on");
+            return rc;
+        }
+        Path checkpoints = dataDir.resolve("checkpoints").toAbsolutePath();
+        keys.put(TrainerConfig.MODEL_DIR, initial.toString());
+        keys.put(TrainerConfig.CHECKPOINT_DIR, checkpoints.toString());
+        keys.put(GeneratorConfig.MODEL_DIR, initial.toString());
+        keys.put(GeneratorConfig.CHECKPOINT_DIR, checkpoints.toString());
+        return train(stack, scoring, keys, startSecs);
+    }
+
+    /** Runs the loop until Ctrl-C, --minutes, or a stage that stops on its own; then stops everything in order. */
+    private int train(LocalStack stack, ScoringService scoring, Properties keys, double startSecs) throws Exception {
+        ConnectionConfig c = stack.connection();
+        CountDownLatch stopAsked = new CountDownLatch(1);
+        long deadline = minutes == null ? Long.MAX_VALUE : System.nanoTime() + (long) (minutes * 60e9);
+        Optional<String> ended = Optional.empty();
+        long[] steps = {-1, -1};
+        try (GracefulStop stop = new GracefulStop("up", stopAsked::countDown, Duration.ofMinutes(4))) {
+            LocalLoop loop;
+            StatusLine line = StatusLine.onStderr(30_000);
+            UpStatus status = new UpStatus(scoring.streams(), line);
+            try {
+                loop = LocalLoop.start(c, keys, generators, ModelCommand.device(device), (step, batchId, r, m) -> {
+                    steps[0] = steps[0] < 0 ? step - 1 : steps[0];
+                    steps[1] = step;
+                    status.step(m);
+                }, st -> { });
+            } catch (RuntimeException e) {
+                status.close();
+                scoring.close();
+                stack.close();
+                System.err.println("seedstream up: cannot start the loop: " + e.getMessage());
+                return 1;
+            }
+            status.watch(loop.generators());
+            System.err.printf(Locale.ROOT, "seedstream up: broker %s, registry %s, %d topics ready in %.1f s; training "
+                            + "with %d generator(s), dashboard %s/ (Ctrl-C to stop)%n", c.bootstrapServers(),
+                    c.registryUrl(), stack.topics().size(), startSecs, generators, scoring.dashboardUrl());
+            while (!stopAsked.await(1, TimeUnit.SECONDS) && System.nanoTime() < deadline && ended.isEmpty()) {
+                ended = loop.ended();
+            }
+            String last = status.text();
+            status.close();
+            line.close();
+            System.err.println("seedstream up: stopping (dispatcher, generators, trainer, topology, broker)...");
+            loop.close();
+            scoring.close();
+            stack.close();
+            System.out.printf("seedstream up: %s; %s; data in %s%n", steps[1] < 0 ? "no training step"
+                    : "versions " + steps[0] + " -> " + steps[1], last, dataDir.toAbsolutePath());
+        }
+        if (ended.isPresent() && ended.get().contains("failed")) {
+            System.err.println("seedstream up: " + ended.get());
+            return 1;
+        }
+        return 0;
+    }
+
+    /** up's settings for the task policy (when it trains one), then the --config file, then the flags. */
+    private Properties stageKeys(boolean taskPolicy) throws java.io.IOException {
+        Properties p = new Properties();
+        if (taskPolicy) {
+            p.putAll(TASK_POLICY_SETTINGS);
+        }
+        if (config != null) {
+            try (var r = java.nio.file.Files.newBufferedReader(config)) {
+                p.load(r);
+            }
+        }
+        p.put(TopologySettings.APPLICATION_ID, "seedstream-scoring");
+        p.put(TopologySettings.STATE_DIR, dataDir.resolve("streams").toString());
+        p.put(TopologySettings.DASHBOARD_PORT, String.valueOf(dashboardPort));
+        method.putInto(p);
+        update.putInto(p);
+        UpdateOptions.put(p, TrainerConfig.STALENESS, staleness);
+        UpdateOptions.put(p, TopologySettings.BATCH_GROUPS, batchGroups);
+        UpdateOptions.put(p, DispatcherConfig.GROUP_SIZE, groupSize);
+        UpdateOptions.put(p, DispatcherConfig.MAX_NEW_TOKENS, maxNewTokens);
+        UpdateOptions.put(p, DispatcherConfig.EVAL_EVERY, evalEvery);
+        return p;
+    }
+
+    /** --model-dir, a fresh warm start (--warm-start), or the shipped task policy; null after an error message. */
+    private Path initialPolicy() {
+        if (modelDir != null) {
+            if (!java.nio.file.Files.isRegularFile(modelDir.resolve(Checkpoints.CONFIG))) {
+                System.err.println("seedstream up: " + modelDir + " is not a model directory (no config.json)");
+                return null;
+            }
+            return modelDir.toAbsolutePath();
+        }
+        if (warmStart) {
+            Path out = dataDir.resolve("warm-start").toAbsolutePath();
+            if (!java.nio.file.Files.isRegularFile(out.resolve("warm-start.json"))) {
+                System.err.println("seedstream up: warm-starting the task policy into " + out + " (seedstream task sft)");
+                int r = new CommandLine(new TaskCommand()).execute("sft", "--out", out.toString());
+                if (r != 0) {
+                    System.err.println("seedstream up: the warm start failed");
+                    return null;
+                }
+            }
+            return out;
+        }
+        Path shipped = Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve(SHIPPED_POLICY)
+                .toAbsolutePath();
+        if (!java.nio.file.Files.isRegularFile(shipped.resolve(Checkpoints.CONFIG))) {
+            System.err.println("seedstream up: the shipped task policy is missing (" + shipped + "); use --warm-start "
+                    + "or --model-dir DIR");
+            return null;
+        }
+        return shipped;
+    }
+
+    /** The warm-started task policy in the repository. */
+    static final String SHIPPED_POLICY = "models/task-policy";
+
+    private int loadPrompts(ConnectionConfig c) {
         int rc = 0;
         List<Path> files = prompts;
         if (files.isEmpty() && taskProblems > 0) {
@@ -113,28 +327,6 @@ final class UpCommand implements Callable<Integer> {
             int r = new CommandLine(new PromptsCommand()).execute(args.toArray(String[]::new));
             rc = Math.max(rc, r);
         }
-        double startSecs = (readyNanos - t0) / 1e9;
-        long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-        if (once) {
-            scoring.close();
-            stack.close();
-            if (json) {
-                System.out.printf("{\"stack_start_ms\": %.1f, \"jvm_start_to_ready_ms\": %d}%n",
-                        startSecs * 1000, sinceJvmStart);
-            } else {
-                System.out.printf("seedstream up: broker %s, registry %s, %d topics, scoring topology ready in %.1f s; "
-                        + "stopped (--once)%n", c.bootstrapServers(), c.registryUrl(), stack.topics().size(), startSecs);
-            }
-            return rc;
-        }
-        Shutdown shutdown = new Shutdown(() -> {
-            scoring.close();
-            stack.close();
-        });
-        System.out.printf("seedstream up: broker %s, registry %s, %d topics, scoring topology (dashboard %s/api) "
-                        + "ready in %.1f s, data in %s (Ctrl-C to stop)%n", c.bootstrapServers(), c.registryUrl(),
-                stack.topics().size(), scoring.dashboardUrl(), startSecs, dataDir.toAbsolutePath());
-        shutdown.await();
         return rc;
     }
 }

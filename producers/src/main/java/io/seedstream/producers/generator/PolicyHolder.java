@@ -85,7 +85,7 @@ final class PolicyHolder implements AutoCloseable {
             unused = a;
             double secs = (System.nanoTime() - t0) / 1e9;
             metrics.reloaded(version, secs);
-            log.info("loaded policy version {} in {} s", version, String.format("%.2f", secs));
+            log.debug("loaded policy version {} in {} s", version, String.format("%.2f", secs));
             return true;
         } catch (CheckpointLoader.RefusedException e) {
             refused = a.number();

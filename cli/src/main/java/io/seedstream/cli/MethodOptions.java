@@ -1,0 +1,36 @@
+package io.seedstream.cli;
+
+import io.seedstream.streams.scoring.ScoringConfig;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/** The method's options of DESIGN.md section 1, shared by {@code streams} and {@code up}; each is a scoring.* key. */
+final class MethodOptions {
+
+    @Option(names = "--clustering", description = "exact | normalized | math (default: math).")
+    String clustering;
+
+    @Option(names = "--estimator", description = "likelihood | count | kuhn (default: likelihood).")
+    String estimator;
+
+    @Option(names = "--advantage", description = "dr-grpo | grpo | rloo (default: dr-grpo).")
+    String advantage;
+
+    @Option(names = "--f", description = "inverse | linear | exp | focal | none (default: inverse).")
+    String f;
+
+    @Option(names = "--alpha", description = "alpha of the modulation (default: 0.0417).")
+    Double alpha;
+
+    @Option(names = "--filter-zero-advantage", description = "Drop groups whose advantages are all zero (counted).")
+    Boolean filterZero;
+
+    void putInto(Properties p) {
+        UpdateOptions.put(p, ScoringConfig.CLUSTERING, clustering);
+        UpdateOptions.put(p, ScoringConfig.ESTIMATOR, estimator);
+        UpdateOptions.put(p, ScoringConfig.ADVANTAGE, advantage);
+        UpdateOptions.put(p, ScoringConfig.MODULATION, f);
+        UpdateOptions.put(p, ScoringConfig.ALPHA, alpha);
+        UpdateOptions.put(p, ScoringConfig.FILTER_ZERO, filterZero);
+    }
+}

@@ -1,0 +1,123 @@
+package io.seedstream.cli;
+
+import io.seedstream.producers.generator.RolloutGenerator;
+import io.seedstream.streams.topology.DashboardRecords.EvalTally;
+import io.seedstream.streams.topology.ScoringTopology;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * {@code up}'s status line, redrawn every second: the policy version and the last step's reward,
+ * semantic entropy, scale, staleness and trainer wait (from the trainer's step metrics), the
+ * generators' groups/s over the last 10 s, and the newest evaluation accuracy (from the
+ * topology's state).
+ */
+final class UpStatus implements AutoCloseable {
+
+    /** The newest evaluation: benchmark, version, answered, accuracy. */
+    record Eval(String benchmark, long version, long answered, double accuracy) {}
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "seedstream-up-status");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile List<RolloutGenerator> generators = List.of();
+    private final KafkaStreams streams;
+    private final StatusLine line;
+    private final Deque<long[]> groupSamples = new ArrayDeque<>(); // {nanos, groups}
+    private volatile Map<String, Double> lastStep = Map.of();
+
+    UpStatus(KafkaStreams streams, StatusLine line) {
+        this.streams = streams;
+        this.line = line;
+        timer.scheduleAtFixedRate(this::redraw, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The generators whose counters to show. */
+    void watch(List<RolloutGenerator> running) {
+        this.generators = List.copyOf(running);
+    }
+
+    /** The trainer's metrics after a step. */
+    void step(Map<String, Double> metrics) {
+        lastStep = Map.copyOf(metrics);
+    }
+
+    String text() {
+        Map<String, Double> m = lastStep;
+        StringBuilder s = new StringBuilder();
+        long version = generators.stream().mapToLong(g -> g.metrics().loadedVersion()).max().orElse(0);
+        s.append(String.format(Locale.ROOT, "version %d", Math.max(version, m.getOrDefault("step", 0.0).longValue())));
+        if (!m.isEmpty()) {
+            s.append(String.format(Locale.ROOT, "  reward %.3f  SE %.3f  scale %.3f  staleness %.2f  trainer wait %.0f%%",
+                    m.get("mean_reward"), m.get("mean_semantic_entropy"), m.get("mean_scale"),
+                    m.getOrDefault("mean_staleness", 0.0), 100 * m.get("wait_fraction")));
+        } else {
+            s.append("  (waiting for the first training batch)");
+        }
+        s.append(String.format(Locale.ROOT, "  %.2f groups/s", groupsPerSecond()));
+        newestEval(streams).ifPresent(e -> s.append(String.format(Locale.ROOT, "  eval %s %.1f%% @v%d (%d)",
+                e.benchmark(), 100 * e.accuracy(), e.version(), e.answered())));
+        return s.toString();
+    }
+
+    private void redraw() {
+        try {
+            line.show(text());
+        } catch (RuntimeException e) {
+            line.show("status unavailable: " + e.getMessage());
+        }
+    }
+
+    private synchronized double groupsPerSecond() {
+        long now = System.nanoTime();
+        long groups = generators.stream().mapToLong(g -> g.metrics().groups()).sum();
+        groupSamples.addLast(new long[] {now, groups});
+        while (groupSamples.size() > 2 && now - groupSamples.peekFirst()[0] > TimeUnit.SECONDS.toNanos(10)) {
+            groupSamples.removeFirst();
+        }
+        long[] first = groupSamples.peekFirst();
+        double secs = (now - first[0]) / 1e9;
+        return secs <= 0 ? 0 : (groups - first[1]) / secs;
+    }
+
+    /** The newest evaluated version's tally in the topology's state (none while it rebalances). */
+    static Optional<Eval> newestEval(KafkaStreams streams) {
+        try {
+            ReadOnlyKeyValueStore<String, EvalTally> store = streams.store(StoreQueryParameters.fromNameAndType(
+                    ScoringTopology.EVAL_ACCURACY_STORE, QueryableStoreTypes.<String, EvalTally>keyValueStore()));
+            EvalTally newest = null;
+            try (KeyValueIterator<String, EvalTally> it = store.all()) {
+                while (it.hasNext()) {
+                    EvalTally t = it.next().value;
+                    if (newest == null || t.policyVersion() > newest.policyVersion()) {
+                        newest = t;
+                    }
+                }
+            }
+            return newest == null ? Optional.empty()
+                    : Optional.of(new Eval(newest.benchmark(), newest.policyVersion(), newest.answered(), newest.accuracy()));
+        } catch (InvalidStateStoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

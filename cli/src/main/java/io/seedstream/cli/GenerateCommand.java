@@ -4,7 +4,6 @@ import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.generator.GeneratorMetrics;
 import io.seedstream.producers.generator.RolloutGenerator;
 import io.seedstream.schemas.serde.AvroSerdes;
-import io.seedstream.trainer.PrometheusEndpoint;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,14 +59,15 @@ final class GenerateCommand implements Callable<Integer> {
         UpdateOptions.put(p, GeneratorConfig.RUN_ID, runId);
         UpdateOptions.put(p, GeneratorConfig.PROMETHEUS_PORT, prometheusPort);
         GeneratorConfig config = GeneratorConfig.from(p);
+        MetricsServer metrics = MetricsServer.start(config.prometheusPort());
         RolloutGenerator generator = new RolloutGenerator(connection.connection(), config,
-                AvroSerdes.connect(connection.connection()), ModelCommand.device(device), Clock.systemUTC());
+                AvroSerdes.connect(connection.connection()), ModelCommand.device(device), Clock.systemUTC(),
+                metrics.registry());
         System.err.printf("seedstream generate: generator %s, group %s, batches of %d sequences (Ctrl-C to stop)%n",
                 config.id(), config.groupId(), config.maxBatchSequences());
         RolloutGenerator.Summary s;
         try (GracefulStop stop = new GracefulStop("generate", generator::stop, Duration.ofSeconds(60)); // its batch
-                PrometheusEndpoint endpoint = config.prometheusPort() >= 0
-                        ? new PrometheusEndpoint(config.prometheusPort(), generator.metrics().registry()::scrape) : null;
+                MetricsServer served = metrics;
                 StatusLine status = StatusLine.onStderr(10_000);
                 Reporter reporter = new Reporter(generator.metrics(), status)) {
             s = generator.run();

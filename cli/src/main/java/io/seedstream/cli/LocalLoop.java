@@ -1,6 +1,7 @@
 package io.seedstream.cli;
 
 import ai.djl.Device;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.seedstream.producers.dispatch.Dispatcher;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
@@ -53,18 +54,19 @@ final class LocalLoop implements AutoCloseable {
 
     /**
      * @param p every stage's keys (trainer.*, generator.*, dispatch.*, and the shared ones)
+     * @param meters the registry every stage's meters go to (one /metrics for the process)
      * @param generatorCount generator instances; ids {@code up-0}.. so that a restart fences its predecessors at once
      */
-    static LocalLoop start(ConnectionConfig c, Properties p, int generatorCount, Device device,
+    static LocalLoop start(ConnectionConfig c, Properties p, int generatorCount, Device device, MeterRegistry meters,
             StreamingTrainer.StepListener onStep, Dispatcher.StatusListener onDispatch) {
         AvroSerdes serdes = AvroSerdes.connect(c);
-        StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(p), serdes);
+        StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(p), serdes, meters);
         List<RolloutGenerator> generators = new ArrayList<>();
         for (int i = 0; i < generatorCount; i++) {
             Properties g = new Properties();
             g.putAll(p);
             g.put(GeneratorConfig.ID, "up-" + i);
-            generators.add(new RolloutGenerator(c, GeneratorConfig.from(g), serdes, device, Clock.systemUTC()));
+            generators.add(new RolloutGenerator(c, GeneratorConfig.from(g), serdes, device, Clock.systemUTC(), meters));
         }
         Dispatcher dispatcher = new Dispatcher(c, DispatcherConfig.from(p), serdes, Clock.systemUTC());
         LocalLoop loop = new LocalLoop(trainer, generators, dispatcher);

@@ -41,6 +41,10 @@ final class StreamsCommand implements Callable<Integer> {
     @Option(names = "--dashboard-port", description = "Port of the dashboard API (default: 8090).")
     Integer dashboardPort;
 
+    @Option(names = "--prometheus-port", defaultValue = "-1",
+            description = "Serve /metrics (the topology's counters, Kafka Streams' metrics) on this port (default: off).")
+    int prometheusPort;
+
     @Option(names = "--application-id", description = "Kafka Streams application id (default: seedstream-scoring).")
     String applicationId;
 
@@ -60,14 +64,20 @@ final class StreamsCommand implements Callable<Integer> {
         UpdateOptions.put(p, TopologySettings.APPLICATION_ID, applicationId);
         UpdateOptions.put(p, TopologySettings.STATE_DIR, stateDir);
         ScoringService service;
+        MetricsServer metrics = MetricsServer.start(prometheusPort);
         try {
-            service = ScoringService.start(connection.connection(), TopologySettings.from(p), ScoringConfig.from(p));
+            service = ScoringService.start(connection.connection(), TopologySettings.from(p), ScoringConfig.from(p),
+                    metrics.registry());
             service.awaitRunning(Duration.ofMinutes(2));
         } catch (RuntimeException e) {
+            metrics.close();
             System.err.println("seedstream streams: " + e.getMessage());
             return 1;
         }
-        Shutdown shutdown = new Shutdown(service::close);
+        Shutdown shutdown = new Shutdown(() -> {
+            service.close();
+            metrics.close();
+        });
         System.out.printf("seedstream streams: scoring topology running, dashboard API at %s/api (Ctrl-C to stop)%n",
                 service.dashboardUrl());
         shutdown.await();

@@ -70,12 +70,14 @@ final class TrainCommand implements Callable<Integer> {
         UpdateOptions.put(p, TrainerConfig.RUN_ID, runId);
         UpdateOptions.put(p, TrainerConfig.PROMETHEUS_PORT, prometheusPort);
         TrainerConfig config = TrainerConfig.from(p);
+        MetricsServer metrics = MetricsServer.start(config.prometheusPort());
         StreamingTrainer trainer = new StreamingTrainer(connection.connection(), config,
-                AvroSerdes.connect(connection.connection()));
+                AvroSerdes.connect(connection.connection()), metrics.registry());
         System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
                 connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
         StreamingTrainer.Summary s;
-        try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120))) { // final checkpoint
+        try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120)); // final checkpoint
+                MetricsServer served = metrics) {
             s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
                 "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  %.0f tok/s  "
                         + "waited %.2fs%n", step, batchId, r.loss(), m.get("mean_reward"),

@@ -73,6 +73,10 @@ final class UpCommand implements Callable<Integer> {
             description = "Port of the scoring topology's dashboard API, 0 for any (default: ${DEFAULT-VALUE}).")
     int dashboardPort;
 
+    @Option(names = "--prometheus-port", defaultValue = "9404",
+            description = "Serve every stage's metrics on /metrics at this port, -1 off (default: ${DEFAULT-VALUE}).")
+    int prometheusPort;
+
     @Option(names = "--once", description = "Stop as soon as everything is up (smoke tests, start-up benchmarks).")
     boolean once;
 
@@ -159,10 +163,19 @@ final class UpCommand implements Callable<Integer> {
         }
         ConnectionConfig c = stack.connection();
         ScoringService scoring;
+        MetricsServer metrics;
         try {
-            scoring = ScoringService.start(c, TopologySettings.from(keys), ScoringConfig.from(keys));
+            metrics = MetricsServer.start(once ? -1 : prometheusPort);
+        } catch (java.io.IOException e) {
+            stack.close();
+            System.err.println("seedstream up: cannot serve /metrics on port " + prometheusPort + ": " + e.getMessage());
+            return 1;
+        }
+        try {
+            scoring = ScoringService.start(c, TopologySettings.from(keys), ScoringConfig.from(keys), metrics.registry());
             scoring.awaitRunning(Duration.ofMinutes(2));
         } catch (RuntimeException e) {
+            metrics.close();
             stack.close();
             System.err.println("seedstream up: cannot start the scoring topology: " + e.getMessage());
             return 1;
@@ -177,6 +190,7 @@ final class UpCommand implements Callable<Integer> {
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         if (once) {
             scoring.close();
+            metrics.close();
             stack.close();
             if (json) {
                 System.out.printf("{\"stack_start_ms\": %.1f, \"jvm_start_to_ready_ms\": %d}%n",
@@ -189,6 +203,7 @@ final class UpCommand implements Callable<Integer> {
         }
         if (rc != 0) {
             scoring.close();
+            metrics.close();
             stack.close();
             System.err.println("seedstream up: the prompts did not load; nothing to train on");
             return rc;
@@ -198,11 +213,14 @@ final class UpCommand implements Callable<Integer> {
         keys.put(TrainerConfig.CHECKPOINT_DIR, checkpoints.toString());
         keys.put(GeneratorConfig.MODEL_DIR, initial.toString());
         keys.put(GeneratorConfig.CHECKPOINT_DIR, checkpoints.toString());
-        return train(stack, scoring, keys, startSecs);
+        try (MetricsServer served = metrics) {
+            return train(stack, scoring, keys, startSecs, served);
+        }
     }
 
     /** Runs the loop until Ctrl-C, --minutes, or a stage that stops on its own; then stops everything in order. */
-    private int train(LocalStack stack, ScoringService scoring, Properties keys, double startSecs) throws Exception {
+    private int train(LocalStack stack, ScoringService scoring, Properties keys, double startSecs, MetricsServer metrics)
+            throws Exception {
         ConnectionConfig c = stack.connection();
         CountDownLatch stopAsked = new CountDownLatch(1);
         long deadline = minutes == null ? Long.MAX_VALUE : System.nanoTime() + (long) (minutes * 60e9);
@@ -213,7 +231,8 @@ final class UpCommand implements Callable<Integer> {
             StatusLine line = StatusLine.onStderr(30_000);
             UpStatus status = new UpStatus(scoring.streams(), line);
             try {
-                loop = LocalLoop.start(c, keys, generators, ModelCommand.device(device), (step, batchId, r, m) -> {
+                loop = LocalLoop.start(c, keys, generators, ModelCommand.device(device), metrics.registry(),
+                        (step, batchId, r, m) -> {
                     steps[0] = steps[0] < 0 ? step - 1 : steps[0];
                     steps[1] = step;
                     status.step(m);
@@ -227,8 +246,9 @@ final class UpCommand implements Callable<Integer> {
             }
             status.watch(loop.generators());
             System.err.printf(Locale.ROOT, "seedstream up: broker %s, registry %s, %d topics ready in %.1f s; training "
-                            + "with %d generator(s), dashboard %s/ (Ctrl-C to stop)%n", c.bootstrapServers(),
-                    c.registryUrl(), stack.topics().size(), startSecs, generators, scoring.dashboardUrl());
+                            + "with %d generator(s), dashboard %s/%s (Ctrl-C to stop)%n", c.bootstrapServers(),
+                    c.registryUrl(), stack.topics().size(), startSecs, generators, scoring.dashboardUrl(),
+                    metrics.port() < 0 ? "" : ", metrics http://127.0.0.1:" + metrics.port() + "/metrics");
             while (!stopAsked.await(1, TimeUnit.SECONDS) && System.nanoTime() < deadline && ended.isEmpty()) {
                 ended = loop.ended();
             }

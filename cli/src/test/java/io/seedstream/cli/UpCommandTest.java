@@ -44,7 +44,8 @@ class UpCommandTest {
                 GeneratorConfig.METRICS_INTERVAL_MS + "=2000", ""));
 
         int port = freePort();
-        Process first = up(data, config, port, "1.5", tmp.resolve("first.log"));
+        int metricsPort = freePort();
+        Process first = up(data, config, port, metricsPort, "2", tmp.resolve("first.log"));
         HttpClient http = HttpClient.newHttpClient();
         JsonNode versions = null;
         JsonNode eval = null;
@@ -57,6 +58,11 @@ class UpCommandTest {
             }
             Thread.sleep(1000);
         }
+        assertThat(first.isAlive()).as("up still running when its API showed versions and evaluations").isTrue();
+        JsonNode trainer = get(http, port, "/api/trainer");
+        JsonNode prompts = get(http, port, "/api/prompts?top=500");
+        String scraped = text(http, metricsPort, "/metrics");
+        DashboardView page = DashboardView.open("http://127.0.0.1:" + port + "/", Path.of("target", "dashboard.png"));
         String out1 = finish(first, tmp.resolve("first.log"));
         assertThat(versions).as("per-version state of the dashboard API").isNotNull();
         // groups sampled by a version the trainer announced: the generator loaded new weights
@@ -68,11 +74,34 @@ class UpCommandTest {
         assertThat(m1.group(1)).isEqualTo("0");
         long reached = Long.parseLong(m1.group(2));
         assertThat(reached).isGreaterThanOrEqualTo(2);
+        // the page in a real browser shows the run's values
+        assertThat(trainer).isNotEmpty();
+        long shownVersion = Long.parseLong(page.newestVersion());
+        // the API was read just before the page, and versions only grow until the run stopped
+        assertThat(shownVersion).isBetween(trainer.get(trainer.size() - 1).get("step").asLong(), reached);
+        assertThat(page.pointsIn("chart-versions")).isGreaterThanOrEqualTo(2);
+        assertThat(page.pointsIn("chart-eval")).isPositive();
+        assertThat(page.pointsIn("chart-loss")).isPositive();
+        assertThat(page.newestEval()).contains("task-heldout");
+        List<String> apiPromptIds = new ArrayList<>();
+        prompts.forEach(p -> apiPromptIds.add(p.get("prompt_id").asText()));
+        assertThat(page.promptRows()).isPositive();
+        assertThat(apiPromptIds).contains(page.firstPromptId());
+        assertThat(page.firstPromptMeanings()).isNotBlank();
+        assertThat(Path.of("target", "dashboard.png")).isNotEmptyFile();
+
         try (Stream<Path> cps = Files.list(data.resolve("checkpoints"))) {
             assertThat(cps.map(p -> p.getFileName().toString()).toList()).anyMatch(n -> n.endsWith(String.valueOf(reached)));
         }
 
-        Process second = up(data, config, freePort(), "0.75", tmp.resolve("second.log"));
+        // every stage's meters on one /metrics: the trainer's, a generator's, the topology's, and Kafka's own
+        // (consumer lag among them) through Micrometer's binders
+        assertThat(scraped).contains("seedstream_trainer_steps_total{run=\"seedstream\"}")
+                .contains("seedstream_generator_groups_total{generator=\"up-0\"}")
+                .contains("seedstream_scoring_groups_scored_total").contains("kafka_consumer_fetch_manager_records_lag")
+                .contains("kafka_stream_thread_");
+
+        Process second = up(data, config, freePort(), freePort(), "0.75", tmp.resolve("second.log"));
         String out2 = finish(second, tmp.resolve("second.log"));
         Matcher m2 = VERSIONS.matcher(out2);
         assertThat(m2.find()).as("summary of the second run: %s", out2).isTrue();
@@ -80,11 +109,13 @@ class UpCommandTest {
         assertThat(Long.parseLong(m2.group(2))).isGreaterThan(reached);
     }
 
-    private static Process up(Path data, Path config, int dashboardPort, String minutes, Path log) throws IOException {
+    private static Process up(Path data, Path config, int dashboardPort, int metricsPort, String minutes, Path log)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.seedstream.cli.Seedstream", "up",
                 "--data-dir", data.toString(), "--broker-port", "0", "--controller-port", "0", "--registry-port", "0",
-                "--dashboard-port", String.valueOf(dashboardPort), "--model-dir", SHIPPED.toString(),
+                "--dashboard-port", String.valueOf(dashboardPort), "--prometheus-port", String.valueOf(metricsPort),
+                "--model-dir", SHIPPED.toString(),
                 "--minutes", minutes, "--batch-groups", "4", "--group-size", "4", "--eval-every", "2",
                 "--task-problems", "200", "--config", config.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(log.toFile());
@@ -102,10 +133,20 @@ class UpCommandTest {
     }
 
     private static JsonNode get(HttpClient http, int port, String path) {
+        String body = text(http, port, path);
+        try {
+            return body == null ? null : JSON.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The body of a 200 answer, null otherwise (not up yet). */
+    private static String text(HttpClient http, int port, String path) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            return r.statusCode() == 200 ? r.body() : null;
         } catch (IOException e) {
             return null; // not up yet
         } catch (InterruptedException e) {

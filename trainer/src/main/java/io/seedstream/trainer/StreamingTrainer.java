@@ -1,5 +1,9 @@
 package io.seedstream.trainer;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
@@ -60,13 +64,21 @@ public final class StreamingTrainer {
     private final TrainerConfig config;
     private final AvroSerdes serdes;
     private final CheckpointStore store;
+    private final MeterRegistry meters;
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
+    /** A trainer whose meters nobody scrapes (tests): they are still counted. */
     public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes) {
+        this(connection, config, serdes, new SimpleMeterRegistry());
+    }
+
+    /** @param meters the process's registry (scraped on /metrics); the trainer's meters are tagged with its run */
+    public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes, MeterRegistry meters) {
         this.connection = connection;
         this.config = config;
         this.serdes = serdes;
+        this.meters = meters;
         this.store = new CheckpointStore(config.checkpointDir());
     }
 
@@ -154,7 +166,7 @@ public final class StreamingTrainer {
         private final StepListener listener;
         private final Deserializer<TrainingBatch> decoder = serdes.value(Topics.TRAINING_BATCHES).deserializer();
         private final StalenessGate gate = new StalenessGate(config.stalenessBound());
-        private final TrainerMetrics metrics = new TrainerMetrics(config.runId());
+        private final TrainerMetrics metrics = new TrainerMetrics(config.runId(), meters);
         private final Map<Integer, Long> nextOffsets = new TreeMap<>();
         private final List<String> applied = new ArrayList<>();
         private final List<String> rejected = new ArrayList<>();
@@ -201,8 +213,10 @@ public final class StreamingTrainer {
                 }
             }
             long waitStart = System.nanoTime();
-            PrometheusEndpoint endpoint = config.prometheusPort() >= 0
-                    ? new PrometheusEndpoint(config.prometheusPort(), metrics::prometheus) : null;
+            KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer, Tags.of("run", config.runId()));
+            KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, Tags.of("run", config.runId()));
+            consumerMetrics.bindTo(meters);
+            producerMetrics.bindTo(meters);
             try {
                 while (!stopping && (config.maxSteps() == 0 || step - startStep < config.maxSteps())) {
                     Iterable<ConsumerRecord<String, byte[]>> records;
@@ -224,9 +238,8 @@ public final class StreamingTrainer {
                     checkpoint(); // a clean stop keeps every finished update
                 }
             } finally {
-                if (endpoint != null) {
-                    endpoint.close();
-                }
+                consumerMetrics.close();
+                producerMetrics.close();
             }
             return new Summary(startStep, step, batchesRead, gate.rejectedStale() + gate.rejectedAhead(), invalidGroups,
                     deadLetters, last);

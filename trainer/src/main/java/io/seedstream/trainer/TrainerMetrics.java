@@ -1,5 +1,10 @@
 package io.seedstream.trainer;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.seedstream.schemas.avro.MetricsSnapshot;
 import io.seedstream.schemas.avro.MetricsSource;
 import io.seedstream.schemas.avro.ScoredGroup;
@@ -7,22 +12,34 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * The trainer's per-step metrics: one {@link MetricsSnapshot} per step for the metrics topic,
- * and the latest values and running totals in the Prometheus text format.
+ * and as meters (the latest step's values as gauges, running totals and accepted groups by
+ * staleness as counters, all tagged with the run) in the process's registry.
  */
 public final class TrainerMetrics {
 
     private final String runId;
+    private final MeterRegistry registry;
+    private final Tags tags;
     private final Map<String, Double> last = new LinkedHashMap<>();
-    private final Map<String, Double> totals = new LinkedHashMap<>();
-    private long[] staleness = new long[0];
+    private volatile Map<String, Double> lastView = Map.of();
+    private final Counter steps;
+    private final Counter tokens;
+    private final Counter waited;
+    private volatile long[] staleness = new long[0];
 
-    public TrainerMetrics(String runId) {
+    public TrainerMetrics(String runId, MeterRegistry registry) {
         this.runId = runId;
+        this.registry = registry;
+        this.tags = Tags.of("run", runId);
+        steps = Counter.builder("seedstream.trainer.steps").description("Updates applied").tags(tags).register(registry);
+        tokens = Counter.builder("seedstream.trainer.tokens").description("Completion tokens trained on").tags(tags)
+                .register(registry);
+        waited = Counter.builder("seedstream.trainer.wait.seconds").description("Time spent waiting for batches")
+                .tags(tags).register(registry);
     }
 
     /** Records one update and returns its snapshot. */
@@ -54,10 +71,15 @@ public final class TrainerMetrics {
         last.clear();
         last.putAll(v);
         last.put("step", (double) step);
-        totals.merge("steps_total", 1.0, Double::sum);
-        totals.merge("tokens_total", (double) r.tokens(), Double::sum);
-        totals.merge("wait_seconds_total", waitSeconds, Double::sum);
+        boolean first = lastView.isEmpty();
+        lastView = Map.copyOf(last);
+        steps.increment();
+        tokens.increment(r.tokens());
+        waited.increment(waitSeconds);
         staleness = gate.histogram();
+        if (first) {
+            register(staleness.length);
+        }
         List<Long> hist = new ArrayList<>();
         for (long c : staleness) {
             hist.add(c);
@@ -68,31 +90,24 @@ public final class TrainerMetrics {
                 .setHistograms(Map.of("staleness_0_to_eta_then_rejected", hist)).setCreatedAt(Instant.now()).build();
     }
 
-    /** Prometheus text exposition format 0.0.4. */
-    public synchronized String prometheus() {
-        StringBuilder sb = new StringBuilder();
-        last.forEach((k, v) -> gauge(sb, k, v));
-        totals.forEach((k, v) -> {
-            sb.append("# TYPE seedstream_trainer_").append(k).append(" counter\n");
-            sb.append("seedstream_trainer_").append(k).append("{run=\"").append(runId).append("\"} ")
-                    .append(fmt(v)).append('\n');
-        });
-        sb.append("# TYPE seedstream_trainer_accepted_groups_by_staleness counter\n");
-        for (int s = 0; s < staleness.length; s++) {
-            sb.append("seedstream_trainer_accepted_groups_by_staleness{run=\"").append(runId).append("\",staleness=\"")
-                    .append(s).append("\"} ").append(staleness[s]).append('\n');
+    /** Gauges of the latest step's values and counters of accepted groups by staleness, once the first step shows them. */
+    private void register(int stalenessBuckets) {
+        for (String k : lastView.keySet()) {
+            if (k.endsWith("_total")) { // running totals of the gate, not a step's value
+                FunctionCounter.builder("seedstream.trainer." + k.substring(0, k.length() - "_total".length())
+                        .replace('_', '.'), this, m -> m.lastView.getOrDefault(k, 0.0)).tags(tags).register(registry);
+            } else {
+                Gauge.builder("seedstream.trainer." + k.replace('_', '.'), this,
+                        m -> m.lastView.getOrDefault(k, Double.NaN)).tags(tags).register(registry);
+            }
         }
-        return sb.toString();
-    }
-
-    private void gauge(StringBuilder sb, String name, double v) {
-        sb.append("# TYPE seedstream_trainer_").append(name).append(" gauge\n");
-        sb.append("seedstream_trainer_").append(name).append("{run=\"").append(runId).append("\"} ").append(fmt(v))
-                .append('\n');
-    }
-
-    private static String fmt(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.9g", v) : (Double.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+        for (int s = 0; s < stalenessBuckets; s++) {
+            int bucket = s;
+            FunctionCounter.builder("seedstream.trainer.accepted.groups.by.staleness", this,
+                    m -> bucket < m.staleness.length ? m.staleness[bucket] : 0)
+                    .description("Groups accepted by the staleness bound, by how many versions they lagged")
+                    .tags(tags.and("staleness", String.valueOf(bucket))).register(registry);
+        }
     }
 
     /** The latest step's values (for the command's progress line). */

@@ -2,18 +2,16 @@ package io.seedstream.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seedstream.schemas.avro.MetricsSnapshot;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 class TrainerMetricsTest {
 
     @Test
-    void aStepBecomesASnapshotAndPrometheusText() throws Exception {
-        TrainerMetrics metrics = new TrainerMetrics("run-a");
+    void aStepBecomesASnapshotAndMeters() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TrainerMetrics metrics = new TrainerMetrics("run-a", registry);
         StalenessGate gate = new StalenessGate(1);
         gate.admit(4, 4);
         gate.admit(3, 4);
@@ -26,15 +24,14 @@ class TrainerMetricsTest {
                 .containsEntry("mean_semantic_entropy", Math.log(2)).containsEntry("tokens_per_second", 800.0)
                 .containsEntry("wait_fraction", 0.5).containsEntry("rejected_stale_groups_total", 1.0);
         assertThat(s.getHistograms().get("staleness_0_to_eta_then_rejected")).containsExactly(1L, 1L, 1L);
-        try (PrometheusEndpoint endpoint = new PrometheusEndpoint(0, metrics::prometheus)) {
-            HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(res.statusCode()).isEqualTo(200);
-            assertThat(res.body()).contains("# TYPE seedstream_trainer_loss gauge")
-                    .contains("seedstream_trainer_loss{run=\"run-a\"} -0.250000000")
-                    .contains("seedstream_trainer_steps_total{run=\"run-a\"} 1.00000000")
-                    .contains("seedstream_trainer_accepted_groups_by_staleness{run=\"run-a\",staleness=\"1\"} 1");
-        }
+        assertThat(registry.get("seedstream.trainer.loss").tag("run", "run-a").gauge().value()).isEqualTo(-0.25);
+        assertThat(registry.get("seedstream.trainer.steps").tag("run", "run-a").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("seedstream.trainer.tokens").counter().count()).isEqualTo(400.0);
+        assertThat(registry.get("seedstream.trainer.rejected.stale.groups").functionCounter().count()).isEqualTo(1.0);
+        assertThat(registry.get("seedstream.trainer.accepted.groups.by.staleness").tag("staleness", "1")
+                .functionCounter().count()).isEqualTo(1.0);
+        metrics.step(6, r, groups, 0.25, gate, 0);
+        assertThat(registry.get("seedstream.trainer.steps").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get("seedstream.trainer.wait.fraction").gauge().value()).isEqualTo(1.0 / 3);
     }
 }

@@ -2,9 +2,9 @@ package io.seedstream.producers.generator;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.seedstream.schemas.avro.MetricsSnapshot;
 import io.seedstream.schemas.avro.MetricsSource;
 import java.time.Duration;
@@ -17,13 +17,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 
 /**
- * What a generator measures: counters and gauges in a Prometheus registry (scraped on /metrics)
- * and, every interval, a snapshot of rates for the metrics topic.
+ * What a generator measures: counters and gauges in the process's meter registry (tagged with the
+ * generator's id, so several generators can share one) and, every interval, a snapshot of rates
+ * for the metrics topic.
  */
 public final class GeneratorMetrics {
 
     private final String source;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MeterRegistry registry;
+    private final Tags tags;
     private final Counter tokens;
     private final Counter groups;
     private final Counter evalAnswers;
@@ -48,36 +50,42 @@ public final class GeneratorMetrics {
     private record Interval(Instant start, double tokens, double groups, double evalAnswers, double sampling,
             double fillSum, long fillCount) {}
 
-    public GeneratorMetrics(String generatorId, Instant now) {
+    public GeneratorMetrics(String generatorId, Instant now, MeterRegistry registry) {
         this.source = "generator-" + generatorId;
-        registry.config().commonTags("generator", generatorId);
-        tokens = Counter.builder("seedstream.generator.tokens").description("Answer tokens sampled").register(registry);
-        groups = Counter.builder("seedstream.generator.groups").description("Answer groups published").register(registry);
+        this.registry = registry;
+        this.tags = Tags.of("generator", generatorId);
+        tokens = Counter.builder("seedstream.generator.tokens").description("Answer tokens sampled").tags(tags).register(registry);
+        groups = Counter.builder("seedstream.generator.groups").description("Answer groups published").tags(tags).register(registry);
         evalAnswers = Counter.builder("seedstream.generator.eval.answers").description("Greedy evaluation answers")
-                .register(registry);
-        batches = Counter.builder("seedstream.generator.batches").description("Sampler batches").register(registry);
+                .tags(tags).register(registry);
+        batches = Counter.builder("seedstream.generator.batches").description("Sampler batches").tags(tags).register(registry);
         deadLetters = Counter.builder("seedstream.generator.dead.letters").description("Requests dead-lettered")
-                .register(registry);
+                .tags(tags).register(registry);
         reloadFailures = Counter.builder("seedstream.generator.reload.failures")
-                .description("Announced checkpoints refused (missing, unreadable, wrong sha256)").register(registry);
+                .description("Announced checkpoints refused (missing, unreadable, wrong sha256)").tags(tags).register(registry);
         truncatedPrompts = Counter.builder("seedstream.generator.truncated.prompts")
-                .description("Prompts cut to fit the context (their end kept)").register(registry);
+                .description("Prompts cut to fit the context (their end kept)").tags(tags).register(registry);
         reloads = Timer.builder("seedstream.generator.reload").description("Loading a new policy version")
-                .register(registry);
+                .tags(tags).register(registry);
         announceToUse = Timer.builder("seedstream.generator.announce.to.use")
-                .description("From a version's announcement to its first sampler batch").register(registry);
-        Gauge.builder("seedstream.generator.loaded.version", loadedVersion, AtomicLong::get).register(registry);
+                .description("From a version's announcement to its first sampler batch").tags(tags).register(registry);
+        Gauge.builder("seedstream.generator.loaded.version", loadedVersion, AtomicLong::get).tags(tags).register(registry);
         Gauge.builder("seedstream.generator.version.lag", this, GeneratorMetrics::versionLag)
-                .description("Announced minus loaded policy version").register(registry);
+                .description("Announced minus loaded policy version").tags(tags).register(registry);
         Gauge.builder("seedstream.generator.requests.waiting", waiting, AtomicLong::get)
-                .description("Requests fetched and not yet answered").register(registry);
+                .description("Requests fetched and not yet answered").tags(tags).register(registry);
         Gauge.builder("seedstream.generator.batch.fill", this, m -> m.lastBatchFill)
-                .description("Sequences of the last batch over the batch capacity").register(registry);
+                .description("Sequences of the last batch over the batch capacity").tags(tags).register(registry);
         interval = new Interval(now, 0, 0, 0, 0, 0, 0);
     }
 
-    public PrometheusMeterRegistry registry() {
+    public MeterRegistry registry() {
         return registry;
+    }
+
+    /** The tags of this generator's meters (also on its Kafka clients' metrics). */
+    Tags tags() {
+        return tags;
     }
 
     /** A sampler batch whose transaction committed. */

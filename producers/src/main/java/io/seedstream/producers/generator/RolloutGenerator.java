@@ -2,7 +2,9 @@ package io.seedstream.producers.generator;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seedstream.model.Completion;
 import io.seedstream.model.Policy;
 import io.seedstream.model.SamplingOptions;
@@ -94,14 +96,21 @@ public final class RolloutGenerator {
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> liveConsumer;
 
+    /** A generator whose meters nobody scrapes (tests, benchmarks): they are still counted. */
     public RolloutGenerator(ConnectionConfig connection, GeneratorConfig config, AvroSerdes serdes, Device device,
             Clock clock) {
+        this(connection, config, serdes, device, clock, new SimpleMeterRegistry());
+    }
+
+    /** @param meters the process's registry (scraped on /metrics); this generator's meters are tagged with its id */
+    public RolloutGenerator(ConnectionConfig connection, GeneratorConfig config, AvroSerdes serdes, Device device,
+            Clock clock, MeterRegistry meters) {
         this.connection = connection;
         this.config = config;
         this.serdes = serdes;
         this.device = device;
         this.clock = clock;
-        this.metrics = new GeneratorMetrics(config.id(), clock.instant());
+        this.metrics = new GeneratorMetrics(config.id(), clock.instant(), meters);
     }
 
     /**
@@ -143,8 +152,8 @@ public final class RolloutGenerator {
                     KafkaConsumer<String, byte[]> consumer = consumer(clientId + "-requests")) {
                 policies.start(config.modelDir());
                 producer.initTransactions(); // fences a predecessor with this id and aborts its open transaction
-                KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer);
-                KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer);
+                KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, metrics.tags());
+                KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer, metrics.tags());
                 producerMetrics.bindTo(metrics.registry());
                 consumerMetrics.bindTo(metrics.registry());
                 liveConsumer = consumer;

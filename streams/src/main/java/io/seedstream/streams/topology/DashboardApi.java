@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
+import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
 import io.seedstream.streams.topology.DashboardRecords.VersionStats;
 import java.io.IOException;
@@ -48,6 +49,12 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * GET /api/prompts?top=N          the N prompts with the highest latest semantic entropy
  * GET /api/versions               per policy version: mean SE, accuracy, zero-advantage fraction, SE histogram, mean scale
  * GET /api/eval                   per benchmark and version: greedy accuracy
+ * GET /api/trainer?last=N         the trainer's last N steps (loss, clip fraction, KL, gradient norm, staleness, wait)
+ * GET /api/pipeline               the newest metrics snapshot of every source, dead letters by stage and reason,
+ *                                 and this instance's topology counters
+ * GET /api/dead-letters           dead letters by stage and reason
+ * GET /api/events                 server-sent events: a "tick" with the newest version every 2 s (the page refetches)
+ * GET /                           the dashboard page (assets in the jar)
  * </pre>
  */
 final class DashboardApi implements AutoCloseable {
@@ -60,18 +67,23 @@ final class DashboardApi implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).build();
     private final String host;
     private volatile KafkaStreams streams;
+    private final DashboardEvents events;
 
     DashboardApi(String host, int port, ScoringMetrics metrics) throws IOException {
         this.host = host;
         this.metrics = metrics;
+        this.events = new DashboardEvents(metrics);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        this.executor = Executors.newFixedThreadPool(4, r -> {
+        // cached: each open event stream holds a thread (at most DashboardEvents.MAX_CLIENTS)
+        this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dashboard-api");
             t.setDaemon(true);
             return t;
         });
         server.setExecutor(executor);
         server.createContext("/api", this::handle);
+        server.createContext("/api/events", events::stream);
+        server.createContext("/", DashboardPage::serve);
         server.start();
     }
 
@@ -167,7 +179,82 @@ final class DashboardApi implements AutoCloseable {
             return listing(s, local, ScoringTopology.EVAL_ACCURACY_STORE, "/api/eval", EvalTally.class,
                     e -> eval((EvalTally) e), n -> n.get("policy_version").asLong());
         }
+        if (path.equals("/api/trainer")) {
+            int last = Integer.parseInt(q.getOrDefault("last", "2000"));
+            return lastOf(metricsPoints(s, local, "/api/trainer", p -> p.kind().equals("TRAINER")),
+                    n -> n.get("step").asLong(), last);
+        }
+        if (path.equals("/api/pipeline")) {
+            ObjectNode out = JsonSerde.JSON.createObjectNode();
+            // the newest snapshot of every source (generators, trainer)
+            Map<String, JsonNode> newest = new java.util.TreeMap<>();
+            for (JsonNode n : metricsPoints(s, local, "/api/pipeline/sources", p -> true)) {
+                JsonNode old = newest.get(n.get("source").asText());
+                if (old == null || old.get("created_at").asLong() < n.get("created_at").asLong()) {
+                    newest.put(n.get("source").asText(), n);
+                }
+            }
+            out.putArray("sources").addAll(newest.values());
+            out.set("dead_letters", deadLetters(s, local));
+            out.set("topology", JsonSerde.JSON.valueToTree(metrics.snapshot()));
+            return out;
+        }
+        if (path.equals("/api/pipeline/sources")) { // one instance's part of /api/pipeline
+            return metricsPoints(s, true, path, p -> true);
+        }
+        if (path.equals("/api/dead-letters")) {
+            return deadLetters(s, local);
+        }
         throw new NotFound("no route " + path);
+    }
+
+    /** Metrics snapshots kept by the topology that pass {@code keep}, from every instance unless local. */
+    private ArrayNode metricsPoints(KafkaStreams s, boolean local, String path,
+            java.util.function.Predicate<MetricsPoint> keep) {
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        if (local) {
+            try (KeyValueIterator<String, MetricsPoint> it =
+                    store(s, ScoringTopology.METRICS_HISTORY_STORE, MetricsPoint.class).all()) {
+                it.forEachRemaining(kv -> {
+                    if (keep.test(kv.value)) {
+                        out.add(point(kv.value));
+                    }
+                });
+            }
+        } else {
+            fanOut(s, ScoringTopology.METRICS_HISTORY_STORE, path, "local=true").forEach(n -> n.forEach(out::add));
+        }
+        return out;
+    }
+
+    private static ArrayNode lastOf(ArrayNode all, SortKey key, int last) {
+        List<JsonNode> sorted = new ArrayList<>();
+        all.forEach(sorted::add);
+        sorted.sort(Comparator.comparingLong(key::of));
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        sorted.subList(Math.max(0, sorted.size() - last), sorted.size()).forEach(out::add);
+        return out;
+    }
+
+    /** Dead letters counted by stage and reason, most frequent first. */
+    private ArrayNode deadLetters(KafkaStreams s, boolean local) {
+        List<JsonNode> all = new ArrayList<>();
+        if (local) {
+            try (KeyValueIterator<String, Long> it = store(s, ScoringTopology.DEAD_LETTER_COUNTS_STORE, Long.class).all()) {
+                it.forEachRemaining(kv -> {
+                    int tab = kv.key.indexOf('\t');
+                    all.add(JsonSerde.JSON.createObjectNode().put("stage", tab < 0 ? "" : kv.key.substring(0, tab))
+                            .put("reason", kv.key.substring(tab + 1)).put("count", kv.value));
+                });
+            }
+        } else {
+            fanOut(s, ScoringTopology.DEAD_LETTER_COUNTS_STORE, "/api/dead-letters", "local=true")
+                    .forEach(n -> n.forEach(all::add));
+        }
+        all.sort(Comparator.comparingLong((JsonNode n) -> -n.get("count").asLong()));
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        all.forEach(out::add);
+        return out;
     }
 
     private interface ToJson {
@@ -232,10 +319,22 @@ final class DashboardApi implements AutoCloseable {
     }
 
     static ObjectNode prompt(PromptStats p) {
-        return JsonSerde.JSON.createObjectNode().put("prompt_id", p.promptId()).put("dataset", p.dataset())
+        ObjectNode o = JsonSerde.JSON.createObjectNode().put("prompt_id", p.promptId()).put("dataset", p.dataset())
                 .put("latest_entropy", p.latestEntropy()).put("clusters", p.latestClusters())
                 .put("pass_rate", p.passRate()).put("visits", p.visits()).put("answers", p.answers())
                 .put("last_policy_version", p.lastPolicyVersion()).put("updated_at", p.updatedAt());
+        o.put("problem", p.problem());
+        ArrayNode clusters = o.putArray("meanings");
+        if (p.clusters() != null) {
+            p.clusters().forEach(c -> clusters.addObject().put("answer", c.representative())
+                    .put("probability", c.probability()).put("answers", c.answers()).put("correct", c.correct()));
+        }
+        ArrayNode history = o.putArray("history");
+        if (p.history() != null) {
+            p.history().forEach(v -> history.addObject().put("policy_version", v.policyVersion())
+                    .put("entropy", v.entropy()).put("answers", v.answers()).put("correct", v.correct()));
+        }
+        return o;
     }
 
     static ObjectNode version(VersionStats v) {
@@ -247,6 +346,14 @@ final class DashboardApi implements AutoCloseable {
         for (long c : v.entropyHistogram()) {
             h.add(c);
         }
+        return o;
+    }
+
+    static ObjectNode point(MetricsPoint p) {
+        ObjectNode o = JsonSerde.JSON.createObjectNode().put("source", p.source()).put("kind", p.kind())
+                .put("step", p.step()).put("policy_version", p.policyVersion()).put("created_at", p.createdAt());
+        o.set("values", JsonSerde.JSON.valueToTree(p.values()));
+        o.set("histograms", JsonSerde.JSON.valueToTree(p.histograms()));
         return o;
     }
 
@@ -270,6 +377,7 @@ final class DashboardApi implements AutoCloseable {
 
     @Override
     public void close() {
+        events.close();
         server.stop(0);
         executor.shutdownNow();
     }

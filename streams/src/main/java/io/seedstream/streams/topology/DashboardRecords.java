@@ -3,14 +3,27 @@ package io.seedstream.streams.topology;
 /** The values of the dashboard's state stores (JSON in their changelogs). */
 public final class DashboardRecords {
 
-    /** What is known of one prompt's uncertainty. */
+    /**
+     * What is known of one prompt's uncertainty. {@code clusters} are the meanings of its latest
+     * group, most probable first; {@code history} its last {@link #HISTORY} visits. Both are null
+     * in state written before they existed.
+     */
     public record PromptStats(String promptId, String dataset, double latestEntropy, int latestClusters,
-            long visits, long answers, long correct, long lastPolicyVersion, long updatedAt) {
+            long visits, long answers, long correct, long lastPolicyVersion, long updatedAt, String problem,
+            java.util.List<Cluster> clusters, java.util.List<Visit> history) {
+
+        public static final int HISTORY = 32;
 
         public double passRate() {
             return answers == 0 ? 0 : (double) correct / answers;
         }
     }
+
+    /** One meaning among a group's answers: an answer that stands for it, its probability, its answers and whether it is right. */
+    public record Cluster(String representative, double probability, int answers, boolean correct) {}
+
+    /** One group of a prompt: the version that sampled it, its semantic entropy, how many answers were right. */
+    public record Visit(long policyVersion, double entropy, int answers, int correct) {}
 
     /** One scored group reduced to what the per-version aggregate needs. */
     public record GroupSummary(long policyVersion, int answers, int correct, double entropy, double normalizedEntropy,
@@ -72,4 +85,8 @@ public final class DashboardRecords {
     public record PendingGroup(byte[] value, String key, int partition, long offset, long firstSeenMs, long timestamp) {}
 
     private DashboardRecords() {}
+
+    /** One metrics snapshot as the dashboard keeps it. */
+    public record MetricsPoint(String source, String kind, long step, long policyVersion, long createdAt,
+            java.util.Map<String, Double> values, java.util.Map<String, java.util.List<Long>> histograms) {}
 }

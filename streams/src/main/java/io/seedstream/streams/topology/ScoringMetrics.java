@@ -1,5 +1,8 @@
 package io.seedstream.streams.topology;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,6 +59,19 @@ public final class ScoringMetrics {
     }
 
     /** Every counter, for the dashboard and logs. */
+    /** These counters as meters of {@code registry}, tagged with the application. */
+    void bindTo(MeterRegistry registry, String application) {
+        Tags tags = Tags.of("application", application);
+        Map<String, LongAdder> counters = Map.of("groups.scored", groupsScored, "answers.graded", answersGraded,
+                "zero.advantage.groups", zeroAdvantageGroups, "filtered.groups", filteredGroups,
+                "grading.timeouts", gradingTimeouts, "batches.emitted", batchesEmitted,
+                "groups.waited.for.prompt", groupsWaitingForPrompt, "eval.results.graded", evalResultsGraded);
+        counters.forEach((name, adder) -> FunctionCounter.builder("seedstream.scoring." + name, adder, LongAdder::sum)
+                .tags(tags).register(registry));
+        FunctionCounter.builder("seedstream.scoring.dead.letters", this, ScoringMetrics::deadLetters).tags(tags)
+                .register(registry);
+    }
+
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new TreeMap<>();
         m.put("groups_scored", groupsScored.sum());

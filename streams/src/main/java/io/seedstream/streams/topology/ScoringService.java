@@ -1,5 +1,9 @@
 package io.seedstream.streams.topology;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.grading.Grader;
@@ -57,8 +61,16 @@ public final class ScoringService implements AutoCloseable {
         return p;
     }
 
+    /** A scoring service whose meters nobody scrapes (tests, benchmarks): the dashboard still shows its counters. */
     public static ScoringService start(ConnectionConfig c, TopologySettings settings, ScoringConfig scoring) {
+        return start(c, settings, scoring, new SimpleMeterRegistry());
+    }
+
+    /** @param meters the process's registry (scraped on /metrics): the topology's counters and Kafka Streams' metrics */
+    public static ScoringService start(ConnectionConfig c, TopologySettings settings, ScoringConfig scoring,
+            MeterRegistry meters) {
         ScoringMetrics metrics = new ScoringMetrics();
+        metrics.bindTo(meters, settings.applicationId());
         Grader grader = new Grader(GraderOptions.DEFAULT.withTimeout(settings.graderTimeout()));
         Topology topology = ScoringTopology.build(c, AvroSerdes.connect(c), settings, scoring, grader, metrics);
         DashboardApi dashboard;
@@ -75,6 +87,8 @@ public final class ScoringService implements AutoCloseable {
                     .REPLACE_THREAD;
         });
         dashboard.attach(streams);
+        // thread, task, store and client metrics of Kafka Streams (the consumers' lag among them)
+        new KafkaStreamsMetrics(streams, Tags.of("application", settings.applicationId())).bindTo(meters);
         log.info("scoring topology:\n{}", topology.describe());
         log.info("scoring configuration: {} {}", scoring.describe(), settings);
         streams.start();

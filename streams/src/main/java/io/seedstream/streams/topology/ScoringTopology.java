@@ -12,6 +12,7 @@ import io.seedstream.streams.scoring.GroupScorer;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.GroupSummary;
+import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
 import io.seedstream.streams.topology.DashboardRecords.PendingGroup;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
 import io.seedstream.streams.topology.DashboardRecords.VersionStats;
@@ -54,6 +55,8 @@ public final class ScoringTopology {
     public static final String PROMPT_UNCERTAINTY_STORE = "prompt-uncertainty";
     public static final String VERSION_STATS_STORE = "version-stats";
     public static final String EVAL_ACCURACY_STORE = "eval-accuracy";
+    public static final String METRICS_HISTORY_STORE = "metrics-history";
+    public static final String DEAD_LETTER_COUNTS_STORE = "dead-letters-by-stage-and-reason";
 
     private ScoringTopology() {}
 
@@ -134,10 +137,43 @@ public final class ScoringTopology {
         KStream<String, DeadLetter> deadEvals = evals.get("eval-dead").mapValues(o -> o.dead().dead(),
                 Named.as("dead-letter-of-eval"));
 
+        // the dashboard's trainer and pipeline views: every metrics snapshot, dead letters by stage and reason
+        String metricsTopic = c.topic(Topics.METRICS);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(METRICS_HISTORY_STORE),
+                Serdes.String(), new JsonSerde<>(MetricsPoint.class)));
+        builder.stream(metricsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("metrics-source"))
+                .process(() -> new KeepMetricsProcessor(serdes.value(Topics.METRICS).deserializer(), metricsTopic),
+                        Named.as("keep-metrics-history"), METRICS_HISTORY_STORE);
+        String deadTopic = c.topic(Topics.DEAD_LETTERS);
+        var deadDecoder = serdes.value(Topics.DEAD_LETTERS).deserializer();
+        builder.stream(deadTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letters-source"))
+                .map((k, v) -> KeyValue.pair(reasonKey(deadDecoder, deadTopic, v), v), Named.as("key-by-stage-and-reason"))
+                .groupByKey(Grouped.with("dead-letters-by-reason", Serdes.String(), Serdes.ByteArray()))
+                .count(Named.as("count-dead-letters"), Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(
+                        DEAD_LETTER_COUNTS_STORE).withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
+
         deadGroups.merge(deadEvals, Named.as("merge-dead-letters"))
                 .to(c.topic(Topics.DEAD_LETTERS), Produced.with(Serdes.String(), serdes.value(Topics.DEAD_LETTERS))
                         .withName("dead-letters-sink"));
         return builder.build();
+    }
+
+    /**
+     * "stage TAB reason" of a dead letter, numbers folded to '#' so that one cause is one row
+     * ("batch b-17: ..." and "batch b-18: ..." count together), cut at 160 characters.
+     */
+    static String reasonKey(org.apache.kafka.common.serialization.Deserializer<DeadLetter> decoder, String topic,
+            byte[] value) {
+        try {
+            DeadLetter d = decoder.deserialize(topic, value);
+            if (d == null) {
+                return "unknown\tempty dead letter";
+            }
+            String reason = d.getError().replaceAll("[0-9]+", "#");
+            return d.getStage() + "\t" + (reason.length() > 160 ? reason.substring(0, 160) : reason);
+        } catch (RuntimeException e) {
+            return "unknown\tunreadable dead letter";
+        }
     }
 
     /** One graded evaluation answer, repartitioned by benchmark and version. */

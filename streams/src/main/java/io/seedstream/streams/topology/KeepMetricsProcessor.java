@@ -1,0 +1,65 @@
+package io.seedstream.streams.topology;
+
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.MetricsSource;
+import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code metrics-history}: every snapshot of the metrics topic, keyed by its source and its
+ * step (the trainer: a step sent again replaces itself) or its time (everyone else), so a listing
+ * of one source comes out in order. Feeds the dashboard's trainer and pipeline views; the topic
+ * itself keeps the full record.
+ */
+final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void> {
+
+    private static final Logger log = LoggerFactory.getLogger(KeepMetricsProcessor.class);
+
+    private final Deserializer<MetricsSnapshot> decoder;
+    private final String topic;
+    private KeyValueStore<String, MetricsPoint> history;
+
+    KeepMetricsProcessor(Deserializer<MetricsSnapshot> decoder, String topic) {
+        this.decoder = decoder;
+        this.topic = topic;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.history = context.getStateStore(ScoringTopology.METRICS_HISTORY_STORE);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        MetricsSnapshot s;
+        try {
+            s = decoder.deserialize(topic, record.value());
+        } catch (RuntimeException e) {
+            // a snapshot is for display only: an unreadable one is skipped, never a reason to stop scoring
+            log.warn("skipping an unreadable metrics snapshot: {}", e.getMessage());
+            return;
+        }
+        if (s == null) {
+            return;
+        }
+        Map<String, List<Long>> histograms = new LinkedHashMap<>();
+        s.getHistograms().forEach((k, v) -> histograms.put(k, List.copyOf(v)));
+        MetricsPoint p = new MetricsPoint(s.getSource(), s.getKind().name(), s.getStep(), s.getPolicyVersion(),
+                s.getCreatedAt().toEpochMilli(), new LinkedHashMap<>(s.getValues()), histograms);
+        history.put(key(p), p);
+    }
+
+    static String key(MetricsPoint p) {
+        long order = p.kind().equals(MetricsSource.TRAINER.name()) ? p.step() : p.createdAt();
+        return p.source() + "/" + String.format("%019d", Math.max(0, order));
+    }
+}

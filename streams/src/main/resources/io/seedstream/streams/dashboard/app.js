@@ -1,0 +1,222 @@
+// The dashboard: a thin page over the JSON API. On every server-sent "tick" it refetches what it
+// shows; charts are uPlot (from its webjar), the rest is plain DOM.
+"use strict";
+
+const state = { prompts: [], sortKey: "latest_entropy", sortDesc: true, search: "", selected: null, charts: {} };
+
+const fmt = (x, d = 3) => (x === null || x === undefined || Number.isNaN(x)) ? "-" : Number(x).toFixed(d);
+const pct = x => (x === null || x === undefined || Number.isNaN(x)) ? "-" : (100 * x).toFixed(1) + "%";
+
+async function getJson(path) {
+  const r = await fetch(path, { cache: "no-store" });
+  if (!r.ok) throw new Error(path + " answered " + r.status);
+  return r.json();
+}
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+// one uPlot per container, recreated only when its series change
+function plot(id, series, data, opts = {}) {
+  const box = document.getElementById(id);
+  const key = series.map(s => s.label).join("|");
+  let c = state.charts[id];
+  if (!c || c.key !== key) {
+    if (c) c.chart.destroy();
+    const width = Math.max(300, box.clientWidth || 420);
+    const chart = new uPlot(Object.assign({
+      width, height: 220,
+      scales: { x: { time: false } },
+      series: [{ label: opts.xLabel || "version" }].concat(series),
+      axes: [{ label: opts.xLabel || "version" }, {}],
+      legend: { live: false },
+    }, opts.uplot || {}), data, box);
+    c = state.charts[id] = { chart, key };
+  } else {
+    c.chart.setData(data);
+  }
+  box.dataset.points = data[0].length;
+}
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
+const line = (label, i, scale) => ({ label, stroke: COLORS[i % COLORS.length], width: 2, scale: scale || "y" });
+
+function renderVersions(versions) {
+  const xs = versions.map(v => v.policy_version);
+  plot("chart-versions", [line("mean reward", 0), line("mean SE", 1), line("mean scale", 2), line("zero-advantage", 3)],
+    [xs, versions.map(v => v.accuracy), versions.map(v => v.mean_entropy), versions.map(v => v.mean_scale),
+      versions.map(v => v.zero_advantage_fraction)]);
+  renderHeatmap(versions);
+  const last = versions[versions.length - 1];
+  if (last) {
+    document.getElementById("newest-reward").textContent = fmt(last.accuracy);
+    document.getElementById("newest-entropy").textContent = fmt(last.mean_entropy);
+  }
+}
+
+// SE / ln G histogram of every version as a heatmap: uPlot draws the axes, a draw hook the cells
+function renderHeatmap(versions) {
+  const xs = versions.map(v => v.policy_version);
+  const shares = versions.map(v => {
+    const n = v.entropy_histogram.reduce((a, b) => a + b, 0) || 1;
+    return v.entropy_histogram.map(c => c / n);
+  });
+  const bins = versions.length ? versions[0].entropy_histogram.length : 10;
+  const draw = u => {
+    const ctx = u.ctx;
+    const data = u._heat || [];
+    ctx.save();
+    for (let i = 0; i < data.length; i++) {
+      const x0 = u.valToPos(xs[i] - 0.5, "x", true), x1 = u.valToPos(xs[i] + 0.5, "x", true);
+      for (let b = 0; b < bins; b++) {
+        const y0 = u.valToPos(b / bins, "y", true), y1 = u.valToPos((b + 1) / bins, "y", true);
+        ctx.fillStyle = "rgba(214, 39, 40," + data[i][b].toFixed(3) + ")";
+        ctx.fillRect(x0, y1, Math.max(1, x1 - x0), y0 - y1);
+      }
+    }
+    ctx.restore();
+  };
+  plot("chart-se-heatmap", [{ label: "SE / ln G", show: false }], [xs, xs.map(() => null)], {
+    uplot: { scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] }, y: { range: [0, 1] } },
+      hooks: { draw: [draw] } }
+  });
+  const c = state.charts["chart-se-heatmap"].chart;
+  c._heat = shares;
+  c.redraw(false);
+}
+
+function renderEval(evals) {
+  const benchmarks = [...new Set(evals.map(e => e.benchmark))].sort();
+  const xs = [...new Set(evals.map(e => e.policy_version))].sort((a, b) => a - b);
+  const series = benchmarks.map((b, i) => line(b, i));
+  const data = [xs].concat(benchmarks.map(b => xs.map(x => {
+    const e = evals.find(e => e.benchmark === b && e.policy_version === x);
+    return e ? e.accuracy : null;
+  })));
+  plot("chart-eval", series.length ? series : [line("no evaluation yet", 0)], series.length ? data : [[], []]);
+  const last = evals.filter(e => e.policy_version === xs[xs.length - 1]);
+  document.getElementById("newest-eval").textContent = last.length
+    ? last.map(e => e.benchmark + " " + pct(e.accuracy) + " @v" + e.policy_version).join(", ") : "-";
+}
+
+function renderTrainer(steps) {
+  const xs = steps.map(s => s.step);
+  const v = k => steps.map(s => s.values[k] === undefined ? null : s.values[k]);
+  const axes2 = { uplot: { axes: [{ label: "step" }, { scale: "y" }, { scale: "y2", side: 1, grid: { show: false } }],
+    scales: { x: { time: false }, y2: {} } }, xLabel: "step" };
+  plot("chart-loss", [line("loss", 0), line("approx KL", 1, "y2")], [xs, v("loss"), v("approx_kl")], axes2);
+  plot("chart-clip", [line("clip fraction", 2), line("grad norm", 3, "y2")], [xs, v("clip_fraction"), v("grad_norm")], axes2);
+  plot("chart-wait", [line("wait fraction", 4), line("mean staleness", 5, "y2")],
+    [xs, v("wait_fraction"), v("mean_staleness")], axes2);
+  const last = steps[steps.length - 1];
+  if (last) {
+    document.getElementById("newest-version").textContent = last.step;
+    document.getElementById("newest-wait").textContent = pct(last.values.wait_fraction);
+    const h = last.histograms["staleness_0_to_eta_then_rejected"] || [];
+    document.getElementById("staleness-histogram").textContent = h.join(" / ");
+    document.getElementById("rejected-stale").textContent = fmt(last.values.rejected_stale_groups_total, 0);
+  }
+}
+
+function renderPipeline(p) {
+  const body = document.querySelector("#sources tbody");
+  body.replaceChildren(...p.sources.map(s => {
+    const tr = el("tr");
+    const v = s.values;
+    [s.source, s.policy_version, fmt(v.groups_per_second, 2), fmt(v.tokens_per_second, 0), pct(v.busy_fraction),
+      pct(v.batch_fill), fmt(v.requests_waiting, 0), fmt(v.version_lag, 0), pct(v.wait_fraction)]
+      .forEach((x, i) => tr.append(el("td", String(x), i ? "num" : "")));
+    return tr;
+  }));
+  const t = p.topology;
+  document.getElementById("topology-counters").textContent = "Scoring topology (this instance): "
+    + Object.entries(t).map(([k, x]) => k.replaceAll("_", " ") + " " + x).join(", ");
+  const dead = document.querySelector("#dead-letters tbody");
+  dead.replaceChildren(...(p.dead_letters.length ? p.dead_letters.map(d => {
+    const tr = el("tr");
+    tr.append(el("td", d.stage), el("td", d.reason), el("td", String(d.count), "num"));
+    return tr;
+  }) : [(() => { const tr = el("tr"); const td = el("td", "none"); td.colSpan = 3; tr.append(td); return tr; })()]));
+}
+
+function renderPrompts() {
+  const q = state.search.toLowerCase();
+  const rows = state.prompts.filter(p => !q || p.prompt_id.toLowerCase().includes(q)
+    || (p.problem || "").toLowerCase().includes(q));
+  const k = state.sortKey;
+  rows.sort((a, b) => {
+    const x = a[k], y = b[k];
+    const c = typeof x === "string" ? x.localeCompare(y) : x - y;
+    return state.sortDesc ? -c : c;
+  });
+  const body = document.querySelector("#prompts tbody");
+  body.replaceChildren(...rows.map(p => {
+    const tr = el("tr");
+    tr.dataset.prompt = p.prompt_id;
+    if (p.prompt_id === state.selected) tr.className = "selected";
+    const meanings = p.meanings.map(m => (m.correct ? "\u2713 " : "") + m.answer + " (" + fmt(m.probability, 2) + ")").join(", ");
+    [p.prompt_id, fmt(p.latest_entropy), p.clusters, meanings, pct(p.pass_rate), p.visits, p.last_policy_version]
+      .forEach((x, i) => tr.append(el("td", String(x), [1, 2, 4, 5, 6].includes(i) ? "num" : "")));
+    tr.addEventListener("click", () => showPrompt(p.prompt_id));
+    return tr;
+  }));
+  document.getElementById("prompt-count").textContent = rows.length + " of " + state.prompts.length + " prompts";
+}
+
+async function showPrompt(id) {
+  state.selected = id;
+  const p = await getJson("/api/prompts/" + encodeURIComponent(id));
+  document.getElementById("prompt-detail").hidden = false;
+  document.getElementById("detail-title").textContent = p.prompt_id + " (" + p.dataset + ")";
+  document.getElementById("detail-problem").textContent = p.problem || "";
+  const xs = p.history.map((h, i) => i + 1);
+  plot("chart-prompt", [line("semantic entropy", 1), line("pass rate", 0)],
+    [xs, p.history.map(h => h.entropy), p.history.map(h => h.answers ? h.correct / h.answers : null)],
+    { xLabel: "visit" });
+  renderPrompts();
+}
+
+async function refresh() {
+  const [versions, evals, trainer, pipeline, prompts] = await Promise.all([
+    getJson("/api/versions"), getJson("/api/eval"), getJson("/api/trainer?last=2000"), getJson("/api/pipeline"),
+    getJson("/api/prompts?top=500")]);
+  renderVersions(versions);
+  renderEval(evals);
+  renderTrainer(trainer);
+  renderPipeline(pipeline);
+  state.prompts = prompts;
+  renderPrompts();
+  document.body.dataset.refreshed = String(Date.now());
+}
+
+function refreshQuietly() {
+  refresh().catch(e => { document.getElementById("live").textContent = "API: " + e.message; });
+}
+
+document.querySelectorAll("#prompts th[data-key]").forEach(th => th.addEventListener("click", () => {
+  const k = th.dataset.key;
+  state.sortDesc = state.sortKey === k ? !state.sortDesc : true;
+  state.sortKey = k;
+  document.querySelectorAll("#prompts th").forEach(h => h.classList.remove("sorted-asc", "sorted-desc"));
+  th.classList.add(state.sortDesc ? "sorted-desc" : "sorted-asc");
+  renderPrompts();
+}));
+document.getElementById("prompt-search").addEventListener("input", e => { state.search = e.target.value; renderPrompts(); });
+
+const events = new EventSource("/api/events");
+let busy = false;
+events.addEventListener("tick", () => {
+  const live = document.getElementById("live");
+  live.textContent = "live";
+  live.className = "on";
+  if (!busy) {
+    busy = true;
+    refresh().catch(e => { live.textContent = "API: " + e.message; }).finally(() => { busy = false; });
+  }
+});
+events.onerror = () => { const live = document.getElementById("live"); live.textContent = "reconnecting"; live.className = "off"; };
+refreshQuietly();

@@ -36,9 +36,9 @@ public final class TrainerMetrics {
         this.registry = registry;
         this.tags = Tags.of("run", runId);
         steps = Counter.builder("seedstream.trainer.steps").description("Updates applied").tags(tags).register(registry);
-        tokens = Counter.builder("seedstream.trainer.tokens").description("Completion tokens trained on").tags(tags)
+        tokens = Counter.builder("seedstream.trainer.trained.tokens").description("Completion tokens trained on").tags(tags)
                 .register(registry);
-        waited = Counter.builder("seedstream.trainer.wait.seconds").description("Time spent waiting for batches")
+        waited = Counter.builder("seedstream.trainer.waited").baseUnit("seconds").description("Time spent waiting for batches")
                 .tags(tags).register(registry);
     }
 

@@ -26,7 +26,7 @@ class TrainerMetricsTest {
         assertThat(s.getHistograms().get("staleness_0_to_eta_then_rejected")).containsExactly(1L, 1L, 1L);
         assertThat(registry.get("seedstream.trainer.loss").tag("run", "run-a").gauge().value()).isEqualTo(-0.25);
         assertThat(registry.get("seedstream.trainer.steps").tag("run", "run-a").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("seedstream.trainer.tokens").counter().count()).isEqualTo(400.0);
+        assertThat(registry.get("seedstream.trainer.trained.tokens").counter().count()).isEqualTo(400.0);
         assertThat(registry.get("seedstream.trainer.rejected.stale.groups").functionCounter().count()).isEqualTo(1.0);
         assertThat(registry.get("seedstream.trainer.accepted.groups.by.staleness").tag("staleness", "1")
                 .functionCounter().count()).isEqualTo(1.0);

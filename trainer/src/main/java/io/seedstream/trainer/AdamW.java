@@ -47,8 +47,11 @@ public final class AdamW implements AutoCloseable {
         float stepSize = (float) (lr / biasCorrection1);
         try (NDManager scratch = manager.newSubManager()) {
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray p = e.getValue();
-                NDArray g = p.getGradient();
+                // the step writes through a detached view of the weights (same storage): an in-place op on a
+                // leaf that requires grad is refused while the thread's grad mode is on, which is the default
+                // of every new thread (up runs the trainer on its own)
+                NDArray p = tempOf(e.getValue().stopGradient(), scratch);
+                NDArray g = e.getValue().getGradient();
                 g.attach(scratch);
                 NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape()));
                 NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape()));

@@ -142,7 +142,7 @@ public final class StreamingTrainer {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "16");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-trainer-" + config.runId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-trainer-" + config.runId() + "-batches");
         return new KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
                 new ByteArrayDeserializer());
     }

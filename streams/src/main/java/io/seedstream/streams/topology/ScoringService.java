@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -57,6 +58,8 @@ public final class ScoringService implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
         // grading is CPU-bound: give a slow batch of groups room before the consumer is kicked out
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 600_000);
+        // idle connections must outlive a poll interval, or the client warns that a rebalance may be disrupted
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), 660_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
         return p;
     }
@@ -89,7 +92,7 @@ public final class ScoringService implements AutoCloseable {
         dashboard.attach(streams);
         // thread, task, store and client metrics of Kafka Streams (the consumers' lag among them)
         new KafkaStreamsMetrics(streams, Tags.of("application", settings.applicationId())).bindTo(meters);
-        log.info("scoring topology:\n{}", topology.describe());
+        log.debug("scoring topology:\n{}", topology.describe());
         log.info("scoring configuration: {} {}", scoring.describe(), settings);
         streams.start();
         return new ScoringService(streams, dashboard, metrics);
@@ -122,6 +125,8 @@ public final class ScoringService implements AutoCloseable {
     @Override
     public void close() {
         dashboard.close();
-        streams.close(Duration.ofSeconds(30));
+        // leave the group: a restarted or remaining instance gets the partitions now, not after the session timeout
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 }

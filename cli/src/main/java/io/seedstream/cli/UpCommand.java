@@ -129,7 +129,7 @@ final class UpCommand implements Callable<Integer> {
      * chosen so that learning shows within minutes (README, "What up trains").
      */
     static final Map<String, String> TASK_POLICY_SETTINGS = Map.of(
-            TrainerConfig.LR, "2e-4",
+            TrainerConfig.LR, "1e-4",
             // the dispatcher admits exactly B groups per version, so a batch is short only when groups
             // were dropped; the topology's 2 s default would cut batches while a version is being sampled
             TopologySettings.BATCH_LINGER_MS, "30000");

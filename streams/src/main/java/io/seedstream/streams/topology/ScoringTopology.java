@@ -29,6 +29,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -50,8 +51,12 @@ public final class ScoringTopology {
 
     public static final String PROMPTS_STORE = "prompts-by-id";
     public static final String PENDING_STORE = "pending-groups";
-    public static final String OPEN_BATCH_STORE = "open-batch-groups";
-    public static final String BATCH_STATE_STORE = "batch-state";
+    // the batching task reads a one-partition topic: its stores' names are not those of the earlier
+    // per-partition batching, whose changelogs have one partition per rollouts partition
+    public static final String OPEN_BATCH_STORE = "batch-open-groups";
+    public static final String BATCH_STATE_STORE = "batch-header";
+    /** The one-partition topic where every scored group meets its batch. */
+    public static final String GROUPS_TO_BATCH = "groups-to-batch";
     public static final String PROMPT_UNCERTAINTY_STORE = "prompt-uncertainty";
     public static final String VERSION_STATS_STORE = "version-stats";
     public static final String EVAL_ACCURACY_STORE = "eval-accuracy";
@@ -112,7 +117,11 @@ public final class ScoringTopology {
                     }
                     return !zero;
                 }, Named.as("drop-zero-advantage"));
-        trainable.process(() -> new BatchGroupsProcessor(settings.batchGroups(), settings.batchMaxTokens(),
+        // a training batch is B groups from every partition, so all trainable groups meet in one task;
+        // per-partition batching would emit one short batch per partition at every linger
+        trainable.repartition(Repartitioned.<String, ScoredGroup>as(GROUPS_TO_BATCH).withKeySerde(Serdes.String())
+                        .withValueSerde(new LocalAvroSerde<>(ScoredGroup.class)).withNumberOfPartitions(1))
+                .process(() -> new BatchGroupsProcessor(settings.batchGroups(), settings.batchMaxTokens(),
                         settings.batchLinger(), metrics), Named.as("batch-groups"), OPEN_BATCH_STORE,
                         BATCH_STATE_STORE)
                 .to(c.topic(Topics.TRAINING_BATCHES), Produced.with(Serdes.String(),

@@ -32,7 +32,8 @@ function plot(id, series, data, opts = {}) {
       width, height: 220,
       scales: { x: { time: false } },
       series: [{ label: opts.xLabel || "version" }].concat(series),
-      axes: [{ label: opts.xLabel || "version" }, {}],
+      // versions, steps and visits are whole numbers
+      axes: [{ label: opts.xLabel || "version", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, {}],
       legend: { live: false },
     }, opts.uplot || {}), data, box);
     c = state.charts[id] = { chart, key };
@@ -106,7 +107,8 @@ function renderEval(evals) {
 function renderTrainer(steps) {
   const xs = steps.map(s => s.step);
   const v = k => steps.map(s => s.values[k] === undefined ? null : s.values[k]);
-  const axes2 = { uplot: { axes: [{ label: "step" }, { scale: "y" }, { scale: "y2", side: 1, grid: { show: false } }],
+  const axes2 = { uplot: { axes: [{ label: "step", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+    { scale: "y" }, { scale: "y2", side: 1, grid: { show: false } }],
     scales: { x: { time: false }, y2: {} } }, xLabel: "step" };
   plot("chart-loss", [line("loss", 0), line("approx KL", 1, "y2")], [xs, v("loss"), v("approx_kl")], axes2);
   plot("chart-clip", [line("clip fraction", 2), line("grad norm", 3, "y2")], [xs, v("clip_fraction"), v("grad_norm")], axes2);

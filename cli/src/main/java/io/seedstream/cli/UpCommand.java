@@ -6,9 +6,9 @@ import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.model.Checkpoints;
 import io.seedstream.model.ModelConfig;
-import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
+import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
@@ -27,9 +27,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Train on the embedded defaults: a real Kafka broker (in this JVM), the schema registry, every "
@@ -118,15 +119,15 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with any stage's keys; flags win.")
     Path config;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     MethodOptions method;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     UpdateOptions update;
 
     /**
      * Settings for the 0.8M-parameter task policy, whose defaults suit billion-parameter models:
-     * chosen so that learning shows within minutes (README, "What up trains").
+     * chosen for a model of its size (README, "What `up` runs").
      */
     static final Map<String, String> TASK_POLICY_SETTINGS = Map.of(
             TrainerConfig.LR, "1e-4",

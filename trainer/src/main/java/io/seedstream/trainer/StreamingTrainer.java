@@ -1,10 +1,10 @@
 package io.seedstream.trainer;
 
+import ai.djl.ndarray.NDManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import ai.djl.ndarray.NDManager;
 import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;

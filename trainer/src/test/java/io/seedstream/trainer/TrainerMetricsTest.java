@@ -1,10 +1,10 @@
 package io.seedstream.trainer;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seedstream.schemas.avro.MetricsSnapshot;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 class TrainerMetricsTest {
 

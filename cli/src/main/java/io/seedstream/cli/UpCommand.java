@@ -230,7 +230,7 @@ final class UpCommand implements Callable<Integer> {
         try (GracefulStop stop = new GracefulStop("up", stopAsked::countDown, Duration.ofMinutes(4))) {
             LocalLoop loop;
             StatusLine line = StatusLine.onStderr(30_000);
-            UpStatus status = new UpStatus(scoring.streams(), line);
+            UpStatus status = new UpStatus(scoring, line);
             try {
                 loop = LocalLoop.start(c, keys, generators, ModelCommand.device(device), metrics.registry(),
                         (step, batchId, r, m) -> {

@@ -1,23 +1,15 @@
 package io.seedstream.cli;
 
 import io.seedstream.producers.generator.RolloutGenerator;
-import io.seedstream.streams.topology.DashboardRecords.EvalTally;
-import io.seedstream.streams.topology.ScoringTopology;
+import io.seedstream.streams.topology.ScoringService;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * {@code up}'s status line, redrawn every second: the policy version and the last step's reward,
@@ -27,22 +19,19 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class UpStatus implements AutoCloseable {
 
-    /** The newest evaluation: benchmark, version, answered, accuracy. */
-    record Eval(String benchmark, long version, long answered, double accuracy) {}
-
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "seedstream-up-status");
         t.setDaemon(true);
         return t;
     });
     private volatile List<RolloutGenerator> generators = List.of();
-    private final KafkaStreams streams;
+    private final ScoringService scoring;
     private final StatusLine line;
     private final Deque<long[]> groupSamples = new ArrayDeque<>(); // {nanos, groups}
     private volatile Map<String, Double> lastStep = Map.of();
 
-    UpStatus(KafkaStreams streams, StatusLine line) {
-        this.streams = streams;
+    UpStatus(ScoringService scoring, StatusLine line) {
+        this.scoring = scoring;
         this.line = line;
         timer.scheduleAtFixedRate(this::redraw, 1, 1, TimeUnit.SECONDS);
     }
@@ -70,8 +59,8 @@ final class UpStatus implements AutoCloseable {
             s.append("  (waiting for the first training batch)");
         }
         s.append(String.format(Locale.ROOT, "  %.2f groups/s", groupsPerSecond()));
-        newestEval(streams).ifPresent(e -> s.append(String.format(Locale.ROOT, "  eval %s %.1f%% @v%d (%d)",
-                e.benchmark(), 100 * e.accuracy(), e.version(), e.answered())));
+        scoring.newestEvaluation().ifPresent(e -> s.append(String.format(Locale.ROOT, "  eval %s %.1f%% @v%d (%d)",
+                e.benchmark(), 100 * e.accuracy(), e.policyVersion(), e.answered())));
         return s.toString();
     }
 
@@ -93,27 +82,6 @@ final class UpStatus implements AutoCloseable {
         long[] first = groupSamples.peekFirst();
         double secs = (now - first[0]) / 1e9;
         return secs <= 0 ? 0 : (groups - first[1]) / secs;
-    }
-
-    /** The newest evaluated version's tally in the topology's state (none while it rebalances). */
-    static Optional<Eval> newestEval(KafkaStreams streams) {
-        try {
-            ReadOnlyKeyValueStore<String, EvalTally> store = streams.store(StoreQueryParameters.fromNameAndType(
-                    ScoringTopology.EVAL_ACCURACY_STORE, QueryableStoreTypes.<String, EvalTally>keyValueStore()));
-            EvalTally newest = null;
-            try (KeyValueIterator<String, EvalTally> it = store.all()) {
-                while (it.hasNext()) {
-                    EvalTally t = it.next().value;
-                    if (newest == null || t.policyVersion() > newest.policyVersion()) {
-                        newest = t;
-                    }
-                }
-            }
-            return newest == null ? Optional.empty()
-                    : Optional.of(new Eval(newest.benchmark(), newest.policyVersion(), newest.answered(), newest.accuracy()));
-        } catch (InvalidStateStoreException e) {
-            return Optional.empty();
-        }
     }
 
     @Override

@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import org.openqa.selenium.By;
+import java.util.Map;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -24,6 +22,20 @@ record DashboardView(String newestVersion, String newestEval, int versionPoints,
 
     private static final String CHROMIUM = "/usr/bin/chromium";
     private static final String DRIVER = "/usr/bin/chromedriver";
+    /** What the page shows, read in one script so that no refresh lands between two reads. */
+    private static final String SNAPSHOT = """
+            const text = id => document.getElementById(id).textContent;
+            const points = id => {
+              const box = document.getElementById(id);
+              return box.querySelector('canvas') ? Number(box.dataset.points || 0) : 0;
+            };
+            const rows = document.querySelectorAll('#prompts tbody tr');
+            const first = rows[0].querySelectorAll('td');
+            return { version: text('newest-version'), eval: text('newest-eval'), rows: rows.length,
+              firstId: first[0].textContent, firstMeanings: first[3].textContent,
+              'chart-versions': points('chart-versions'), 'chart-eval': points('chart-eval'),
+              'chart-loss': points('chart-loss') };
+            """;
 
     int pointsIn(String chart) {
         return switch (chart) {
@@ -47,34 +59,34 @@ record DashboardView(String newestVersion, String newestEval, int versionPoints,
         ChromeDriver driver = new ChromeDriver(service, options);
         try {
             driver.get(url);
-            new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> {
-                Object refreshed = ((JavascriptExecutor) d).executeScript("return document.body.dataset.refreshed");
-                return refreshed != null && !d.findElement(By.id("newest-version")).getText().equals("-")
-                        && !d.findElements(By.cssSelector("#prompts tbody tr")).isEmpty();
-            });
-            // the first row becomes the detail view's prompt: its history chart is drawn too
-            driver.findElement(By.cssSelector("#prompts tbody tr")).click();
-            new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> d.findElement(By.id("prompt-detail")).isDisplayed());
+            new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d)
+                    .executeScript("return document.body.dataset.refreshed !== undefined"
+                            + " && document.getElementById('newest-version').textContent !== '-'"
+                            + " && document.querySelector('#prompts tbody tr') !== null")));
+            // the first row becomes the detail view's prompt, whose history chart is drawn too; the page
+            // re-renders the table on every tick, so the row is clicked and read in the browser, not via
+            // element references that a refresh makes stale
+            String clicked = (String) driver.executeScript(
+                    "const tr = document.querySelector('#prompts tbody tr'); tr.click(); return tr.dataset.prompt;");
+            new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d)
+                    .executeScript("return !document.getElementById('prompt-detail').hidden"
+                            + " && document.getElementById('detail-title').textContent.startsWith(arguments[0] + ' ')",
+                            clicked)));
             Files.createDirectories(screenshot.toAbsolutePath().getParent());
             Files.write(screenshot, driver.getScreenshotAs(OutputType.BYTES));
-            List<WebElement> rows = driver.findElements(By.cssSelector("#prompts tbody tr"));
-            List<WebElement> first = rows.get(0).findElements(By.tagName("td"));
-            return new DashboardView(driver.findElement(By.id("newest-version")).getText(),
-                    driver.findElement(By.id("newest-eval")).getText(), points(driver, "chart-versions"),
-                    points(driver, "chart-eval"), points(driver, "chart-loss"), rows.size(), first.get(0).getText(),
-                    first.get(3).getText());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> shown = (Map<String, Object>) driver.executeScript(SNAPSHOT);
+            return new DashboardView((String) shown.get("version"), (String) shown.get("eval"),
+                    points(shown, "chart-versions"), points(shown, "chart-eval"), points(shown, "chart-loss"),
+                    ((Number) shown.get("rows")).intValue(), (String) shown.get("firstId"),
+                    (String) shown.get("firstMeanings"));
         } finally {
             driver.quit();
         }
     }
 
-    /** Data points a chart was drawn with (the page records them), provided it has a canvas. */
-    private static int points(ChromeDriver driver, String chart) {
-        WebElement box = driver.findElement(By.id(chart));
-        if (box.findElements(By.tagName("canvas")).isEmpty()) {
-            return 0;
-        }
-        String n = box.getDomAttribute("data-points");
-        return n == null ? 0 : Integer.parseInt(n);
+    /** Data points a chart was drawn with (the page records them), 0 when it has no canvas. */
+    private static int points(Map<String, Object> shown, String chart) {
+        return ((Number) shown.get(chart)).intValue();
     }
 }

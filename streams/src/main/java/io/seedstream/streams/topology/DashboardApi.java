@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.seedstream.schemas.avro.MetricsSource;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
 import io.seedstream.streams.topology.DashboardRecords.VersionStats;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.common.serialization.Serdes;
@@ -111,13 +112,8 @@ final class DashboardApi implements AutoCloseable {
             status = 503; // e.g. stores not queryable during a rebalance: the client retries
             body = JsonSerde.JSON.createObjectNode().put("error", String.valueOf(e.getMessage())).toString();
         }
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
+        HttpReplies.sendJson(ex, status, body);
     }
 
     private static final class NotFound extends RuntimeException {
@@ -181,26 +177,24 @@ final class DashboardApi implements AutoCloseable {
         }
         if (path.equals("/api/trainer")) {
             int last = Integer.parseInt(q.getOrDefault("last", "2000"));
-            return lastOf(metricsPoints(s, local, "/api/trainer", p -> p.kind().equals("TRAINER")),
-                    n -> n.get("step").asLong(), last);
+            return lastOf(local ? trainerPoints(s, last) : fanOutAll(s, ScoringTopology.METRICS_HISTORY_STORE,
+                    "/api/trainer", "local=true&last=" + last), n -> n.get("step").asLong(), last);
         }
         if (path.equals("/api/pipeline")) {
             ObjectNode out = JsonSerde.JSON.createObjectNode();
-            // the newest snapshot of every source (generators, trainer)
-            Map<String, JsonNode> newest = new java.util.TreeMap<>();
-            for (JsonNode n : metricsPoints(s, local, "/api/pipeline/sources", p -> true)) {
-                JsonNode old = newest.get(n.get("source").asText());
-                if (old == null || old.get("created_at").asLong() < n.get("created_at").asLong()) {
-                    newest.put(n.get("source").asText(), n);
-                }
-            }
-            out.putArray("sources").addAll(newest.values());
+            ArrayNode sources = local ? newestPoints(s)
+                    : fanOutAll(s, ScoringTopology.NEWEST_METRICS_STORE, "/api/pipeline/sources", "local=true");
+            // by source, the newest if two instances hold one (its partition moved between them)
+            Map<String, JsonNode> bySource = new TreeMap<>();
+            sources.forEach(n -> bySource.merge(n.get("source").asText(), n,
+                    (a, b) -> a.get("created_at").asLong() >= b.get("created_at").asLong() ? a : b));
+            out.putArray("sources").addAll(bySource.values());
             out.set("dead_letters", deadLetters(s, local));
             out.set("topology", JsonSerde.JSON.valueToTree(metrics.snapshot()));
             return out;
         }
         if (path.equals("/api/pipeline/sources")) { // one instance's part of /api/pipeline
-            return metricsPoints(s, true, path, p -> true);
+            return newestPoints(s);
         }
         if (path.equals("/api/dead-letters")) {
             return deadLetters(s, local);
@@ -208,22 +202,38 @@ final class DashboardApi implements AutoCloseable {
         throw new NotFound("no route " + path);
     }
 
-    /** Metrics snapshots kept by the topology that pass {@code keep}, from every instance unless local. */
-    private ArrayNode metricsPoints(KafkaStreams s, boolean local, String path,
-            java.util.function.Predicate<MetricsPoint> keep) {
+    /** This instance's newest metrics snapshot of every source. */
+    private ArrayNode newestPoints(KafkaStreams s) {
         ArrayNode out = JsonSerde.JSON.createArrayNode();
-        if (local) {
-            try (KeyValueIterator<String, MetricsPoint> it =
-                    store(s, ScoringTopology.METRICS_HISTORY_STORE, MetricsPoint.class).all()) {
-                it.forEachRemaining(kv -> {
-                    if (keep.test(kv.value)) {
-                        out.add(point(kv.value));
-                    }
-                });
-            }
-        } else {
-            fanOut(s, ScoringTopology.METRICS_HISTORY_STORE, path, "local=true").forEach(n -> n.forEach(out::add));
+        try (KeyValueIterator<String, MetricsPoint> it =
+                store(s, ScoringTopology.NEWEST_METRICS_STORE, MetricsPoint.class).all()) {
+            it.forEachRemaining(kv -> out.add(point(kv.value)));
         }
+        return out;
+    }
+
+    /** This instance's last {@code last} steps of every trainer: a reverse range of its history, not a scan. */
+    private ArrayNode trainerPoints(KafkaStreams s, int last) {
+        ReadOnlyKeyValueStore<String, MetricsPoint> history =
+                store(s, ScoringTopology.METRICS_HISTORY_STORE, MetricsPoint.class);
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        for (JsonNode source : newestPoints(s)) {
+            if (!source.get("kind").asText().equals(MetricsSource.TRAINER.name())) {
+                continue;
+            }
+            String[] range = KeepMetricsProcessor.keyRange(source.get("source").asText());
+            try (KeyValueIterator<String, MetricsPoint> it = history.reverseRange(range[0], range[1])) {
+                for (int n = 0; n < last && it.hasNext(); n++) {
+                    out.add(point(it.next().value));
+                }
+            }
+        }
+        return out;
+    }
+
+    private ArrayNode fanOutAll(KafkaStreams s, String store, String path, String query) {
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        fanOut(s, store, path, query).forEach(n -> n.forEach(out::add));
         return out;
     }
 

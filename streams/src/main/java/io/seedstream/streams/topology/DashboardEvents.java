@@ -27,11 +27,7 @@ final class DashboardEvents implements AutoCloseable {
 
     void stream(HttpExchange ex) throws IOException {
         if (!clients.tryAcquire()) {
-            byte[] busy = "{\"error\": \"too many event streams\"}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(503, busy.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(busy);
-            }
+            HttpReplies.sendJson(ex, 503, "{\"error\": \"too many event streams\"}");
             return;
         }
         try {

@@ -3,7 +3,6 @@ package io.seedstream.streams.topology;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -37,21 +36,12 @@ final class DashboardPage {
         try (InputStream in = resource == null ? null
                 : DashboardPage.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                byte[] body = ("not found: " + path).getBytes(StandardCharsets.UTF_8);
-                ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-                ex.sendResponseHeaders(404, body.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
+                HttpReplies.send(ex, 404, "text/plain; charset=utf-8",
+                        ("not found: " + path).getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            byte[] body = in.readAllBytes();
             String ext = resource.substring(resource.lastIndexOf('.') + 1);
-            ex.getResponseHeaders().set("Content-Type", TYPES.getOrDefault(ext, "application/octet-stream"));
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
+            HttpReplies.send(ex, 200, TYPES.getOrDefault(ext, "application/octet-stream"), in.readAllBytes());
         }
     }
 

@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code metrics-history}: every snapshot of the metrics topic, keyed by its source and its
- * step (the trainer: a step sent again replaces itself) or its time (everyone else), so a listing
- * of one source comes out in order. Feeds the dashboard's trainer and pipeline views; the topic
- * itself keeps the full record.
+ * step (the trainer: a step sent again replaces itself) or its time (everyone else), so one
+ * source's points are one key range, in order; and {@code newest-metrics-by-source}, so the
+ * pipeline view reads one point per source instead of the whole history. Feeds the dashboard's
+ * trainer and pipeline views; the topic itself keeps the full record.
  */
 final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void> {
 
@@ -27,6 +28,7 @@ final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void
     private final Deserializer<MetricsSnapshot> decoder;
     private final String topic;
     private KeyValueStore<String, MetricsPoint> history;
+    private KeyValueStore<String, MetricsPoint> newest;
 
     KeepMetricsProcessor(Deserializer<MetricsSnapshot> decoder, String topic) {
         this.decoder = decoder;
@@ -36,6 +38,7 @@ final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         this.history = context.getStateStore(ScoringTopology.METRICS_HISTORY_STORE);
+        this.newest = context.getStateStore(ScoringTopology.NEWEST_METRICS_STORE);
     }
 
     @Override
@@ -56,10 +59,19 @@ final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void
         MetricsPoint p = new MetricsPoint(s.getSource(), s.getKind().name(), s.getStep(), s.getPolicyVersion(),
                 s.getCreatedAt().toEpochMilli(), new LinkedHashMap<>(s.getValues()), histograms);
         history.put(key(p), p);
+        MetricsPoint before = newest.get(p.source());
+        if (before == null || before.createdAt() <= p.createdAt()) {
+            newest.put(p.source(), p);
+        }
     }
 
     static String key(MetricsPoint p) {
         long order = p.kind().equals(MetricsSource.TRAINER.name()) ? p.step() : p.createdAt();
         return p.source() + "/" + String.format("%019d", Math.max(0, order));
+    }
+
+    /** The first and the last possible history key of one source: its points are this range. */
+    static String[] keyRange(String source) {
+        return new String[] {source + "/" + "0".repeat(19), source + "/" + "9".repeat(19)};
     }
 }

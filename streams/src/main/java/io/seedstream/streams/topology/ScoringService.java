@@ -9,16 +9,23 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.streams.grading.GraderOptions;
 import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +115,29 @@ public final class ScoringService implements AutoCloseable {
 
     public String dashboardUrl() {
         return dashboard.url();
+    }
+
+    /**
+     * The tally of the newest evaluated version held by this instance (the {@code eval-accuracy}
+     * store), empty when there is none yet or the store is not queryable (during a rebalance).
+     */
+    public Optional<EvalTally> newestEvaluation() {
+        try {
+            ReadOnlyKeyValueStore<String, EvalTally> store = streams.store(StoreQueryParameters.fromNameAndType(
+                    ScoringTopology.EVAL_ACCURACY_STORE, QueryableStoreTypes.<String, EvalTally>keyValueStore()));
+            EvalTally newest = null;
+            try (KeyValueIterator<String, EvalTally> it = store.all()) {
+                while (it.hasNext()) {
+                    EvalTally t = it.next().value;
+                    if (newest == null || t.policyVersion() > newest.policyVersion()) {
+                        newest = t;
+                    }
+                }
+            }
+            return Optional.ofNullable(newest);
+        } catch (InvalidStateStoreException e) {
+            return Optional.empty();
+        }
     }
 
     /** Waits until the instance is processing (RUNNING), or fails after the timeout. */

@@ -61,6 +61,7 @@ public final class ScoringTopology {
     public static final String VERSION_STATS_STORE = "version-stats";
     public static final String EVAL_ACCURACY_STORE = "eval-accuracy";
     public static final String METRICS_HISTORY_STORE = "metrics-history";
+    public static final String NEWEST_METRICS_STORE = "newest-metrics-by-source";
     public static final String DEAD_LETTER_COUNTS_STORE = "dead-letters-by-stage-and-reason";
 
     private ScoringTopology() {}
@@ -150,9 +151,11 @@ public final class ScoringTopology {
         String metricsTopic = c.topic(Topics.METRICS);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(METRICS_HISTORY_STORE),
                 Serdes.String(), new JsonSerde<>(MetricsPoint.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NEWEST_METRICS_STORE),
+                Serdes.String(), new JsonSerde<>(MetricsPoint.class)));
         builder.stream(metricsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("metrics-source"))
                 .process(() -> new KeepMetricsProcessor(serdes.value(Topics.METRICS).deserializer(), metricsTopic),
-                        Named.as("keep-metrics-history"), METRICS_HISTORY_STORE);
+                        Named.as("keep-metrics-history"), METRICS_HISTORY_STORE, NEWEST_METRICS_STORE);
         String deadTopic = c.topic(Topics.DEAD_LETTERS);
         var deadDecoder = serdes.value(Topics.DEAD_LETTERS).deserializer();
         builder.stream(deadTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letters-source"))

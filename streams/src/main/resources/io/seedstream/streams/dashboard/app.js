@@ -195,8 +195,15 @@ async function refresh() {
   document.body.dataset.refreshed = String(Date.now());
 }
 
-function refreshQuietly() {
-  refresh().catch(e => { document.getElementById("live").textContent = "API: " + e.message; });
+// "live" only once the page shows what the API has: a failed refresh says why, and the next tick retries
+let busy = false;
+function refreshAndSay() {
+  if (busy) return;
+  busy = true;
+  const live = document.getElementById("live");
+  refresh().then(() => { live.textContent = "live"; live.className = "on"; })
+    .catch(e => { live.textContent = "API: " + e.message; live.className = "off"; })
+    .finally(() => { busy = false; });
 }
 
 document.querySelectorAll("#prompts th[data-key]").forEach(th => th.addEventListener("click", () => {
@@ -210,15 +217,6 @@ document.querySelectorAll("#prompts th[data-key]").forEach(th => th.addEventList
 document.getElementById("prompt-search").addEventListener("input", e => { state.search = e.target.value; renderPrompts(); });
 
 const events = new EventSource("/api/events");
-let busy = false;
-events.addEventListener("tick", () => {
-  const live = document.getElementById("live");
-  live.textContent = "live";
-  live.className = "on";
-  if (!busy) {
-    busy = true;
-    refresh().catch(e => { live.textContent = "API: " + e.message; }).finally(() => { busy = false; });
-  }
-});
+events.addEventListener("tick", refreshAndSay);
 events.onerror = () => { const live = document.getElementById("live"); live.textContent = "reconnecting"; live.className = "off"; };
-refreshQuietly();
+refreshAndSay();

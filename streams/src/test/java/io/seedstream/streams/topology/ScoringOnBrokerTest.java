@@ -11,6 +11,8 @@ import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.DeadLetter;
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.MetricsSource;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TrainingBatch;
@@ -22,6 +24,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -187,7 +190,52 @@ class ScoringOnBrokerTest {
             assertThat(a.metrics().groupsScored() + b.metrics().groupsScored()).isEqualTo(prompts);
             assertThat(a.metrics().groupsScored()).isLessThan(prompts);
             assertThat(get(http, b.dashboardUrl() + "/api/prompts?top=100")).hasSize(prompts);
+
+            // metrics snapshots of a trainer and two generators: the trainer view is the last steps in order,
+            // the pipeline view the newest snapshot of each source, whichever instance holds them
+            try (KafkaProducer<String, MetricsSnapshot> m = new KafkaProducer<>(c.kafkaProperties(),
+                    new StringSerializer(), serdes.value(Topics.METRICS).serializer())) {
+                long t0 = 1_700_000_000_000L;
+                for (int step = 1; step <= 30; step++) {
+                    m.send(new ProducerRecord<>(c.topic(Topics.METRICS), "trainer-x",
+                            snapshot("trainer-x", MetricsSource.TRAINER, step, t0 + step * 1000L)));
+                    for (String g : List.of("gen-a", "gen-b")) {
+                        m.send(new ProducerRecord<>(c.topic(Topics.METRICS), g,
+                                snapshot(g, MetricsSource.GENERATOR, 10L * step, t0 + step * 1000L)));
+                    }
+                }
+                m.flush();
+            }
+            JsonNode trainer = null;
+            JsonNode pipeline = null;
+            deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline) {
+                trainer = get(http, b.dashboardUrl() + "/api/trainer?last=10");
+                pipeline = get(http, a.dashboardUrl() + "/api/pipeline");
+                if (trainer.size() == 10 && trainer.get(9).get("step").asLong() == 30
+                        && pipeline.get("sources").size() == 3
+                        && pipeline.get("sources").findValues("step").stream().mapToLong(JsonNode::asLong).sum() == 630) {
+                    break;
+                }
+                Thread.sleep(300);
+            }
+            List<Long> steps = new ArrayList<>();
+            trainer.forEach(n -> steps.add(n.get("step").asLong()));
+            assertThat(steps).containsExactly(21L, 22L, 23L, 24L, 25L, 26L, 27L, 28L, 29L, 30L);
+            List<String> sources = new ArrayList<>();
+            List<Long> newestSteps = new ArrayList<>();
+            pipeline.get("sources").forEach(n -> {
+                sources.add(n.get("source").asText());
+                newestSteps.add(n.get("step").asLong());
+            });
+            assertThat(sources).containsExactly("gen-a", "gen-b", "trainer-x");
+            assertThat(newestSteps).containsExactly(300L, 300L, 30L);
         }
+    }
+
+    private static MetricsSnapshot snapshot(String source, MetricsSource kind, long step, long at) {
+        return MetricsSnapshot.newBuilder().setSource(source).setKind(kind).setStep(step).setPolicyVersion(step)
+                .setValues(Map.of("loss", 1.0 / step)).setCreatedAt(Instant.ofEpochMilli(at)).build();
     }
 
     private static JsonNode get(HttpClient http, String url) throws Exception {

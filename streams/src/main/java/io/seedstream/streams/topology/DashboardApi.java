@@ -52,8 +52,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * GET /api/eval                   per benchmark and version: greedy accuracy
  * GET /api/trainer?last=N         the trainer's last N steps (loss, clip fraction, KL, gradient norm, staleness, wait)
  * GET /api/pipeline               the newest metrics snapshot of every source, dead letters by stage and reason,
- *                                 and this instance's topology counters
+ *                                 this instance's topology counters and the consumer groups' lag
  * GET /api/dead-letters           dead letters by stage and reason
+ * GET /api/consumer-lag           every consumer group on this deployment's topics: records not consumed yet
  * GET /api/events                 server-sent events: a "tick" with the newest version every 2 s (the page refetches)
  * GET /                           the dashboard page (assets in the jar)
  * </pre>
@@ -69,10 +70,13 @@ final class DashboardApi implements AutoCloseable {
     private final String host;
     private volatile KafkaStreams streams;
     private final DashboardEvents events;
+    private final ConsumerLag lag;
 
-    DashboardApi(String host, int port, ScoringMetrics metrics) throws IOException {
+    /** @param lag the consumer groups' lag, which this API serves and closes */
+    DashboardApi(String host, int port, ScoringMetrics metrics, ConsumerLag lag) throws IOException {
         this.host = host;
         this.metrics = metrics;
+        this.lag = lag;
         this.events = new DashboardEvents(metrics);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
         // cached: each open event stream holds a thread (at most DashboardEvents.MAX_CLIENTS)
@@ -191,7 +195,11 @@ final class DashboardApi implements AutoCloseable {
             out.putArray("sources").addAll(bySource.values());
             out.set("dead_letters", deadLetters(s, local));
             out.set("topology", JsonSerde.JSON.valueToTree(metrics.snapshot()));
+            out.set("consumer_lag", consumerLag());
             return out;
+        }
+        if (path.equals("/api/consumer-lag")) {
+            return consumerLag();
         }
         if (path.equals("/api/pipeline/sources")) { // one instance's part of /api/pipeline
             return newestPoints(s);
@@ -200,6 +208,14 @@ final class DashboardApi implements AutoCloseable {
             return deadLetters(s, local);
         }
         throw new NotFound("no route " + path);
+    }
+
+    private JsonNode consumerLag() {
+        ConsumerLag.Snapshot now = lag.current();
+        ObjectNode o = JsonSerde.JSON.createObjectNode().put("measured_at", now.at());
+        o.put("error", now.error());
+        o.set("groups", JsonSerde.JSON.valueToTree(now.groups()));
+        return o;
     }
 
     /** This instance's newest metrics snapshot of every source. */
@@ -388,6 +404,7 @@ final class DashboardApi implements AutoCloseable {
     @Override
     public void close() {
         events.close();
+        lag.close();
         server.stop(0);
         executor.shutdownNow();
     }

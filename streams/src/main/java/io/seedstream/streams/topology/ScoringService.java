@@ -85,7 +85,8 @@ public final class ScoringService implements AutoCloseable {
         Topology topology = ScoringTopology.build(c, AvroSerdes.connect(c), settings, scoring, grader, metrics);
         DashboardApi dashboard;
         try {
-            dashboard = new DashboardApi(settings.dashboardHost(), settings.dashboardPort(), metrics);
+            dashboard = new DashboardApi(settings.dashboardHost(), settings.dashboardPort(), metrics,
+                    new ConsumerLag(c));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve the dashboard API on " + settings.dashboardHost() + ":"
                     + settings.dashboardPort(), e);

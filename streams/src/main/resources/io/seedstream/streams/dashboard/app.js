@@ -137,6 +137,16 @@ function renderPipeline(p) {
   const t = p.topology;
   document.getElementById("topology-counters").textContent = "Scoring topology (this instance): "
     + Object.entries(t).map(([k, x]) => k.replaceAll("_", " ") + " " + x).join(", ");
+  const lag = p.consumer_lag;
+  document.querySelector("#consumer-lag tbody").replaceChildren(...lag.groups.map(g => {
+    const tr = el("tr");
+    tr.append(el("td", g.group), el("td", g.topics.join(", ")), el("td", String(g.partitions), "num"),
+      el("td", String(g.lag), "num"));
+    return tr;
+  }));
+  document.getElementById("consumer-lag-note").textContent = (lag.measured_at
+    ? "measured " + new Date(lag.measured_at).toLocaleTimeString() : "not measured yet")
+    + (lag.error ? " (last attempt failed: " + lag.error + ")" : "");
   const dead = document.querySelector("#dead-letters tbody");
   dead.replaceChildren(...(p.dead_letters.length ? p.dead_letters.map(d => {
     const tr = el("tr");

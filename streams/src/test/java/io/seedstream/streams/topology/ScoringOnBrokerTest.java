@@ -35,6 +35,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -230,6 +233,33 @@ class ScoringOnBrokerTest {
             });
             assertThat(sources).containsExactly("gen-a", "gen-b", "trainer-x");
             assertThat(newestSteps).containsExactly(300L, 300L, 30L);
+
+            // a group that committed the start of every prompts partition is behind by every prompt
+            Properties readerProps = c.kafkaProperties();
+            readerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "lagging-reader");
+            try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(readerProps, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+                reader.partitionsFor(c.topic(Topics.PROMPTS))
+                        .forEach(pi -> start.put(new TopicPartition(pi.topic(), pi.partition()), new OffsetAndMetadata(0)));
+                reader.commitSync(start);
+            }
+            JsonNode lag = null;
+            deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                lag = get(http, a.dashboardUrl() + "/api/pipeline").get("consumer_lag");
+                if (lag.get("groups").findValues("group").stream().anyMatch(g -> g.asText().equals("lagging-reader"))) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            Map<String, JsonNode> byGroup = new HashMap<>();
+            lag.get("groups").forEach(g -> byGroup.put(g.get("group").asText(), g));
+            assertThat(byGroup).containsKeys("lagging-reader", app);
+            assertThat(byGroup.get("lagging-reader").get("lag").asLong()).isEqualTo(prompts);
+            assertThat(byGroup.get("lagging-reader").get("topics").get(0).asText()).isEqualTo(c.topic(Topics.PROMPTS));
+            // the topology has consumed every group it scored
+            assertThat(byGroup.get(app).get("topics").toString()).contains(c.topic(Topics.ROLLOUTS));
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -18,7 +19,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * which .ci/run installs) once it had refreshed from the API, read from the rendered DOM.
  */
 record DashboardView(String newestVersion, String newestEval, int versionPoints, int evalPoints, int lossPoints,
-        int promptRows, String firstPromptId, String firstPromptMeanings) {
+        int promptRows, String firstPromptId, String firstPromptMeanings, List<String> laggingGroups) {
 
     private static final String CHROMIUM = "/usr/bin/chromium";
     private static final String DRIVER = "/usr/bin/chromedriver";
@@ -34,7 +35,8 @@ record DashboardView(String newestVersion, String newestEval, int versionPoints,
             return { version: text('newest-version'), eval: text('newest-eval'), rows: rows.length,
               firstId: first[0].textContent, firstMeanings: first[3].textContent,
               'chart-versions': points('chart-versions'), 'chart-eval': points('chart-eval'),
-              'chart-loss': points('chart-loss') };
+              'chart-loss': points('chart-loss'),
+              groups: [...document.querySelectorAll('#consumer-lag tbody tr')].map(tr => tr.cells[0].textContent) };
             """;
 
     int pointsIn(String chart) {
@@ -79,7 +81,7 @@ record DashboardView(String newestVersion, String newestEval, int versionPoints,
             return new DashboardView((String) shown.get("version"), (String) shown.get("eval"),
                     points(shown, "chart-versions"), points(shown, "chart-eval"), points(shown, "chart-loss"),
                     ((Number) shown.get("rows")).intValue(), (String) shown.get("firstId"),
-                    (String) shown.get("firstMeanings"));
+                    (String) shown.get("firstMeanings"), (List<String>) shown.get("groups"));
         } finally {
             driver.quit();
         }

@@ -92,6 +92,9 @@ class UpCommandTest {
         assertThat(firstPrompt.get("prompt_id").asText()).isEqualTo(page.firstPromptId());
         assertThat(firstPrompt.get("history")).isNotEmpty();
         assertThat(page.firstPromptMeanings()).isNotBlank();
+        // consumer lag of the stages' groups: the generators' and the topology's (the trainer assigns
+        // its partitions and keeps its position in its checkpoints: no group)
+        assertThat(page.laggingGroups()).contains("seedstream-generators", "seedstream-scoring");
         assertThat(Path.of("target", "dashboard.png")).isNotEmptyFile();
 
         try (Stream<Path> cps = Files.list(data.resolve("checkpoints"))) {

@@ -84,15 +84,17 @@ final class DispatchCommand implements Callable<Integer> {
                 Clock.systemUTC());
         System.err.printf(Locale.ROOT, "seedstream dispatch: run %s, G = %d, eta = %d, B = %d (Ctrl-C to stop)%n",
                 config.runId(), config.groupSize(), config.stalenessBound(), config.batchGroups());
-        Dispatcher.Status s;
-        try (GracefulStop stop = new GracefulStop("dispatch", dispatcher::stop, Duration.ofSeconds(30));
-                StatusLine status = StatusLine.onStderr(10_000)) {
-            s = dispatcher.run(st -> status.show(String.format(Locale.ROOT,
-                    "version %d  released %d of %d admitted  epoch %d at %d  evaluation rounds %d", st.newestVersion(),
-                    st.released(), st.capacity(), st.epoch(), st.index(), st.evalRounds())));
+        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
+        try (GracefulStop stop = new GracefulStop("dispatch", dispatcher::stop, Duration.ofSeconds(30))) {
+            Dispatcher.Status s;
+            try (StatusLine status = StatusLine.onStderr(10_000)) {
+                s = dispatcher.run(st -> status.show(String.format(Locale.ROOT,
+                        "version %d  released %d of %d admitted  epoch %d at %d  evaluation rounds %d",
+                        st.newestVersion(), st.released(), st.capacity(), st.epoch(), st.index(), st.evalRounds())));
+            }
+            System.out.printf("seedstream dispatch: %d groups released in all, epoch %d at %d, %d evaluation rounds, "
+                    + "newest version %d%n", s.released(), s.epoch(), s.index(), s.evalRounds(), s.newestVersion());
         }
-        System.out.printf("seedstream dispatch: %d groups released in all, epoch %d at %d, %d evaluation rounds, newest "
-                + "version %d%n", s.released(), s.epoch(), s.index(), s.evalRounds(), s.newestVersion());
         return 0;
     }
 }

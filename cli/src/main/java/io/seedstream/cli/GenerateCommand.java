@@ -65,19 +65,21 @@ final class GenerateCommand implements Callable<Integer> {
                 metrics.registry());
         System.err.printf("seedstream generate: generator %s, group %s, batches of %d sequences (Ctrl-C to stop)%n",
                 config.id(), config.groupId(), config.maxBatchSequences());
-        RolloutGenerator.Summary s;
-        try (GracefulStop stop = new GracefulStop("generate", generator::stop, Duration.ofSeconds(60)); // its batch
-                MetricsServer served = metrics;
-                StatusLine status = StatusLine.onStderr(10_000);
-                Reporter reporter = new Reporter(generator.metrics(), status)) {
-            s = generator.run();
-        } catch (RolloutGenerator.FencedException e) {
-            System.err.println("seedstream generate: " + e.getMessage());
-            return 1;
+        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
+        try (GracefulStop stop = new GracefulStop("generate", generator::stop, Duration.ofSeconds(60))) { // its batch
+            RolloutGenerator.Summary s;
+            try (MetricsServer served = metrics;
+                    StatusLine status = StatusLine.onStderr(10_000);
+                    Reporter reporter = new Reporter(generator.metrics(), status)) {
+                s = generator.run();
+            } catch (RolloutGenerator.FencedException e) {
+                System.err.println("seedstream generate: " + e.getMessage());
+                return 1;
+            }
+            System.out.printf("seedstream generate: %d batches, %d groups, %d evaluation answers, %d dead letters, "
+                    + "ended at policy version %d%n", s.batches(), s.groups(), s.evalAnswers(), s.deadLetters(),
+                    s.loadedVersion());
         }
-        System.out.printf("seedstream generate: %d batches, %d groups, %d evaluation answers, %d dead letters, "
-                + "ended at policy version %d%n", s.batches(), s.groups(), s.evalAnswers(), s.deadLetters(),
-                s.loadedVersion());
         return 0;
     }
 

@@ -75,19 +75,21 @@ final class TrainCommand implements Callable<Integer> {
                 AvroSerdes.connect(connection.connection()), metrics.registry());
         System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
                 connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
-        StreamingTrainer.Summary s;
-        try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120)); // final checkpoint
-                MetricsServer served = metrics) {
-            s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
-                "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  %.0f tok/s  "
-                        + "waited %.2fs%n", step, batchId, r.loss(), m.get("mean_reward"),
-                m.get("mean_semantic_entropy"), m.get("mean_scale"), r.clipFraction(), r.gradNorm(),
-                m.get("tokens_per_second"), m.get("wait_seconds")));
+        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
+        try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120))) { // final checkpoint
+            StreamingTrainer.Summary s;
+            try (MetricsServer served = metrics) {
+                s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
+                    "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  %.0f tok/s  "
+                            + "waited %.2fs%n", step, batchId, r.loss(), m.get("mean_reward"),
+                    m.get("mean_semantic_entropy"), m.get("mean_scale"), r.clipFraction(), r.gradNorm(),
+                    m.get("tokens_per_second"), m.get("wait_seconds")));
+            }
+            System.out.printf("seedstream train: steps %d -> %d, %d batches read, %d stale groups rejected, %d invalid, "
+                    + "%d dead letters, latest checkpoint %s%n", s.startStep(), s.endStep(), s.batchesRead(),
+                    s.rejectedStaleGroups(), s.invalidGroups(), s.deadLetters(),
+                    s.lastCheckpoint() == null ? "none" : s.lastCheckpoint().dir());
         }
-        System.out.printf("seedstream train: steps %d -> %d, %d batches read, %d stale groups rejected, %d invalid, "
-                + "%d dead letters, latest checkpoint %s%n", s.startStep(), s.endStep(), s.batchesRead(),
-                s.rejectedStaleGroups(), s.invalidGroups(), s.deadLetters(),
-                s.lastCheckpoint() == null ? "none" : s.lastCheckpoint().dir());
         return 0;
     }
 

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             RegistryCommand.class,
             TopicsCommand.class,
+            TailCommand.class,
             PromptsCommand.class,
             GradeCommand.class,
             ScoreCommand.class,

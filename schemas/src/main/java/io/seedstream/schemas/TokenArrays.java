@@ -2,6 +2,7 @@ package io.seedstream.schemas;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Set;
 
 /**
  * Token ids and log-probs travel packed (int32 / float32, little-endian, 4 bytes each) in Avro
@@ -9,6 +10,11 @@ import java.nio.ByteOrder;
  * objects to read and write at every stage. This is the one place that packs and unpacks them.
  */
 public final class TokenArrays {
+
+    /** The schemas' {@code bytes} fields that hold packed int32 values (token ids). */
+    public static final Set<String> INT_FIELDS = Set.of("prompt_token_ids", "token_ids");
+    /** The schemas' {@code bytes} fields that hold packed float32 values (log-probs). */
+    public static final Set<String> FLOAT_FIELDS = Set.of("token_logprobs");
 
     private TokenArrays() {}
 

@@ -2,7 +2,6 @@ package io.seedstream.schemas.serde;
 
 import io.seedstream.schemas.registry.SchemaRegistryClient;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -35,17 +34,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         if (data == null) {
             return null;
         }
-        if (data.length < WireFormat.HEADER_SIZE) {
-            throw new SerializationException("record of " + data.length + " bytes on " + topic
-                    + " is too short for the wire format (magic byte + 4-byte schema id)");
-        }
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        byte magic = buf.get();
-        if (magic != WireFormat.MAGIC_BYTE) {
-            throw new SerializationException("unknown magic byte " + magic + " on " + topic
-                    + ", expected " + WireFormat.MAGIC_BYTE);
-        }
-        int id = buf.getInt();
+        int id = WireFormat.schemaId(topic, data);
         SpecificDatumReader<T> reader;
         try {
             reader = readers.computeIfAbsent(id,

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             RegistryCommand.class,
             TopicsCommand.class,
             TailCommand.class,
+            ReplayCommand.class,
             PromptsCommand.class,
             GradeCommand.class,
             ScoreCommand.class,

@@ -20,11 +20,20 @@ public final class Topics {
     public static final String LARGE_MESSAGE_BYTES = String.valueOf(64 * 1024 * 1024);
 
     private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
-    private static final Map<String, String> LARGE_ZSTD =
-            Map.of("compression.type", "zstd", "max.message.bytes", LARGE_MESSAGE_BYTES);
+    /**
+     * How long the replayable log stays: 7 days, and at most 96 GiB per topic, whichever comes
+     * first (README, "Retention"): a run of a few days of a large model on one disk.
+     */
+    public static final String RETENTION_MS = String.valueOf(7L * 24 * 3600 * 1000);
+    private static final long RETENTION_BYTES_PER_TOPIC = 96L << 30;
+
+    private static final Map<String, String> LARGE_ZSTD = Map.of("compression.type", "zstd",
+            "max.message.bytes", LARGE_MESSAGE_BYTES, "retention.ms", RETENTION_MS,
+            "retention.bytes", String.valueOf(RETENTION_BYTES_PER_TOPIC / 6)); // per partition, of 6
     /** Stored as produced: a topic-level codec different from the producer's makes the broker recompress. */
-    private static final Map<String, String> LARGE =
-            Map.of("compression.type", "producer", "max.message.bytes", LARGE_MESSAGE_BYTES);
+    private static final Map<String, String> LARGE = Map.of("compression.type", "producer",
+            "max.message.bytes", LARGE_MESSAGE_BYTES, "retention.ms", RETENTION_MS,
+            "retention.bytes", String.valueOf(RETENTION_BYTES_PER_TOPIC)); // one partition
 
     public static final Topic<String, Prompt> PROMPTS =
             new Topic<>("prompts", true, String.class, Prompt.class, 6, COMPACTED);

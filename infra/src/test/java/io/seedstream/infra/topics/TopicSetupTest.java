@@ -31,9 +31,17 @@ class TopicSetupTest {
 
             ConfigResource prompts = new ConfigResource(ConfigResource.Type.TOPIC, c.topic(Topics.PROMPTS));
             ConfigResource rollouts = new ConfigResource(ConfigResource.Type.TOPIC, c.topic(Topics.ROLLOUTS));
-            var configs = admin.describeConfigs(Set.of(prompts, rollouts)).all().get();
+            ConfigResource batches = new ConfigResource(ConfigResource.Type.TOPIC, c.topic(Topics.TRAINING_BATCHES));
+            var configs = admin.describeConfigs(Set.of(prompts, rollouts, batches)).all().get();
             Config p = configs.get(prompts);
             Config r = configs.get(rollouts);
+            // the replayable log: 7 days, 96 GiB per topic
+            for (Config replayable : List.of(r, configs.get(batches))) {
+                assertThat(replayable.get("retention.ms").value()).isEqualTo(Topics.RETENTION_MS);
+            }
+            assertThat(Long.parseLong(r.get("retention.bytes").value()) * Topics.ROLLOUTS.partitions())
+                    .isEqualTo(96L << 30);
+            assertThat(configs.get(batches).get("retention.bytes").value()).isEqualTo(String.valueOf(96L << 30));
             assertThat(p.get("cleanup.policy").value()).isEqualTo("compact");
             assertThat(r.get("compression.type").value()).isEqualTo("zstd");
             assertThat(r.get("max.message.bytes").value()).isEqualTo(Topics.LARGE_MESSAGE_BYTES);

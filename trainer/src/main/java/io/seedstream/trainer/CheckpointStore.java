@@ -66,6 +66,26 @@ public final class CheckpointStore {
         return new Checkpoint(target, stamped);
     }
 
+    /** Reads the checkpoint in a directory (of any store). */
+    public static Checkpoint read(Path dir) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(STATE))) {
+            throw new IOException(dir + " is not a complete checkpoint (no " + STATE + ")");
+        }
+        return new Checkpoint(dir, JSON.readValue(dir.resolve(STATE).toFile(), TrainerState.class));
+    }
+
+    /** Copies a checkpoint of another store into this one (a replay starts from it); returns the copy. */
+    public Checkpoint copyIn(Checkpoint source) throws IOException {
+        Path target = root.resolve(dirName(source.state().step()));
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(source.dir())) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return read(target);
+    }
+
     /** Every complete checkpoint, oldest first. */
     public List<Checkpoint> list() throws IOException {
         if (!Files.isDirectory(root)) {
@@ -75,7 +95,7 @@ public final class CheckpointStore {
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted().toList()) {
                 if (Files.isRegularFile(d.resolve(STATE))) {
-                    out.add(new Checkpoint(d, JSON.readValue(d.resolve(STATE).toFile(), TrainerState.class)));
+                    out.add(read(d));
                 }
             }
         }

@@ -40,6 +40,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 /**
  * The asynchronous trainer: reads training batches, applies one update per batch within the
  * staleness bound, checkpoints every k steps and announces each checkpoint on policy-versions.
@@ -50,6 +52,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * to exactly one update in the lineage of checkpoints.
  */
 public final class StreamingTrainer {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamingTrainer.class);
 
     /** Called after every update, before any checkpoint of it; an exception stops the trainer as a crash would. */
     public interface StepListener {
@@ -65,6 +69,8 @@ public final class StreamingTrainer {
     private final AvroSerdes serdes;
     private final CheckpointStore store;
     private final MeterRegistry meters;
+    /** Replaying: no announcements, metrics or dead letters, and the run ends at the log's end. */
+    private final boolean replay;
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
@@ -75,11 +81,28 @@ public final class StreamingTrainer {
 
     /** @param meters the process's registry (scraped on /metrics); the trainer's meters are tagged with its run */
     public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes, MeterRegistry meters) {
+        this(connection, config, serdes, meters, false);
+    }
+
+    private StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes, MeterRegistry meters,
+            boolean replay) {
+        this.replay = replay;
         this.connection = connection;
         this.config = config;
         this.serdes = serdes;
         this.meters = meters;
         this.store = new CheckpointStore(config.checkpointDir());
+    }
+
+    /**
+     * A trainer that re-applies the recorded batches after the checkpoint in its checkpoint
+     * directory, in log order, through the same code path as the live trainer, and writes its own
+     * checkpoints there; it never writes to Kafka (no version is announced on the live run's
+     * policy-versions) and stops at the end of the log as it was when it started, or after
+     * {@code trainer.max.steps}.
+     */
+    public static StreamingTrainer replay(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes) {
+        return new StreamingTrainer(connection, config, serdes, new SimpleMeterRegistry(), true);
     }
 
     public CheckpointStore store() {
@@ -101,9 +124,9 @@ public final class StreamingTrainer {
         try (NDManager manager = NDManager.newBaseManager()) {
             CheckpointStore.Checkpoint resumed = store.latest().orElse(null);
             java.nio.file.Path start = resumed != null ? resumed.dir() : config.modelDir();
-            if (start == null) {
-                throw new IllegalArgumentException("no checkpoint in " + store.root() + " and no "
-                        + TrainerConfig.MODEL_DIR + " to start from");
+            if (start == null || replay && resumed == null) {
+                throw new IllegalArgumentException("no checkpoint in " + store.root()
+                        + (replay ? " to replay from" : " and no " + TrainerConfig.MODEL_DIR + " to start from"));
             }
             try (Policy policy = Policy.load(start, manager);
                     Weights refWeights = config.update().loss().klCoef() > 0
@@ -112,7 +135,7 @@ public final class StreamingTrainer {
                     PolicyUpdate update = new PolicyUpdate(policy.model(),
                             refWeights == null ? null : new Transformer(policy.model().config(), refWeights),
                             config.update(), manager);
-                    KafkaProducer<String, Object> producer = producer();
+                    KafkaProducer<String, Object> producer = replay ? null : producer();
                     KafkaConsumer<String, byte[]> c = consumer()) {
                 this.consumer = c;
                 Run run = new Run(policy, update, producer, c, topic, listener);
@@ -212,13 +235,19 @@ public final class StreamingTrainer {
                     consumer.seek(tp, next);
                 }
             }
+            // a replay reads the log as it is now: what the live run appends later is not part of it
+            Map<TopicPartition, Long> end = replay ? consumer.endOffsets(partitions, Duration.ofSeconds(30)) : Map.of();
             long waitStart = System.nanoTime();
             KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer, Tags.of("run", config.runId()));
-            KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, Tags.of("run", config.runId()));
+            KafkaClientMetrics producerMetrics = producer == null ? null
+                    : new KafkaClientMetrics(producer, Tags.of("run", config.runId()));
             consumerMetrics.bindTo(meters);
-            producerMetrics.bindTo(meters);
+            if (producerMetrics != null) {
+                producerMetrics.bindTo(meters);
+            }
             try {
-                while (!stopping && (config.maxSteps() == 0 || step - startStep < config.maxSteps())) {
+                while (!stopping && (config.maxSteps() == 0 || step - startStep < config.maxSteps())
+                        && !(replay && reachedEnd(end))) {
                     Iterable<ConsumerRecord<String, byte[]>> records;
                     try {
                         records = consumer.poll(Duration.ofMillis(config.pollMs()));
@@ -226,6 +255,9 @@ public final class StreamingTrainer {
                         break;
                     }
                     for (ConsumerRecord<String, byte[]> r : records) {
+                        if (replay && r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
+                            continue;
+                        }
                         double waited = (System.nanoTime() - waitStart) / 1e9;
                         handle(r, waited);
                         waitStart = System.nanoTime();
@@ -239,10 +271,21 @@ public final class StreamingTrainer {
                 }
             } finally {
                 consumerMetrics.close();
-                producerMetrics.close();
+                if (producerMetrics != null) {
+                    producerMetrics.close();
+                }
             }
             return new Summary(startStep, step, batchesRead, gate.rejectedStale() + gate.rejectedAhead(), invalidGroups,
                     deadLetters, last);
+        }
+
+        private boolean reachedEnd(Map<TopicPartition, Long> end) {
+            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+                if (consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void handle(ConsumerRecord<String, byte[]> r, double waited) throws IOException {
@@ -279,7 +322,9 @@ public final class StreamingTrainer {
             step++;
             applied.add(batch.getBatchId());
             MetricsSnapshot snapshot = metrics.step(step, result, sel.usedGroups(), waited, gate, invalidGroups);
-            producer.send(new ProducerRecord<>(connection.topic(Topics.METRICS), "trainer-" + config.runId(), snapshot));
+            if (producer != null) {
+                producer.send(new ProducerRecord<>(connection.topic(Topics.METRICS), "trainer-" + config.runId(), snapshot));
+            }
             try {
                 listener.afterStep(step, batch.getBatchId(), result, metrics.latest());
             } catch (RuntimeException | IOException e) {
@@ -305,6 +350,9 @@ public final class StreamingTrainer {
         }
 
         private void announce(CheckpointStore.Checkpoint c) throws IOException {
+            if (producer == null) {
+                return; // a replay: the live run's versions are the live run's
+            }
             List<TopicPartitionOffset> offsets = new ArrayList<>();
             c.state().nextOffsets().forEach((p, o) -> offsets.add(new TopicPartitionOffset(c.state().topic(), p, o)));
             PolicyVersion v = PolicyVersion.newBuilder().setRunId(config.runId()).setVersion(c.state().step())
@@ -327,6 +375,10 @@ public final class StreamingTrainer {
         private void deadLetter(ConsumerRecord<String, byte[]> r, String error, Exception e, boolean withValue) {
             deadLetters++;
             boolean copy = withValue && r.value() != null && r.value().length < 512 * 1024;
+            if (producer == null) {
+                log.warn("replay: {} at {}-{}@{}", error, r.topic(), r.partition(), r.offset());
+                return;
+            }
             DeadLetter d = DeadLetter.newBuilder().setSourceTopic(r.topic()).setPartition(r.partition())
                     .setOffset(r.offset()).setStage("trainer").setError(error)
                     .setErrorClass(e == null ? null : e.getClass().getName())

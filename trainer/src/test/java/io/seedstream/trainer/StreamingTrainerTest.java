@@ -56,6 +56,10 @@ class StreamingTrainerTest {
     }
 
     private static TrainerConfig config(Path model, Path checkpoints, long maxSteps) {
+        return TrainerConfig.from(settings(model, checkpoints, maxSteps));
+    }
+
+    private static Map<String, Object> settings(Path model, Path checkpoints, long maxSteps) {
         Map<String, Object> p = new HashMap<>();
         p.put(TrainerConfig.MODEL_DIR, model.toString());
         p.put(TrainerConfig.CHECKPOINT_DIR, checkpoints.toString());
@@ -65,7 +69,7 @@ class StreamingTrainerTest {
         p.put(TrainerConfig.LR, 1e-3);
         p.put(TrainerConfig.MAX_STEPS, maxSteps);
         p.put(TrainerConfig.POLL_MS, 100L);
-        return TrainerConfig.from(p);
+        return p;
     }
 
     /** The batch ids of every update in the lineage of checkpoints, oldest first. */
@@ -129,6 +133,44 @@ class StreamingTrainerTest {
         PolicyVersion lastVersion = versions.get(versions.size() - 1);
         assertThat(lastVersion.getSha256()).isEqualTo(restarted.store().latest().orElseThrow().state().weightsSha256());
         assertThat(lastVersion.getCheckpointUri()).startsWith("file:");
+    }
+
+    @Test
+    void aReplayFromACheckpointReproducesTheLiveWeightsBitForBitAndAnnouncesNothing(TestCluster cluster,
+            @TempDir Path tmp) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("trainer-replay");
+        AvroSerdes serdes = cluster.serdes();
+        produceBatches(c, serdes);
+        Path model = TinyPolicyDir.create(tmp.resolve("init"), 13);
+        StreamingTrainer live = new StreamingTrainer(c, config(model, tmp.resolve("live"), BATCHES), serdes);
+        live.run((step, id, r, m) -> { });
+        String liveSha = live.store().latest().orElseThrow().state().weightsSha256();
+        int announced = readAll(c, Topics.POLICY_VERSIONS.name(c.topicPrefix()),
+                serdes.value(Topics.POLICY_VERSIONS).deserializer()).size();
+
+        // from the live run's version 2 to the end of the log, in a directory of its own
+        CheckpointStore.Checkpoint two = live.store().list().stream().filter(k -> k.state().step() == 2).findFirst()
+                .orElseThrow();
+        CheckpointStore replayStore = new CheckpointStore(tmp.resolve("replay"));
+        replayStore.copyIn(two);
+        StreamingTrainer replay = StreamingTrainer.replay(c, config(model, replayStore.root(), 0), serdes);
+        List<String> replayed = new ArrayList<>();
+        StreamingTrainer.Summary s = replay.run((step, id, r, m) -> replayed.add(id));
+        assertThat(s.startStep()).isEqualTo(2);
+        assertThat(s.endStep()).isEqualTo(BATCHES); // stopped at the end of the log on its own
+        assertThat(replayed).containsExactly("batch-2", "batch-3", "batch-4", "batch-5");
+        assertThat(replay.store().latest().orElseThrow().state().weightsSha256()).isEqualTo(liveSha);
+        assertThat(readAll(c, Topics.POLICY_VERSIONS.name(c.topicPrefix()),
+                serdes.value(Topics.POLICY_VERSIONS).deserializer())).hasSize(announced);
+
+        // other trainer settings on the same data end elsewhere
+        CheckpointStore other = new CheckpointStore(tmp.resolve("other-lr"));
+        other.copyIn(two);
+        Map<String, Object> otherLr = settings(model, other.root(), 0);
+        otherLr.put(TrainerConfig.LR, 3e-3);
+        StreamingTrainer ab = StreamingTrainer.replay(c, TrainerConfig.from(otherLr), serdes);
+        ab.run((step, id, r, m) -> { });
+        assertThat(ab.store().latest().orElseThrow().state().weightsSha256()).isNotEqualTo(liveSha);
     }
 
     private static <V> List<V> readAll(ConnectionConfig c, String topic, Deserializer<V> d) {

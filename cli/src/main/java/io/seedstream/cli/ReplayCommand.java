@@ -3,6 +3,7 @@ package io.seedstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.LogEnd;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -12,6 +13,9 @@ import io.seedstream.streams.scoring.GroupScore;
 import io.seedstream.streams.scoring.GroupScorer;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.TopologySettings;
+import io.seedstream.trainer.CheckpointStore;
+import io.seedstream.trainer.StreamingTrainer;
+import io.seedstream.trainer.TrainerConfig;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +44,7 @@ import picocli.CommandLine.Option;
 
 /** Commands that read a run's durable log again: {@code replay score}. */
 @Command(name = "replay", mixinStandardHelpOptions = true, description = "Replay a run's recorded log offline.",
-        subcommands = {ReplayCommand.Score.class})
+        subcommands = {ReplayCommand.Score.class, ReplayCommand.Train.class})
 final class ReplayCommand extends CommandGroup {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -134,6 +138,107 @@ final class ReplayCommand extends CommandGroup {
         }
     }
 
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Re-apply the recorded training batches that followed a checkpoint, in log order, through "
+                + "the trainer's own code path, into a checkpoint directory of its own; nothing is written to Kafka "
+                + "(the live run's policy-versions never sees it). One JSON line per step: loss, gradient norm, the "
+                + "sha256 of the weights and, where the live run kept a checkpoint of that step, whether it is the "
+                + "same and the L2 distance between the two. With the live run's settings it ends with the live run's "
+                + "weights bit for bit; with others it is an A/B of the trainer on identical data."})
+    static final class Train implements Callable<Integer> {
+
+        @Option(names = "--from-checkpoint", required = true, paramLabel = "DIR",
+                description = "A checkpoint of the live run (data/checkpoints/step-...).")
+        Path from;
+
+        @Option(names = "--to-version", required = true, paramLabel = "W", description = "Stop at this version.")
+        long toVersion;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "New checkpoint directory.")
+        Path out;
+
+        @Option(names = "--model-dir", paramLabel = "DIR",
+                description = "The run's initial policy, the reference of a KL penalty (needed when --kl-coef > 0).")
+        Path modelDir;
+
+        @Option(names = "--staleness", description = "eta, as the live run had it (default: 2).")
+        Integer staleness;
+
+        @Mixin
+        UpdateOptions update;
+
+        @Mixin
+        ConnectionOptions connection;
+
+        @Override
+        public Integer call() throws Exception {
+            CheckpointStore.Checkpoint start;
+            try {
+                start = CheckpointStore.read(from);
+            } catch (java.io.IOException e) {
+                System.err.println("seedstream replay train: " + e.getMessage());
+                return 2;
+            }
+            long from0 = start.state().step();
+            if (toVersion <= from0) {
+                System.err.printf("seedstream replay train: --to-version %d is not after the checkpoint's version %d%n",
+                        toVersion, from0);
+                return 2;
+            }
+            CheckpointStore store = new CheckpointStore(out);
+            if (!store.list().isEmpty()) {
+                System.err.println("seedstream replay train: " + out + " already holds checkpoints; give a new --out");
+                return 2;
+            }
+            store.copyIn(start);
+            Properties p = connection.properties();
+            update.putInto(p);
+            UpdateOptions.put(p, TrainerConfig.MODEL_DIR, modelDir);
+            UpdateOptions.put(p, TrainerConfig.STALENESS, staleness);
+            p.put(TrainerConfig.CHECKPOINT_DIR, out.toString());
+            p.put(TrainerConfig.CHECKPOINT_EVERY, "1");
+            p.put(TrainerConfig.CHECKPOINT_KEEP, "0");
+            p.put(TrainerConfig.MAX_STEPS, String.valueOf(toVersion - from0));
+            p.putIfAbsent(TrainerConfig.RUN_ID, start.state().runId());
+            StreamingTrainer trainer = StreamingTrainer.replay(connection.connection(), TrainerConfig.from(p),
+                    AvroSerdes.connect(connection.connection()));
+            Map<Long, ObjectNode> steps = new java.util.TreeMap<>();
+            StreamingTrainer.Summary s = trainer.run((step, batchId, r, m) -> steps.put(step, JSON.createObjectNode()
+                    .put("step", step).put("batch_id", batchId).put("loss", r.loss()).put("grad_norm", r.gradNorm())));
+            Path live = from.toAbsolutePath().getParent();
+            String verdict = "the live run kept no checkpoint of version " + s.endStep();
+            for (CheckpointStore.Checkpoint c : store.list()) {
+                ObjectNode line = steps.get(c.state().step());
+                if (line == null) {
+                    continue; // the starting checkpoint
+                }
+                line.put("sha256", c.state().weightsSha256());
+                Path twin = live.resolve(c.dir().getFileName());
+                if (Files.isRegularFile(twin.resolve(CheckpointStore.STATE))) {
+                    String liveSha = CheckpointStore.read(twin).state().weightsSha256();
+                    double distance = WeightDistance.l2(twin, c.dir());
+                    line.put("live_sha256", liveSha).put("same_as_live", liveSha.equals(c.state().weightsSha256()))
+                            .put("weight_distance_to_live", distance);
+                    if (c.state().step() == s.endStep()) {
+                        verdict = liveSha.equals(c.state().weightsSha256())
+                                ? "the same weights as the live run's version " + s.endStep() + " (sha256 " + liveSha + ")"
+                                : String.format(Locale.ROOT, "weights differ from the live run's version %d (L2 distance "
+                                        + "%.4g)", s.endStep(), distance);
+                    }
+                }
+                System.out.println(line);
+            }
+            System.err.printf("seedstream replay train: versions %d -> %d into %s; %s%n", s.startStep(), s.endStep(),
+                    out, verdict);
+            if (s.endStep() < toVersion) {
+                System.err.printf("seedstream replay train: the log ends at version %d, before %d%n", s.endStep(),
+                        toVersion);
+                return 1;
+            }
+            return 0;
+        }
+    }
+
     /**
      * Reads a topic from its first record to the end offsets found at the start (read_committed),
      * in offset order per partition; says which offsets retention has deleted, null when none.
@@ -161,7 +266,7 @@ final class ReplayCommand extends CommandGroup {
                 }
             });
             long lastProgress = System.nanoTime();
-            while (!(enough != null && enough.getAsBoolean()) && !reachedEnd(consumer, end)) {
+            while (!(enough != null && enough.getAsBoolean()) && !LogEnd.reached(consumer, end, CALL_TIMEOUT)) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 if (!records.isEmpty()) {
                     lastProgress = System.nanoTime();
@@ -186,14 +291,5 @@ final class ReplayCommand extends CommandGroup {
             }
             return deleted.isEmpty() ? null : String.join("; ", deleted);
         }
-    }
-
-    private static boolean reachedEnd(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey(), CALL_TIMEOUT) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -3,6 +3,7 @@ package io.seedstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.LogEnd;
 import io.seedstream.schemas.Topic;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -124,7 +125,7 @@ final class TailCommand implements Callable<Integer> {
             Map<TopicPartition, Long> end = consumer.endOffsets(start.keySet(), CALL_TIMEOUT);
             long lastProgress = System.nanoTime();
             while (!stop.get() && (max == null || printed < max)) {
-                if (!follow && reachedEnd(consumer, end)) {
+                if (!follow && LogEnd.reached(consumer, end, CALL_TIMEOUT)) {
                     break;
                 }
                 List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
@@ -232,14 +233,5 @@ final class TailCommand implements Callable<Integer> {
             start.put(tp, from);
         }
         return null;
-    }
-
-    private static boolean reachedEnd(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey(), CALL_TIMEOUT) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -9,6 +9,7 @@ import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.LogEnd;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.MetricsSnapshot;
@@ -247,7 +248,7 @@ public final class StreamingTrainer {
             }
             try {
                 while (!stopping && (config.maxSteps() == 0 || step - startStep < config.maxSteps())
-                        && !(replay && reachedEnd(end))) {
+                        && !(replay && LogEnd.reached(consumer, end, Duration.ofSeconds(30)))) {
                     Iterable<ConsumerRecord<String, byte[]>> records;
                     try {
                         records = consumer.poll(Duration.ofMillis(config.pollMs()));
@@ -277,15 +278,6 @@ public final class StreamingTrainer {
             }
             return new Summary(startStep, step, batchesRead, gate.rejectedStale() + gate.rejectedAhead(), invalidGroups,
                     deadLetters, last);
-        }
-
-        private boolean reachedEnd(Map<TopicPartition, Long> end) {
-            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                if (consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue()) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         private void handle(ConsumerRecord<String, byte[]> r, double waited) throws IOException {

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** A random tiny policy saved as a Hugging Face directory, and batches of answers in its vocabulary. */
-final class TinyPolicyDir {
+public final class TinyPolicyDir {
 
     static final String ALPHABET = "0123456789+-*/=.";
     static final int VOCAB = CharacterTokenizer.vocabularySize(List.of("<eos>"), ALPHABET);
@@ -29,7 +29,7 @@ final class TinyPolicyDir {
 
     private TinyPolicyDir() {}
 
-    static Path create(Path dir, long seed) throws IOException {
+    public static Path create(Path dir, long seed) throws IOException {
         try (NDManager m = NDManager.newBaseManager(); Weights w = Weights.random(CONFIG, seed, m)) {
             Checkpoints.save(dir, CONFIG, w, CharacterTokenizer.json(List.of("<eos>"), ALPHABET));
         }
@@ -37,7 +37,7 @@ final class TinyPolicyDir {
     }
 
     /** A batch of {@code groups} groups of 4 answers from policy {@code version}, deterministic in {@code seed}. */
-    static TrainingBatch batch(String id, int groups, long version, long seed) {
+    public static TrainingBatch batch(String id, int groups, long version, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<ScoredGroup> out = new ArrayList<>();
         for (int g = 0; g < groups; g++) {

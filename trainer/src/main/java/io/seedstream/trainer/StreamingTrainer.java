@@ -228,6 +228,17 @@ public final class StreamingTrainer {
                 partitions.add(new TopicPartition(topic, info.partition()));
             }
             consumer.assign(partitions);
+            if (replay) {
+                // a replay that silently skipped deleted batches would not be the run it claims to be
+                Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
+                for (TopicPartition tp : partitions) {
+                    long next = nextOffsets.getOrDefault(tp.partition(), 0L);
+                    if (next < first.get(tp)) {
+                        throw new IllegalStateException("the batches after this checkpoint (" + tp + " from offset "
+                                + next + ") are no longer in the log: retention deleted offsets before " + first.get(tp));
+                    }
+                }
+            }
             for (TopicPartition tp : partitions) {
                 Long next = nextOffsets.get(tp.partition());
                 if (next == null) {

@@ -18,11 +18,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -171,6 +174,17 @@ class StreamingTrainerTest {
         StreamingTrainer ab = StreamingTrainer.replay(c, TrainerConfig.from(otherLr), serdes);
         ab.run((step, id, r, m) -> { });
         assertThat(ab.store().latest().orElseThrow().state().weightsSha256()).isNotEqualTo(liveSha);
+
+        // once retention has deleted the batches after the checkpoint, a replay says so instead of skipping them
+        try (Admin admin = cluster.admin()) {
+            admin.deleteRecords(Map.of(new TopicPartition(c.topic(Topics.TRAINING_BATCHES), 0),
+                    RecordsToDelete.beforeOffset(4))).all().get();
+        }
+        CheckpointStore late = new CheckpointStore(tmp.resolve("late"));
+        late.copyIn(two);
+        assertThatThrownBy(() -> StreamingTrainer.replay(c, config(model, late.root(), 0), serdes)
+                .run((step, id, r, m) -> { })).hasMessageContaining("no longer in the log")
+                .hasMessageContaining("before 4");
     }
 
     private static <V> List<V> readAll(ConnectionConfig c, String topic, Deserializer<V> d) {

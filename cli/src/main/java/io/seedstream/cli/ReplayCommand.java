@@ -16,6 +16,7 @@ import io.seedstream.streams.topology.TopologySettings;
 import io.seedstream.trainer.CheckpointStore;
 import io.seedstream.trainer.StreamingTrainer;
 import io.seedstream.trainer.TrainerConfig;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -42,7 +44,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Commands that read a run's durable log again: {@code replay score}. */
+/** Commands that read a run's durable log again: {@code replay score} and {@code replay train}. */
 @Command(name = "replay", mixinStandardHelpOptions = true, description = "Replay a run's recorded log offline.",
         subcommands = {ReplayCommand.Score.class, ReplayCommand.Train.class})
 final class ReplayCommand extends CommandGroup {
@@ -175,7 +177,7 @@ final class ReplayCommand extends CommandGroup {
             CheckpointStore.Checkpoint start;
             try {
                 start = CheckpointStore.read(from);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 System.err.println("seedstream replay train: " + e.getMessage());
                 return 2;
             }
@@ -202,7 +204,7 @@ final class ReplayCommand extends CommandGroup {
             p.putIfAbsent(TrainerConfig.RUN_ID, start.state().runId());
             StreamingTrainer trainer = StreamingTrainer.replay(connection.connection(), TrainerConfig.from(p),
                     AvroSerdes.connect(connection.connection()));
-            Map<Long, ObjectNode> steps = new java.util.TreeMap<>();
+            Map<Long, ObjectNode> steps = new TreeMap<>();
             StreamingTrainer.Summary s = trainer.run((step, batchId, r, m) -> steps.put(step, JSON.createObjectNode()
                     .put("step", step).put("batch_id", batchId).put("loss", r.loss()).put("grad_norm", r.gradNorm())));
             Path live = from.toAbsolutePath().getParent();

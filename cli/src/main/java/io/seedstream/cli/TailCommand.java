@@ -9,6 +9,7 @@ import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.schemas.serde.GenericAvroDecoder;
 import io.seedstream.schemas.serde.RecordJson;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -131,7 +133,7 @@ final class TailCommand implements Callable<Integer> {
                 List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
                 try {
                     consumer.poll(Duration.ofMillis(500)).forEach(batch::add);
-                } catch (org.apache.kafka.common.errors.WakeupException e) {
+                } catch (WakeupException e) {
                     break;
                 }
                 if (!batch.isEmpty()) {
@@ -161,7 +163,7 @@ final class TailCommand implements Callable<Integer> {
                             line.put("schema", d.schema().getFullName()).put("schema_id", d.schemaId());
                             line.set("value", RecordJson.of(d.value(), d.schema()));
                         }
-                    } catch (SerializationException | java.io.IOException e) {
+                    } catch (SerializationException | IOException e) {
                         line.put("error", e.getMessage());
                         undecodable++;
                     }

@@ -68,18 +68,18 @@ class ReplayScoreTest {
                     groups.send(new ProducerRecord<>(c.topic(Topics.ROLLOUTS), "p" + g % 6, group(r, g))).get();
                 }
             }
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (scoring.metrics().groupsScored() < GROUPS && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
+            // until the last batch has closed (after its linger) and every group is in training-batches
+            long deadline = System.currentTimeMillis() + 90_000;
+            while (batchedGroups(c) < GROUPS && System.currentTimeMillis() < deadline) {
+                Thread.sleep(500);
             }
-            Thread.sleep(1500); // the last batch closes after its linger
+            JsonNode same = summary(replay(c));
+            assertThat(same.get("groups").asLong()).isEqualTo(GROUPS);
+            assertThat(same.get("max_difference_from_record").asDouble()).isEqualTo(0.0);
+            assertThat(same.get("prompt_weight_spearman").asDouble()).isEqualTo(1.0);
+            assertThat(same.get("weight_ratio").asDouble()).isEqualTo(1.0);
         }
 
-        JsonNode same = summary(replay(c));
-        assertThat(same.get("groups").asLong()).isEqualTo(GROUPS);
-        assertThat(same.get("max_difference_from_record").asDouble()).isEqualTo(0.0);
-        assertThat(same.get("prompt_weight_spearman").asDouble()).isEqualTo(1.0);
-        assertThat(same.get("weight_ratio").asDouble()).isEqualTo(1.0);
 
         List<JsonNode> alphaOne = replay(c, "--alpha", "1");
         JsonNode moved = summary(alphaOne);
@@ -112,13 +112,27 @@ class ReplayScoreTest {
                 .setAnswers(answers).setCreatedAt(Instant.ofEpochMilli(1_000)).build();
     }
 
+    /** Groups in training-batches so far (replay exits 1 while there are none). */
+    private static long batchedGroups(ConnectionConfig c) throws Exception {
+        CliRun r = CliRun.of(command(c));
+        return r.exitCode() != 0 ? 0 : summary(lines(r.out())).get("groups").asLong();
+    }
+
     private static List<JsonNode> replay(ConnectionConfig c, String... args) throws Exception {
+        return lines(CliRun.ok(command(c, args)));
+    }
+
+    private static String[] command(ConnectionConfig c, String... args) {
         List<String> cmd = new ArrayList<>(List.of("replay", "score"));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
                 "--topic-prefix", c.topicPrefix()));
+        return cmd.toArray(String[]::new);
+    }
+
+    private static List<JsonNode> lines(String out) throws Exception {
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : CliRun.ok(cmd.toArray(String[]::new)).split("\n")) {
+        for (String line : out.split("\n")) {
             if (!line.isBlank()) {
                 lines.add(JSON.readTree(line));
             }

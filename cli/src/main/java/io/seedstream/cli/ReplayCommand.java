@@ -3,7 +3,7 @@ package io.seedstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.schemas.ConnectionConfig;
-import io.seedstream.schemas.LogEnd;
+import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -32,7 +32,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -247,12 +246,7 @@ final class ReplayCommand extends CommandGroup {
      */
     static <V> String readAll(ConnectionConfig c, String topic, Deserializer<V> values,
             BiConsumer<Long, V> each, BooleanSupplier enough) {
-        Properties p = c.kafkaProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-replay");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        Properties p = LogReading.consumerProperties(c, "seedstream-replay");
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
@@ -268,7 +262,7 @@ final class ReplayCommand extends CommandGroup {
                 }
             });
             long lastProgress = System.nanoTime();
-            while (!(enough != null && enough.getAsBoolean()) && !LogEnd.reached(consumer, end, CALL_TIMEOUT)) {
+            while (!(enough != null && enough.getAsBoolean()) && !LogReading.reachedEnd(consumer, end, CALL_TIMEOUT)) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 if (!records.isEmpty()) {
                     lastProgress = System.nanoTime();

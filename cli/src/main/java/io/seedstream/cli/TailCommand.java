@@ -3,7 +3,7 @@ package io.seedstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.schemas.ConnectionConfig;
-import io.seedstream.schemas.LogEnd;
+import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.Topic;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -87,12 +86,7 @@ final class TailCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConnectionConfig c = connection.connection();
         String name = fullName(topic, c);
-        Properties p = c.kafkaProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-tail");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        Properties p = LogReading.consumerProperties(c, "seedstream-tail");
         GenericAvroDecoder decoder = new GenericAvroDecoder(AvroSerdes.connect(c).registry());
         boolean jsonValues = name.equals(Topics.SCHEMAS.name(c.topicPrefix())); // the registry's log is JSON
         AtomicBoolean stop = new AtomicBoolean();
@@ -127,7 +121,7 @@ final class TailCommand implements Callable<Integer> {
             Map<TopicPartition, Long> end = consumer.endOffsets(start.keySet(), CALL_TIMEOUT);
             long lastProgress = System.nanoTime();
             while (!stop.get() && (max == null || printed < max)) {
-                if (!follow && LogEnd.reached(consumer, end, CALL_TIMEOUT)) {
+                if (!follow && LogReading.reachedEnd(consumer, end, CALL_TIMEOUT)) {
                     break;
                 }
                 List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();

@@ -1,8 +1,10 @@
 package io.seedstream.cli;
 
+import io.seedstream.schemas.ConnectionConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.CommandLine;
 
 /** Runs the seedstream command in this JVM and captures what it prints on standard output. */
@@ -13,6 +15,12 @@ record CliRun(int exitCode, String out) {
         CliRun r = of(args);
         org.assertj.core.api.Assertions.assertThat(r.exitCode()).as("exit code of %s", String.join(" ", args)).isZero();
         return r.out();
+    }
+
+    /** The flags that point a command at a test cluster's connection (broker, registry, topic prefix). */
+    static List<String> connectionFlags(ConnectionConfig c) {
+        return List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
+                "--topic-prefix", c.topicPrefix());
     }
 
     static CliRun of(String... args) {

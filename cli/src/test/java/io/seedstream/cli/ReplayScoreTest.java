@@ -125,8 +125,7 @@ class ReplayScoreTest {
     private static String[] command(ConnectionConfig c, String... args) {
         List<String> cmd = new ArrayList<>(List.of("replay", "score"));
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
-                "--topic-prefix", c.topicPrefix()));
+        cmd.addAll(CliRun.connectionFlags(c));
         return cmd.toArray(String[]::new);
     }
 

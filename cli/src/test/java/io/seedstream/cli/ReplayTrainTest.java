@@ -92,8 +92,7 @@ class ReplayTrainTest {
     private static String[] args(ConnectionConfig c, String... rest) {
         List<String> all = new ArrayList<>(List.of("replay", "train"));
         all.addAll(List.of(rest));
-        all.addAll(List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
-                "--topic-prefix", c.topicPrefix()));
+        all.addAll(CliRun.connectionFlags(c));
         return all.toArray(String[]::new);
     }
 }

@@ -146,8 +146,7 @@ class TailCommandTest {
 
     private static String[] withConnection(ConnectionConfig c, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
-                "--topic-prefix", c.topicPrefix()));
+        all.addAll(CliRun.connectionFlags(c));
         return all.toArray(String[]::new);
     }
 }

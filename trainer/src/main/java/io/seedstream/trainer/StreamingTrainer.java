@@ -9,7 +9,7 @@ import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
 import io.seedstream.schemas.ConnectionConfig;
-import io.seedstream.schemas.LogEnd;
+import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.MetricsSnapshot;
@@ -259,7 +259,7 @@ public final class StreamingTrainer {
             }
             try {
                 while (!stopping && (config.maxSteps() == 0 || step - startStep < config.maxSteps())
-                        && !(replay && LogEnd.reached(consumer, end, Duration.ofSeconds(30)))) {
+                        && !(replay && LogReading.reachedEnd(consumer, end, Duration.ofSeconds(30)))) {
                     Iterable<ConsumerRecord<String, byte[]>> records;
                     try {
                         records = consumer.poll(Duration.ofMillis(config.pollMs()));

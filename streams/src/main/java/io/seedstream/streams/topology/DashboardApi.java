@@ -232,12 +232,18 @@ final class DashboardApi implements AutoCloseable {
     private ArrayNode trainerPoints(KafkaStreams s, int last) {
         ReadOnlyKeyValueStore<String, MetricsPoint> history =
                 store(s, ScoringTopology.METRICS_HISTORY_STORE, MetricsPoint.class);
+        List<String> trainers = new ArrayList<>();
+        try (KeyValueIterator<String, MetricsPoint> it =
+                store(s, ScoringTopology.NEWEST_METRICS_STORE, MetricsPoint.class).all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value.kind().equals(MetricsSource.TRAINER.name())) {
+                    trainers.add(kv.key);
+                }
+            });
+        }
         ArrayNode out = JsonSerde.JSON.createArrayNode();
-        for (JsonNode source : newestPoints(s)) {
-            if (!source.get("kind").asText().equals(MetricsSource.TRAINER.name())) {
-                continue;
-            }
-            String[] range = KeepMetricsProcessor.keyRange(source.get("source").asText());
+        for (String trainer : trainers) {
+            String[] range = KeepMetricsProcessor.keyRange(trainer);
             try (KeyValueIterator<String, MetricsPoint> it = history.reverseRange(range[0], range[1])) {
                 for (int n = 0; n < last && it.hasNext(); n++) {
                     out.add(point(it.next().value));

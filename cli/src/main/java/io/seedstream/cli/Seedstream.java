@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             ModelCommand.class,
             BenchCommand.class,
+            ExperimentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Seedstream extends CommandGroup {

@@ -45,5 +45,6 @@ final class StatusLine implements AutoCloseable {
         if (terminal && lastWidth > 0) {
             out.println();
         }
+        lastWidth = 0; // the line is finished: a later show() starts a new one
     }
 }

@@ -318,8 +318,7 @@ final class UpCommand implements Callable<Integer> {
             }
             return out;
         }
-        Path shipped = Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve(SHIPPED_POLICY)
-                .toAbsolutePath();
+        Path shipped = shippedPolicy();
         if (!java.nio.file.Files.isRegularFile(shipped.resolve(Checkpoints.CONFIG))) {
             System.err.println("seedstream up: the shipped task policy is missing (" + shipped + "); use --warm-start "
                     + "or --model-dir DIR");
@@ -330,6 +329,11 @@ final class UpCommand implements Callable<Integer> {
 
     /** The warm-started task policy in the repository. */
     static final String SHIPPED_POLICY = "models/task-policy";
+
+    /** Where the shipped task policy is: under SEEDSTREAM_HOME (set by ./seedstream), else the working directory. */
+    static Path shippedPolicy() {
+        return Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve(SHIPPED_POLICY).toAbsolutePath();
+    }
 
     private int loadPrompts(ConnectionConfig c) {
         int rc = 0;

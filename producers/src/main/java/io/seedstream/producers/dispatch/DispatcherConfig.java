@@ -53,6 +53,8 @@ public record DispatcherConfig(
     public static final String SEED = "dispatch.seed";
     public static final String TRAIN_DATASETS = "dispatch.train.datasets";
     public static final String EVAL_FILES = "dispatch.eval.files";
+    /** The benchmark name of the built-in task's held-out set in eval results. */
+    public static final String HELD_OUT_BENCHMARK = "task-heldout";
     public static final String HELD_OUT_SIZE = "dispatch.eval.heldout.size";
     public static final String HELD_OUT_SEED = "dispatch.eval.heldout.seed";
     public static final String EVAL_EVERY = "dispatch.eval.every";

@@ -16,7 +16,7 @@ import java.util.Set;
 /** A benchmark the dispatcher schedules evaluation rounds on: its name and its prompts. */
 record EvalSet(String benchmark, List<Prompt> prompts) {
 
-    static final String HELD_OUT = "task-heldout";
+    static final String HELD_OUT = DispatcherConfig.HELD_OUT_BENCHMARK;
 
     /** A JSONL file of problems with answers; the benchmark is the file's name. */
     static EvalSet read(Path file) throws IOException {

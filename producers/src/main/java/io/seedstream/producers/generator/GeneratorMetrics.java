@@ -166,6 +166,11 @@ public final class GeneratorMetrics {
         return (long) reloadFailures.count();
     }
 
+    /** Seconds spent sampling since the start (the busy time behind each snapshot's busy_fraction). */
+    public double samplingSeconds() {
+        return samplingSeconds.sum();
+    }
+
     public long loadedVersion() {
         return loadedVersion.get();
     }

@@ -13,6 +13,7 @@ import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -123,21 +124,24 @@ public final class ScoringService implements AutoCloseable {
      * store), empty when there is none yet or the store is not queryable (during a rebalance).
      */
     public Optional<EvalTally> newestEvaluation() {
+        return evaluations().stream().max(java.util.Comparator.comparingLong(EvalTally::policyVersion));
+    }
+
+    /**
+     * Every tally (benchmark and version) this instance holds in the {@code eval-accuracy} store;
+     * empty when the store is not queryable (during a rebalance).
+     */
+    public List<EvalTally> evaluations() {
         try {
             ReadOnlyKeyValueStore<String, EvalTally> store = streams.store(StoreQueryParameters.fromNameAndType(
                     ScoringTopology.EVAL_ACCURACY_STORE, QueryableStoreTypes.<String, EvalTally>keyValueStore()));
-            EvalTally newest = null;
+            List<EvalTally> all = new java.util.ArrayList<>();
             try (KeyValueIterator<String, EvalTally> it = store.all()) {
-                while (it.hasNext()) {
-                    EvalTally t = it.next().value;
-                    if (newest == null || t.policyVersion() > newest.policyVersion()) {
-                        newest = t;
-                    }
-                }
+                it.forEachRemaining(kv -> all.add(kv.value));
             }
-            return Optional.ofNullable(newest);
+            return all;
         } catch (InvalidStateStoreException e) {
-            return Optional.empty();
+            return List.of();
         }
     }
 

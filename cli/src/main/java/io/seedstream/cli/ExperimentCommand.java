@@ -1,0 +1,231 @@
+package io.seedstream.cli;
+
+import io.seedstream.cli.ExperimentData.ArmResult;
+import io.seedstream.infra.LocalStack;
+import io.seedstream.infra.broker.BrokerSettings;
+import io.seedstream.infra.registry.RegistrySettings;
+import io.seedstream.model.Checkpoints;
+import io.seedstream.model.ModelConfig;
+import io.seedstream.producers.generator.GeneratorConfig;
+import io.seedstream.producers.task.TaskPolicy;
+import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.trainer.TrainerConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = {"Run arms of the method (SEED-GRPO at several alphas, Dr. GRPO, GRPO with std normalisation, "
+                + "staleness bounds) from the same initial policy through the real pipeline, seed by seed, and write a "
+                + "report: report.md, PNG plots and the raw per-step data as CSV.",
+            "Arms by name: " + "seed-grpo, dr-grpo, seed-grpo-a0.5, seed-grpo-a2, grpo-std, sync, async-2, async-4; "
+                    + "or --arm NAME:key=value,... with any stage key. The report is rewritten after every run, so a "
+                    + "stopped experiment keeps what it measured."})
+final class ExperimentCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties: arms=a,b; arm.NAME=key=value,...; "
+            + "steps, seeds, minutes, eval.every, heldout.size, task.problems, and any stage key for every arm. Flags win.")
+    Path config;
+
+    @Option(names = "--arms", split = ",", paramLabel = "NAME", description = "Catalogue arms to run, in order "
+            + "(default: the five method arms).")
+    List<String> arms;
+
+    @Option(names = "--arm", paramLabel = "NAME:key=value,...", description = "An arm of your own (repeatable).")
+    List<String> customArms = List.of();
+
+    @Option(names = "--steps", description = "Training steps (policy versions) per run (default: 40).")
+    Long steps;
+
+    @Option(names = "--seeds", description = "Seeds per arm: 0..K-1 (default: 3).")
+    Integer seeds;
+
+    @Option(names = "--minutes", description = "Also stop a run's training after this many minutes.")
+    Double minutes;
+
+    @Option(names = "--eval-every", description = "Evaluate the held-out set every K versions (default: 10).")
+    Integer evalEvery;
+
+    @Option(names = "--heldout", description = "Held-out problems (default: 200).")
+    Integer heldOut;
+
+    @Option(names = "--task-problems", description = "Training prompts: this many built-in task problems, seed 0 "
+            + "(default: 2000, as up).")
+    Integer taskProblems;
+
+    @Option(names = "--model-dir", paramLabel = "DIR", description = "Initial policy of every arm (default: the shipped "
+            + "task policy).")
+    Path modelDir;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where the report goes "
+            + "(for example docs/experiments/NAME).")
+    Path out;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data/experiments",
+            description = "Broker log and runs' checkpoints, deleted run by run (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--notes", paramLabel = "FILE.md", description = "Markdown to put in the report as its discussion.")
+    Path notes;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Properties file = new Properties();
+        if (config != null) {
+            try (Reader r = Files.newBufferedReader(config)) {
+                file.load(r);
+            }
+        }
+        List<ExperimentArm> armList;
+        try {
+            armList = arms(file);
+        } catch (IllegalArgumentException e) {
+            System.err.println("seedstream experiment: " + e.getMessage());
+            return 2;
+        }
+        long stepCount = steps != null ? steps : Long.parseLong(file.getProperty("steps", "40"));
+        int seedCount = seeds != null ? seeds : Integer.parseInt(file.getProperty("seeds", "3"));
+        Double minuteLimit = minutes != null ? minutes
+                : file.containsKey("minutes") ? Double.valueOf(file.getProperty("minutes")) : null;
+        int every = evalEvery != null ? evalEvery : Integer.parseInt(file.getProperty("eval.every", "10"));
+        int heldOutSize = heldOut != null ? heldOut : Integer.parseInt(file.getProperty("heldout.size", "200"));
+        int problems = taskProblems != null ? taskProblems : Integer.parseInt(file.getProperty("task.problems", "2000"));
+        if (stepCount < 1 || seedCount < 1 || every < 1 || heldOutSize < 1 || problems < 1
+                || (minuteLimit != null && minuteLimit <= 0)) {
+            System.err.println("seedstream experiment: --steps, --seeds, --eval-every, --heldout, --task-problems and "
+                    + "--minutes must be positive");
+            return 2;
+        }
+        Path policy = modelDir != null ? modelDir.toAbsolutePath() : UpCommand.shippedPolicy();
+        if (!Files.isRegularFile(policy.resolve(Checkpoints.CONFIG))) {
+            System.err.println("seedstream experiment: " + policy + " is not a model directory (no config.json)");
+            return 2;
+        }
+        Properties base = new Properties();
+        Map<String, String> shown = new TreeMap<>();
+        if (ModelConfig.read(policy.resolve(Checkpoints.CONFIG)).equals(TaskPolicy.CONFIG)) {
+            base.putAll(UpCommand.TASK_POLICY_SETTINGS);
+            shown.putAll(UpCommand.TASK_POLICY_SETTINGS);
+        }
+        for (String k : file.stringPropertyNames()) {
+            if (k.contains(".") && !k.startsWith("arm.") && !List.of("eval.every", "heldout.size", "task.problems")
+                    .contains(k)) {
+                base.put(k, file.getProperty(k));
+                shown.put(k, file.getProperty(k));
+            }
+        }
+        base.put(TrainerConfig.MODEL_DIR, policy.toString());
+        base.put(GeneratorConfig.MODEL_DIR, policy.toString());
+
+        Path prompts = dataDir.resolve("task").resolve("problems-" + problems + ".jsonl").toAbsolutePath();
+        if (!Files.exists(prompts)) {
+            int rc = new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(problems), "--seed", "0",
+                    "--out", prompts.toString());
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        List<Integer> seedList = IntStream.range(0, seedCount).boxed().toList();
+        ArmRun.Limits limits = new ArmRun.Limits(stepCount, minuteLimit, every, heldOutSize);
+        ExperimentReport.Setup setup = new ExperimentReport.Setup(out.getFileName().toString(), commandLine(),
+                armList, seedList, limits, policy.getFileName().toString(), shown, ExperimentReport.machine(),
+                notes == null ? null : Files.readString(notes));
+        String stamp = Long.toString(System.currentTimeMillis() / 1000, 36);
+        LocalStack stack;
+        try {
+            stack = LocalStack.start(new BrokerSettings(dataDir.resolve("kafka-" + stamp), BrokerSettings.DEFAULT_HOST,
+                    0, 0, Map.of()), RegistrySettings.defaults().withPort(0), ConnectionConfig.defaults());
+        } catch (RuntimeException e) {
+            System.err.println("seedstream experiment: cannot start the broker and registry: " + e.getMessage());
+            return 1;
+        }
+        List<ArmResult> results = new ArrayList<>();
+        int total = armList.size() * seedList.size();
+        int failed = 0;
+        long started = System.nanoTime();
+        try (stack; StatusLine line = StatusLine.onStderr(60_000)) {
+            ArmRun runner = new ArmRun(stack.connection(), base, prompts, limits);
+            for (int seed : seedList) {
+                for (ExperimentArm arm : armList) {
+                    int n = results.size() + 1;
+                    String label = String.format(Locale.ROOT, "[%d/%d] %s seed %d", n, total, arm.name(), seed);
+                    Path runDir = dataDir.resolve("runs-" + stamp).resolve(arm.name() + "-s" + seed);
+                    ArmResult r = runner.run(arm, seed, "exp-" + stamp + "-" + arm.name() + "-s" + seed + ".", runDir,
+                            s -> line.show(label + ": " + s));
+                    removeIfPresent(runDir);
+                    results.add(r);
+                    if (r.run().ended().contains("failed")) {
+                        failed++;
+                    }
+                    line.close();
+                    System.err.printf(Locale.ROOT, "seedstream experiment: %s: %d versions in %.0f s (%s), held-out %s%n",
+                            label, r.run().steps(), r.run().wallSeconds(), r.run().ended(), heldOutText(r));
+                    new ExperimentReport(setup, results).write(out);
+                }
+            }
+        }
+        removeIfPresent(dataDir.resolve("kafka-" + stamp));
+        removeIfPresent(dataDir.resolve("runs-" + stamp));
+        System.out.printf(Locale.ROOT, "seedstream experiment: %d runs (%d arms x %d seeds) in %.1f min%s; report %s%n",
+                results.size(), armList.size(), seedList.size(), (System.nanoTime() - started) / 60e9,
+                failed == 0 ? "" : ", " + failed + " failed", out.resolve("report.md"));
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static String heldOutText(ArmResult r) {
+        return r.evals().stream().sorted(Comparator.comparingLong(ExperimentData.Eval::version))
+                .map(e -> String.format(Locale.ROOT, "v%d %.1f%%", e.version(), 100 * e.accuracy()))
+                .reduce((a, b) -> a + ", " + b).orElse("none");
+    }
+
+    /** --arms and --arm, else the config file's, else the five method arms. */
+    private List<ExperimentArm> arms(Properties file) {
+        Map<String, ExperimentArm> byName = new LinkedHashMap<>();
+        List<String> names = arms != null ? arms
+                : file.containsKey("arms") ? List.of(file.getProperty("arms").split("\\s*,\\s*"))
+                : customArms.isEmpty() ? ExperimentArm.METHOD_ARMS : List.of();
+        for (String n : names) {
+            String own = file.getProperty("arm." + n.strip());
+            ExperimentArm a = ExperimentArm.parse(own == null ? n : n.strip() + ":" + own);
+            byName.put(a.name(), a);
+        }
+        for (String spec : customArms) {
+            ExperimentArm a = ExperimentArm.parse(spec);
+            byName.put(a.name(), a);
+        }
+        if (byName.isEmpty()) {
+            throw new IllegalArgumentException("no arms to run");
+        }
+        return List.copyOf(byName.values());
+    }
+
+    private String commandLine() {
+        List<String> args = spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
+        // as a subcommand of seedstream, the arguments start with the subcommand's own name
+        List<String> own = !args.isEmpty() && args.get(0).equals("experiment") ? args.subList(1, args.size()) : args;
+        return "seedstream experiment " + String.join(" ", own);
+    }
+
+    private static void removeIfPresent(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            BenchCommand.deleteTree(dir);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.seedstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A two-arm, one-seed experiment of a few steps through the real pipeline (embedded broker,
+ * registry, topology, dispatcher, generator, trainer on the shipped task policy): the report, the
+ * plots and the CSV files are written with the values the runs measured.
+ */
+class ExperimentCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void twoArmsOneSeedWriteTheReportPlotsAndData() throws Exception {
+        Path config = tmp.resolve("experiment.properties");
+        // small batches so that a step is a few seconds; the arms come from the file, the limits from flags
+        Files.writeString(config, """
+                arms=seed-grpo,dr-grpo
+                batch.groups=4
+                dispatch.group.size=4
+                """);
+        Path out = tmp.resolve("report");
+        CliRun r = CliRun.of("experiment", "--config", config.toString(), "--seeds", "1", "--steps", "3",
+                "--eval-every", "3", "--heldout", "12", "--task-problems", "40",
+                "--model-dir", UpCommandTest.SHIPPED.toString(), "--out", out.toString(),
+                "--data-dir", tmp.resolve("data").toString());
+        assertThat(r.exitCode()).as("experiment's exit code; stdout: %s", r.out()).isZero();
+        assertThat(r.out()).contains("2 runs (2 arms x 1 seeds)");
+
+        List<Map<String, String>> runs = csv(out.resolve("runs.csv"));
+        assertThat(runs).extracting(m -> m.get("arm")).containsExactly("seed-grpo", "dr-grpo");
+        for (Map<String, String> run : runs) {
+            assertThat(run.get("steps")).isEqualTo("3");
+            assertThat(run.get("ended")).isEqualTo("step limit");
+            assertThat(Double.parseDouble(run.get("wall_s"))).isPositive();
+            assertThat(Double.parseDouble(run.get("versions_per_min"))).isPositive();
+            assertThat(Double.parseDouble(run.get("sampled_tokens_per_s"))).isPositive();
+            assertThat(Double.parseDouble(run.get("generator_busy"))).isBetween(0.0, 1.0);
+            assertThat(Double.parseDouble(run.get("trainer_busy"))).isBetween(0.0, 1.0);
+        }
+
+        List<Map<String, String>> steps = csv(out.resolve("steps.csv"));
+        assertThat(steps).hasSize(6);
+        for (String arm : List.of("seed-grpo", "dr-grpo")) {
+            List<Map<String, String>> mine = steps.stream().filter(s -> s.get("arm").equals(arm)).toList();
+            assertThat(mine).extracting(s -> s.get("step")).containsExactly("1", "2", "3");
+            assertThat(mine).extracting(s -> Double.parseDouble(s.get("wall_s"))).isSorted();
+            for (Map<String, String> s : mine) {
+                assertThat(Double.parseDouble(s.get("mean_reward"))).isBetween(0.0, 1.0);
+                assertThat(Double.parseDouble(s.get("mean_se"))).isBetween(0.0, Math.log(4) + 1e-9);
+                // clusters per group of G = 4: between one meaning and four
+                assertThat(Double.parseDouble(s.get("mean_clusters"))).isBetween(1.0, 4.0);
+                assertThat(Double.parseDouble(s.get("scale_min"))).isLessThanOrEqualTo(Double.parseDouble(s.get("scale_p50")));
+                assertThat(Double.parseDouble(s.get("scale_p50"))).isLessThanOrEqualTo(Double.parseDouble(s.get("scale_max")));
+                assertThat(Double.parseDouble(s.get("tokens"))).isPositive();
+                if (arm.equals("dr-grpo")) {
+                    // f = none: every group's scale is exactly 1
+                    assertThat(Double.parseDouble(s.get("scale_min"))).isEqualTo(1.0);
+                    assertThat(Double.parseDouble(s.get("scale_max"))).isEqualTo(1.0);
+                } else {
+                    assertThat(Double.parseDouble(s.get("scale_max"))).isBetween(0.9, 1.0);
+                }
+            }
+        }
+
+        List<Map<String, String>> evals = csv(out.resolve("evals.csv"));
+        assertThat(evals).extracting(e -> e.get("arm") + "@" + e.get("version"))
+                .containsExactlyInAnyOrder("seed-grpo@0", "seed-grpo@3", "dr-grpo@0", "dr-grpo@3");
+        for (Map<String, String> e : evals) {
+            assertThat(e.get("answered")).isEqualTo("12");
+            assertThat(Double.parseDouble(e.get("accuracy")))
+                    .isEqualTo(Integer.parseInt(e.get("correct")) / 12.0, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        // the shipped policy answers most held-out problems right (README: about two thirds)
+        assertThat(evals).anyMatch(e -> Integer.parseInt(e.get("correct")) > 0);
+
+        String report = Files.readString(out.resolve("report.md"));
+        assertThat(report).contains("| seed-grpo | 1 |").contains("| dr-grpo | 1 |").contains("scoring.f=none")
+                .contains("## Does a difference exceed the seed spread?").contains("![heldout](heldout.png)");
+        String seedRow = report.lines().filter(l -> l.startsWith("| seed-grpo | 1 |")).findFirst().orElseThrow();
+        String v0 = String.format(java.util.Locale.ROOT, "%.1f%%", 100 * Double.parseDouble(evals.stream()
+                .filter(e -> e.get("arm").equals("seed-grpo") && e.get("version").equals("0")).findFirst().orElseThrow()
+                .get("accuracy")));
+        assertThat(seedRow).as("the report's row shows the measured v0 accuracy").contains(v0);
+
+        for (String png : List.of("heldout.png", "reward.png", "entropy.png", "scale.png", "clusters.png")) {
+            BufferedImage img = ImageIO.read(out.resolve(png).toFile());
+            assertThat(img).as(png).isNotNull();
+            assertThat(img.getWidth()).isEqualTo(ExperimentPlots.WIDTH);
+            assertThat(colours(img)).as("distinct colours in %s (a chart, not a blank image)", png).isGreaterThan(20);
+        }
+        assertThat(tmp.resolve("data")).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith("kafka-"));
+    }
+
+    private static int colours(BufferedImage img) {
+        Set<Integer> seen = new HashSet<>();
+        for (int y = 0; y < img.getHeight(); y += 3) {
+            for (int x = 0; x < img.getWidth(); x += 3) {
+                seen.add(img.getRGB(x, y));
+            }
+        }
+        return seen.size();
+    }
+
+    /** Rows of a CSV file without quoted commas in the columns read here, by header name. */
+    private static List<Map<String, String>> csv(Path file) throws Exception {
+        List<String> lines = Files.readAllLines(file);
+        String[] header = lines.get(0).split(",");
+        return lines.stream().skip(1).map(l -> {
+            String[] cells = l.split(",", -1);
+            return java.util.stream.IntStream.range(0, header.length).boxed()
+                    .collect(Collectors.toMap(i -> header[i], i -> i < cells.length ? cells[i] : ""));
+        }).toList();
+    }
+}

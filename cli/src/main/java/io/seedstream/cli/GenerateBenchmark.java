@@ -325,7 +325,7 @@ final class GenerateBenchmark {
     }
 
     private static KafkaProducer<String, Object> producer(ConnectionConfig c, AvroSerdes serdes) {
-        Properties p = c.kafkaProperties();
+        Properties p = c.producerProperties("seedstream-bench-generate");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
         return new KafkaProducer<>(p, new StringSerializer(),
                 serdes.anyValue(Topics.PROMPTS, Topics.ROLLOUT_REQUESTS, Topics.POLICY_VERSIONS));

@@ -40,6 +40,15 @@ final class PromptsCommand extends CommandGroup {
         @Mixin
         ConnectionOptions connection;
 
+        /** The prompt loader's producer: it writes to topics that may have just been created. */
+        static Properties producerProperties(ConnectionConfig c) {
+            Properties p = c.producerProperties("seedstream-prompts-load");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+            p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+            return p;
+        }
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isReadable(file)) {
@@ -56,11 +65,7 @@ final class PromptsCommand extends CommandGroup {
                 return 1;
             }
             AvroSerdes serdes = AvroSerdes.connect(c);
-            Properties p = c.kafkaProperties();
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-            p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
-            p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+            Properties p = producerProperties(c);
             String name = dataset != null ? dataset : PromptLoader.datasetOf(file);
             PromptLoader.Summary summary;
             try (KafkaProducer<String, Prompt> prompts = new KafkaProducer<>(p, serdes.key().serializer(),

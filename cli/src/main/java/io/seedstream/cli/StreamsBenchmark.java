@@ -128,7 +128,8 @@ final class StreamsBenchmark {
                     .configs(Topics.ROLLOUTS.configs()))).all().get();
         }
         AvroSerdes serdes = AvroSerdes.connect(c);
-        try (KafkaProducer<String, Prompt> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+        try (KafkaProducer<String, Prompt> p = new KafkaProducer<>(c.producerProperties("seedstream-bench-prompts"),
+                new StringSerializer(),
                 serdes.value(Topics.PROMPTS).serializer())) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (Prompt prompt : prompts) {
@@ -162,8 +163,7 @@ final class StreamsBenchmark {
     }
 
     private static Properties producerProps(ConnectionConfig c) {
-        Properties p = c.kafkaProperties();
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        Properties p = c.producerProperties("seedstream-bench-rollouts");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);

@@ -111,6 +111,25 @@ public record ConnectionConfig(
         return p;
     }
 
+    /**
+     * What every producer of the project sets: writes acknowledged by all in-sync replicas,
+     * idempotent, and one request in flight per connection. Kafka up to 4.4 (KAFKA-15591, fixed in
+     * 4.5) can refuse an idempotent producer's first request to a just-created partition
+     * (NOT_LEADER_OR_FOLLOWER) while a later request is appended; the first is then retried as out
+     * of order until its delivery timeout: a stalled transaction, or lost records. With one request
+     * in flight there is no later request, whichever partition a producer writes first.
+     */
+    public static final Map<String, String> PRODUCER_SAFETY = Map.of("acks", "all", "enable.idempotence", "true",
+            "max.in.flight.requests.per.connection", "1");
+
+    /** Base properties for a producer of the project: {@link #kafkaProperties()}, {@link #PRODUCER_SAFETY} and its client id. */
+    public Properties producerProperties(String clientId) {
+        Properties p = kafkaProperties();
+        p.putAll(PRODUCER_SAFETY);
+        p.put("client.id", clientId);
+        return p;
+    }
+
     /** The settings as a map, for logging and saving with a run. */
     public Map<String, String> describe() {
         Map<String, String> m = new java.util.TreeMap<>();

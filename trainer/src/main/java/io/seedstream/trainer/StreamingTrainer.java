@@ -171,11 +171,13 @@ public final class StreamingTrainer {
                 new ByteArrayDeserializer());
     }
 
+    /** The trainer's idempotent producer (announcements, metrics, dead letters). */
+    public static Properties producerProperties(ConnectionConfig connection, TrainerConfig config) {
+        return connection.producerProperties("seedstream-trainer-" + config.runId());
+    }
+
     private KafkaProducer<String, Object> producer() {
-        Properties p = connection.kafkaProperties();
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "seedstream-trainer-" + config.runId());
+        Properties p = producerProperties(connection, config);
         return new KafkaProducer<>(p, new StringSerializer(),
                 serdes.anyValue(Topics.POLICY_VERSIONS, Topics.METRICS, Topics.DEAD_LETTERS));
     }

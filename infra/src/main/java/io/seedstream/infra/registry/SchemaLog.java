@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import io.seedstream.schemas.ConnectionConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -98,8 +99,8 @@ final class SchemaLog implements AutoCloseable {
         if (producer == null) {
             Properties p = new Properties();
             p.putAll(clientProps);
+            p.putAll(ConnectionConfig.PRODUCER_SAFETY);
             p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
             producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
             producer.initTransactions();

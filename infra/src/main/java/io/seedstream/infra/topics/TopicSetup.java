@@ -17,7 +17,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -86,6 +88,7 @@ public final class TopicSetup {
                 admin.incrementalAlterConfigs(alter).all().get(millis(), TimeUnit.MILLISECONDS);
             }
             Map<String, TopicDescription> described = describe(byName.keySet());
+            confirmServed(created, described);
             List<Result> results = new ArrayList<>();
             for (Topic<?, ?> t : topics) {
                 String name = t.name(prefix);
@@ -128,6 +131,24 @@ public final class TopicSetup {
                 }
                 Thread.sleep(50);
             }
+        }
+    }
+
+    /**
+     * Waits until the leader of every partition of the created topics answers for it (a
+     * ListOffsets request is served only by a leader whose replica is online, as a produce request
+     * is): the broker's metadata names a leader before that leader has the partition online, and
+     * writes sent in that gap are refused (KAFKA-15591, see ConnectionConfig.PRODUCER_SAFETY).
+     */
+    private void confirmServed(List<String> created, Map<String, TopicDescription> described)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        for (String name : created) {
+            described.get(name).partitions().forEach(p -> partitions.put(new TopicPartition(name, p.partition()),
+                    OffsetSpec.latest()));
+        }
+        if (!partitions.isEmpty()) {
+            admin.listOffsets(partitions).all().get(millis(), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -95,11 +95,15 @@ public final class Dispatcher {
         }
     }
 
-    private KafkaProducer<String, Object> producer(String clientId) {
-        Properties p = connection.kafkaProperties();
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    /** The dispatcher's transactional producer: requests and its position in one transaction. */
+    public static Properties producerProperties(ConnectionConfig connection, String clientId) {
+        Properties p = connection.producerProperties(clientId);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return p;
+    }
+
+    private KafkaProducer<String, Object> producer(String clientId) {
+        Properties p = producerProperties(connection, clientId);
         return new KafkaProducer<>(p, new StringSerializer(), serdes.anyValue(Topics.ROLLOUT_REQUESTS,
                 Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS, Topics.PROMPTS));
     }

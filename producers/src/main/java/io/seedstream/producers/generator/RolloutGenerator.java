@@ -168,15 +168,19 @@ public final class RolloutGenerator {
         }
     }
 
-    private KafkaProducer<String, Object> producer(String clientId) {
-        Properties p = connection.kafkaProperties();
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    /** The generator's transactional producer: one transaction per sampler batch. */
+    public static Properties producerProperties(ConnectionConfig connection, GeneratorConfig config, String clientId) {
+        Properties p = connection.producerProperties(clientId);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "seedstream-generator-" + config.id());
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.transactionTimeout().toMillis());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.parseInt(Topics.LARGE_MESSAGE_BYTES));
+        return p;
+    }
+
+    private KafkaProducer<String, Object> producer(String clientId) {
+        Properties p = producerProperties(connection, config, clientId);
         return new KafkaProducer<>(p, new StringSerializer(),
                 serdes.anyValue(Topics.ROLLOUTS, Topics.EVAL_RESULTS, Topics.DEAD_LETTERS, Topics.METRICS));
     }

@@ -46,7 +46,7 @@ public final class ScoringService implements AutoCloseable {
     }
 
     /** Kafka Streams properties: exactly-once v2, the instance's threads, state dir and address. */
-    static Properties streamsProperties(ConnectionConfig c, TopologySettings s, int dashboardPort) {
+    public static Properties streamsProperties(ConnectionConfig c, TopologySettings s, int dashboardPort) {
         Properties p = c.kafkaProperties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -54,6 +54,10 @@ public final class ScoringService implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, s.stateDir().toString());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.dashboardHost() + ":" + dashboardPort);
         p.put("processing.exception.handler.global.enabled", true);
+        // Streams writes its changelogs right after creating them: KAFKA-15591 (ConnectionConfig.PRODUCER_SAFETY);
+        // exactly-once sets the idempotence and acks itself
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION),
+                ConnectionConfig.PRODUCER_SAFETY.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION));
         // the topology's own writes (changelogs, batches) are read back soon: lz4 costs a fraction of zstd's
         // CPU, which the broker and the stream threads share with it (training-batches keeps the producer's codec)
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");

@@ -28,9 +28,26 @@ final class RegistryCommand implements Callable<Integer> {
                     + "FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.")
     String compatibility;
 
+    @Option(names = "--write-user", description = "Require HTTP basic authentication as this user for every request "
+            + "that changes the registry (reads stay open).")
+    String writeUser;
+
+    @Option(names = "--write-password-file", paramLabel = "FILE",
+            description = "File whose first line is the write user's password (not a flag: flags show in ps).")
+    java.nio.file.Path writePasswordFile;
+
     @Override
     public Integer call() throws Exception {
         Properties props = connection.properties();
+        if (writeUser != null) {
+            if (writePasswordFile == null) {
+                System.err.println("seedstream registry: --write-user needs --write-password-file");
+                return 2;
+            }
+            props.put(RegistrySettings.WRITE_USER, writeUser);
+            props.put(RegistrySettings.WRITE_PASSWORD,
+                    java.nio.file.Files.readAllLines(writePasswordFile).stream().findFirst().orElse("").strip());
+        }
         if (host != null) {
             props.put(RegistrySettings.HOST, host);
         }
@@ -43,8 +60,9 @@ final class RegistryCommand implements Callable<Integer> {
         RegistrySettings settings = RegistrySettings.from(props);
         RegistryServer server = RegistryServer.start(connection.connection().kafkaProperties(), settings);
         Shutdown shutdown = new Shutdown(server::close);
-        System.out.printf("seedstream registry: serving %s (schemas in topic %s, default %s) (Ctrl-C to stop)%n",
-                server.url(), settings.topic(), settings.defaultCompatibility());
+        System.out.printf("seedstream registry: serving %s (schemas in topic %s, default %s, writes %s) (Ctrl-C to stop)%n",
+                server.url(), settings.topic(), settings.defaultCompatibility(),
+                settings.writeUser().isEmpty() ? "open" : "need user " + settings.writeUser());
         shutdown.await();
         return 0;
     }

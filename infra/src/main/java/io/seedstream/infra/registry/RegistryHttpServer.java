@@ -40,9 +40,16 @@ public final class RegistryHttpServer implements AutoCloseable {
     private final SchemaRegistry registry;
     private final HttpServer server;
     private final ExecutorService executor;
+    private final byte[] writeAuthorization;
 
-    public RegistryHttpServer(SchemaRegistry registry, String host, int port) throws IOException {
+    /**
+     * @param writeCredentials {@code user:password} that requests changing the registry must send
+     *     as HTTP basic authentication, or null when writes are open
+     */
+    public RegistryHttpServer(SchemaRegistry registry, String host, int port, String writeCredentials) throws IOException {
         this.registry = registry;
+        this.writeAuthorization = writeCredentials == null ? null : ("Basic " + java.util.Base64.getEncoder()
+                .encodeToString(writeCredentials.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "schema-registry-http");
@@ -62,8 +69,21 @@ public final class RegistryHttpServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         Reply reply;
+        List<String> path;
         try {
-            reply = route(exchange.getRequestMethod(), segments(exchange.getRequestURI().getRawPath()),
+            path = segments(exchange.getRequestURI().getRawPath());
+        } catch (IllegalArgumentException e) {
+            send(exchange, error(422, 42203, "bad path: " + e.getMessage()));
+            return;
+        }
+        if (writeAuthorization != null && changesState(exchange.getRequestMethod(), path)
+                && !authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"seedstream-registry\"");
+            send(exchange, error(401, 40101, "Unauthorized: writing to the registry needs its write user's credentials"));
+            return;
+        }
+        try {
+            reply = route(exchange.getRequestMethod(), path,
                     query(exchange.getRequestURI().getRawQuery()), exchange);
         } catch (RegistryException e) {
             reply = error(e.httpStatus() > 0 ? e.httpStatus() : 500, e.errorCode(), e.getMessage());
@@ -74,6 +94,22 @@ public final class RegistryHttpServer implements AutoCloseable {
                     exchange.getRequestURI(), e);
             reply = error(500, RegistryException.BACKEND_ERROR, "Internal error: " + e);
         }
+        send(exchange, reply);
+    }
+
+    /** Registering a schema, setting a level, deleting: everything but reads and lookups (which POST a schema). */
+    private static boolean changesState(String method, List<String> path) {
+        return method.equals("PUT") || method.equals("DELETE")
+                || (method.equals("POST") && path.size() == 3 && path.get(0).equals("subjects") && path.get(2).equals("versions"));
+    }
+
+    /** Compares in constant time, so the time a refusal takes says nothing about the password. */
+    private boolean authorized(String header) {
+        return header != null && java.security.MessageDigest.isEqual(writeAuthorization,
+                header.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void send(HttpExchange exchange, Reply reply) throws IOException {
         byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE);
         exchange.sendResponseHeaders(reply.status(), body.length);

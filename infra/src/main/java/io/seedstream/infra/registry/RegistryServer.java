@@ -26,7 +26,8 @@ public final class RegistryServer implements AutoCloseable {
         SchemaRegistry registry = new SchemaRegistry(kafkaProps, settings.topic(),
                 settings.defaultCompatibility(), settings.timeout());
         try {
-            RegistryHttpServer http = new RegistryHttpServer(registry, settings.host(), settings.port());
+            RegistryHttpServer http = new RegistryHttpServer(registry, settings.host(), settings.port(),
+                    settings.writeUser().isEmpty() ? null : settings.writeUser() + ":" + settings.writePassword().value());
             RegistryServer server = new RegistryServer(registry, http, settings.host());
             log.info("schema registry ready at {} (schemas in topic {})", server.url(), settings.topic());
             return server;

@@ -9,6 +9,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * How the schema registry server runs.
@@ -20,13 +21,16 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param timeout bound on each Kafka operation of the registry
  */
 public record RegistrySettings(
-        String host, int port, String topic, Compatibility defaultCompatibility, Duration timeout) {
+        String host, int port, String topic, Compatibility defaultCompatibility, Duration timeout,
+        String writeUser, Password writePassword) {
 
     public static final String HOST = "registry.host";
     public static final String PORT = "registry.port";
     public static final String TOPIC = "registry.topic";
     public static final String COMPATIBILITY = "registry.default.compatibility";
     public static final String TIMEOUT_MS = "registry.timeout.ms";
+    public static final String WRITE_USER = "registry.write.user";
+    public static final String WRITE_PASSWORD = "registry.write.password";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM, "Address the registry listens on.")
@@ -39,12 +43,20 @@ public record RegistrySettings(
                             .map(Enum::name).toArray(String[]::new)),
                     Importance.MEDIUM, "Compatibility level when none was configured through /config.")
             .define(TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(100), Importance.LOW,
-                    "Bound on each Kafka operation of the registry, in ms.");
+                    "Bound on each Kafka operation of the registry, in ms.")
+            .define(WRITE_USER, Type.STRING, "", Importance.MEDIUM,
+                    "When set, requests that change the registry (register a schema, set a compatibility level, "
+                            + "delete) need HTTP basic authentication as this user; reads stay open.")
+            .define(WRITE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "The write user's password.");
 
     public static RegistrySettings from(Map<?, ?> props) {
         AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
+        if (!c.getString(WRITE_USER).isEmpty() && c.getPassword(WRITE_PASSWORD).value().isEmpty()) {
+            throw new org.apache.kafka.common.config.ConfigException(WRITE_USER + " is set without " + WRITE_PASSWORD);
+        }
         return new RegistrySettings(c.getString(HOST), c.getInt(PORT), c.getString(TOPIC),
-                Compatibility.parse(c.getString(COMPATIBILITY)), Duration.ofMillis(c.getInt(TIMEOUT_MS)));
+                Compatibility.parse(c.getString(COMPATIBILITY)), Duration.ofMillis(c.getInt(TIMEOUT_MS)),
+                c.getString(WRITE_USER), c.getPassword(WRITE_PASSWORD));
     }
 
     public static RegistrySettings defaults() {
@@ -52,10 +64,15 @@ public record RegistrySettings(
     }
 
     public RegistrySettings withPort(int p) {
-        return new RegistrySettings(host, p, topic, defaultCompatibility, timeout);
+        return new RegistrySettings(host, p, topic, defaultCompatibility, timeout, writeUser, writePassword);
+    }
+
+    /** Writes need basic authentication as this user. */
+    public RegistrySettings withWriteCredentials(String user, String password) {
+        return new RegistrySettings(host, port, topic, defaultCompatibility, timeout, user, new Password(password));
     }
 
     public RegistrySettings withTopic(String t) {
-        return new RegistrySettings(host, port, t, defaultCompatibility, timeout);
+        return new RegistrySettings(host, port, t, defaultCompatibility, timeout, writeUser, writePassword);
     }
 }

@@ -183,4 +183,60 @@ class RegistryTest {
                     .isInstanceOf(SerializationException.class).hasMessageContaining("magic byte");
         }
     }
+
+    @Test
+    void writesNeedTheWriteUsersCredentialsAndRefusedWritesChangeNothing(TestCluster cluster) throws Exception {
+        try (RegistryServer server = RegistryServer.start(cluster.connection().kafkaProperties(),
+                RegistrySettings.defaults().withPort(0).withTopic("_schemas-" + cluster.newPrefix())
+                        .withWriteCredentials("schema-admin", "s3cret:with colon"))) {
+            String authority = server.url().substring("http://".length());
+            RestSchemaRegistryClient anonymous = client(server);
+            RestSchemaRegistryClient wrong = new RestSchemaRegistryClient("http://schema-admin:guess@" + authority,
+                    Duration.ofSeconds(10));
+            RestSchemaRegistryClient admin = new RestSchemaRegistryClient(
+                    "http://schema-admin:s3cret%3Awith%20colon@" + authority, Duration.ofSeconds(10));
+
+            for (RestSchemaRegistryClient refused : List.of(anonymous, wrong)) {
+                assertThatThrownBy(() -> refused.register("things-value", V1)).isInstanceOf(RegistryException.class)
+                        .satisfies(e -> assertThat(((RegistryException) e).httpStatus()).isEqualTo(401))
+                        .hasMessageNotContaining("guess");
+                assertThatThrownBy(() -> refused.setCompatibility("things-value", Compatibility.NONE))
+                        .isInstanceOf(RegistryException.class);
+            }
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> delete = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects/things-value"))
+                    .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(delete.statusCode()).isEqualTo(401);
+            assertThat(delete.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+            // nothing was written by the refused clients
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("[]");
+
+            int id = admin.register("things-value", V1);
+            // reads, lookups and compatibility checks stay open: serializers and deserializers need no password
+            assertThat(anonymous.schemaById(id)).isEqualTo(V1);
+            assertThat(anonymous.incompatibilities("things-value", V2_WITH_DEFAULT)).isEmpty();
+            assertThat(new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects"))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString()).body()).get(0).asText()).isEqualTo("things-value");
+        }
+    }
+
+    @Test
+    void listensOnTheLoopbackInterfaceOnlyByDefault(TestCluster cluster) throws Exception {
+        java.net.InetAddress outside = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress()).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(outside != null, "this machine has no non-loopback IPv4 address");
+        try (RegistryServer server = startRegistry(cluster, "_schemas-" + cluster.newPrefix())) {
+            int port = URI.create(server.url()).getPort();
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+            }
+            assertThatThrownBy(() -> {
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new java.net.InetSocketAddress(outside, port), 2000);
+                }
+            }).isInstanceOf(java.io.IOException.class);
+        }
+    }
 }

@@ -30,12 +30,24 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private final String baseUrl;
     private final Duration timeout;
+    /** The Authorization header's value, or null without credentials. */
+    private final String authorization;
     private final HttpClient http;
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
+    /**
+     * @param baseUrl the registry's URL; credentials in it ({@code http://user:password@host:8081},
+     *     as Confluent's {@code basic.auth.credentials.source=URL}) go with every request as HTTP
+     *     basic authentication and are left out of every message
+     */
     public RestSchemaRegistryClient(String baseUrl, Duration timeout) {
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        URI uri = URI.create(baseUrl);
+        String userInfo = uri.getRawUserInfo();
+        String plain = userInfo == null ? baseUrl : baseUrl.replace(userInfo + "@", "");
+        this.baseUrl = plain.endsWith("/") ? plain.substring(0, plain.length() - 1) : plain;
+        this.authorization = userInfo == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
+                java.net.URLDecoder.decode(userInfo, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
@@ -144,6 +156,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json");
+        if (authorization != null) {
+            req.header("Authorization", authorization);
+        }
         if (body != null) {
             req.header("Content-Type", CONTENT_TYPE)
                     .method(method, HttpRequest.BodyPublishers.ofString(body));

@@ -86,9 +86,9 @@ final class DashboardApi implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/api", this::handle);
-        server.createContext("/api/events", events::stream);
-        server.createContext("/", DashboardPage::serve);
+        server.createContext("/api", this::handle).getFilters().add(HttpReplies.READ_ONLY);
+        server.createContext("/api/events", events::stream).getFilters().add(HttpReplies.READ_ONLY);
+        server.createContext("/", DashboardPage::serve).getFilters().add(HttpReplies.READ_ONLY);
         server.start();
     }
 
@@ -116,7 +116,6 @@ final class DashboardApi implements AutoCloseable {
             status = 503; // e.g. stores not queryable during a rebalance: the client retries
             body = JsonSerde.JSON.createObjectNode().put("error", String.valueOf(e.getMessage())).toString();
         }
-        ex.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
         HttpReplies.sendJson(ex, status, body);
     }
 

@@ -144,6 +144,20 @@ class ScoringOnBrokerTest {
             JsonNode p3 = get(http, service.dashboardUrl() + "/api/prompts/p3");
             assertThat(p3.get("visits").asLong()).isEqualTo(GROUPS / PROMPTS + (3 < GROUPS % PROMPTS ? 1 : 0));
             assertThat(get(http, service.dashboardUrl() + "/api/prompts?top=5")).hasSize(5);
+
+            // the dashboard only shows: no method but GET/HEAD reaches a handler, on any path
+            for (String path : List.of("/api/prompts/p3", "/api/versions", "/api/events", "/", "/assets/app.js")) {
+                for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+                    java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                            URI.create(service.dashboardUrl() + path)).method(method,
+                            java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as("%s %s", method, path).isEqualTo(405);
+                    assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
+                }
+            }
+            // and it is for this machine only unless told otherwise
+            assertThat(URI.create(service.dashboardUrl()).getHost()).isEqualTo("127.0.0.1");
         }
     }
 

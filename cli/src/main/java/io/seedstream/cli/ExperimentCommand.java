@@ -82,11 +82,18 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--notes", paramLabel = "FILE.md", description = "Markdown to put in the report as its discussion.")
     Path notes;
 
+    @Option(names = "--report-only", description = "Run nothing: write the report again from the CSV files and "
+            + "setup.json in --out (with --notes, for example).")
+    boolean reportOnly;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (reportOnly) {
+            return rewriteReport();
+        }
         Properties file = new Properties();
         if (config != null) {
             try (Reader r = Files.newBufferedReader(config)) {
@@ -187,6 +194,19 @@ final class ExperimentCommand implements Callable<Integer> {
                 results.size(), armList.size(), seedList.size(), (System.nanoTime() - started) / 60e9,
                 failed == 0 ? "" : ", " + failed + " failed", out.resolve("report.md"));
         return failed == 0 ? 0 : 1;
+    }
+
+    private int rewriteReport() throws IOException {
+        if (!Files.isRegularFile(out.resolve(ExperimentReport.Setup.FILE))) {
+            System.err.println("seedstream experiment: no " + ExperimentReport.Setup.FILE + " in " + out);
+            return 2;
+        }
+        ExperimentReport.Setup setup = ExperimentReport.Setup.read(out)
+                .withNotes(notes == null ? null : Files.readString(notes));
+        List<ArmResult> results = ExperimentData.read(out);
+        Path report = new ExperimentReport(setup, results).write(out);
+        System.out.printf(Locale.ROOT, "seedstream experiment: report of %d runs written again: %s%n", results.size(), report);
+        return 0;
     }
 
     private static String heldOutText(ArmResult r) {

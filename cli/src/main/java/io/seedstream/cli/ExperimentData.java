@@ -1,6 +1,13 @@
 package io.seedstream.cli;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What one run of one arm with one seed measured, as the experiment's CSV files hold it. */
 final class ExperimentData {
@@ -75,10 +82,102 @@ final class ExperimentData {
     /** Everything one run measured. */
     record ArmResult(Run run, List<Step> steps, List<Eval> evals) {}
 
+    /** The runs of an experiment read back from the CSV files of its report directory, in runs.csv's order. */
+    static List<ArmResult> read(Path dir) throws IOException {
+        List<Map<String, String>> runs = Csv.read(dir.resolve("runs.csv"));
+        List<Map<String, String>> steps = Csv.read(dir.resolve("steps.csv"));
+        List<Map<String, String>> evals = Csv.read(dir.resolve("evals.csv"));
+        List<ArmResult> out = new ArrayList<>();
+        for (Map<String, String> r : runs) {
+            String arm = r.get("arm");
+            int seed = Integer.parseInt(r.get("seed"));
+            Run run = new Run(arm, seed, r.get("settings"), Long.parseLong(r.get("steps")), num(r, "wall_s"),
+                    num(r, "first_step_s"), Long.parseLong(r.get("groups")),
+                    Math.round(num(r, "sampled_tokens_per_s") * num(r, "wall_s")),
+                    Math.round(num(r, "trained_tokens_per_s") * num(r, "wall_s")), num(r, "generator_busy"),
+                    num(r, "trainer_busy"), Long.parseLong(r.get("rejected_stale")), r.get("ended"));
+            List<Step> mine = steps.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
+                    .map(x -> new Step(arm, seed, Long.parseLong(x.get("step")), num(x, "wall_s"), num(x, "mean_reward"),
+                            num(x, "mean_se"), num(x, "scale_mean"), num(x, "scale_p10"), num(x, "scale_p50"),
+                            num(x, "scale_p90"), num(x, "scale_min"), num(x, "scale_max"), num(x, "mean_clusters"),
+                            num(x, "mean_staleness"), num(x, "loss"), num(x, "reference_kl"), num(x, "step_s"),
+                            num(x, "wait_fraction"), Long.parseLong(x.get("tokens")))).toList();
+            List<Eval> theirs = evals.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
+                    .map(x -> new Eval(arm, seed, Long.parseLong(x.get("version")), num(x, "wall_s"),
+                            Long.parseLong(x.get("answered")), Long.parseLong(x.get("correct")))).toList();
+            out.add(new ArmResult(run, mine, theirs));
+        }
+        return out;
+    }
+
+    /** An empty cell is NaN (written for a value that was not measured). */
+    private static double num(Map<String, String> row, String column) {
+        String v = row.get(column);
+        if (v == null) {
+            throw new IllegalArgumentException("no column " + column);
+        }
+        return v.isEmpty() ? Double.NaN : Double.parseDouble(v);
+    }
+
     /** RFC 4180 rows: numbers as they are, text quoted when it must be. */
     static final class Csv {
 
         private Csv() {}
+
+        /** The rows of a file written with {@link #row}, by header name. */
+        static List<Map<String, String>> read(Path file) throws IOException {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (lines.isEmpty()) {
+                throw new IOException(file + " is empty");
+            }
+            List<String> header = cells(lines.get(0));
+            List<Map<String, String>> rows = new ArrayList<>();
+            for (String line : lines.subList(1, lines.size())) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                List<String> cells = cells(line);
+                if (cells.size() != header.size()) {
+                    throw new IOException(file + ": " + cells.size() + " cells where the header has " + header.size()
+                            + ": " + line);
+                }
+                Map<String, String> row = new LinkedHashMap<>();
+                for (int i = 0; i < header.size(); i++) {
+                    row.put(header.get(i), cells.get(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+
+        /** One line's cells: quoted cells may hold commas and doubled quotes (no line breaks: row() writes none). */
+        static List<String> cells(String line) {
+            List<String> out = new ArrayList<>();
+            StringBuilder cell = new StringBuilder();
+            boolean quoted = false;
+            for (int i = 0; i < line.length(); i++) {
+                char ch = line.charAt(i);
+                if (quoted) {
+                    if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        cell.append('"');
+                        i++;
+                    } else if (ch == '"') {
+                        quoted = false;
+                    } else {
+                        cell.append(ch);
+                    }
+                } else if (ch == '"') {
+                    quoted = true;
+                } else if (ch == ',') {
+                    out.add(cell.toString());
+                    cell.setLength(0);
+                } else {
+                    cell.append(ch);
+                }
+            }
+            out.add(cell.toString());
+            return out;
+        }
 
         static String row(Object... cells) {
             StringBuilder b = new StringBuilder();
@@ -89,7 +188,7 @@ final class ExperimentData {
                 if (c instanceof Double d) {
                     b.append(d.isNaN() ? "" : String.format(java.util.Locale.ROOT, "%.6g", d));
                 } else {
-                    String s = String.valueOf(c);
+                    String s = String.valueOf(c).replace('\n', ' ').replace('\r', ' ');
                     b.append(s.matches("[^,\"\\n\\r]*") ? s : '"' + s.replace("\"", "\"\"") + '"');
                 }
             }

@@ -28,9 +28,26 @@ import java.util.function.ToDoubleFunction;
  */
 final class ExperimentReport {
 
-    /** How the experiment was run, as the report's header states it. */
+    /** How the experiment was run, as the report's header states it (kept beside it as setup.json, notes aside). */
     record Setup(String name, String command, List<ExperimentArm> arms, List<Integer> seeds, ArmRun.Limits limits,
-            String policy, Map<String, String> baseSettings, String machine, String notes) {}
+            String policy, Map<String, String> baseSettings, String machine, String notes) {
+
+        static final String FILE = "setup.json";
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        Setup withNotes(String text) {
+            return new Setup(name, command, arms, seeds, limits, policy, baseSettings, machine, text);
+        }
+
+        void write(Path dir) throws IOException {
+            Files.writeString(dir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(withNotes(null))
+                    + "\n", StandardCharsets.UTF_8);
+        }
+
+        static Setup read(Path dir) throws IOException {
+            return JSON.readValue(dir.resolve(FILE).toFile(), Setup.class);
+        }
+    }
 
     private final Setup setup;
     private final List<ArmResult> results;
@@ -54,6 +71,7 @@ final class ExperimentReport {
         Files.write(dir.resolve("steps.csv"), steps, StandardCharsets.UTF_8);
         Files.write(dir.resolve("evals.csv"), evals, StandardCharsets.UTF_8);
         Files.write(dir.resolve("runs.csv"), runs, StandardCharsets.UTF_8);
+        setup.write(dir);
         List<String> plots = plot(dir);
         Path report = dir.resolve("report.md");
         Files.writeString(report, markdown(plots), StandardCharsets.UTF_8);
@@ -183,7 +201,7 @@ final class ExperimentReport {
             return "n/a";
         }
         String m = String.format(Locale.ROOT, format, Stats.mean(v) * factor);
-        return v.size() < 2 ? m : m + " ± " + String.format(Locale.ROOT, format, Stats.sd(v) * factor);
+        return v.size() < 2 ? m : m + " ± " + String.format(Locale.ROOT, format.replace("+", ""), Stats.sd(v) * factor);
     }
 
     // ---- the markdown

@@ -104,6 +104,15 @@ class ExperimentCommandTest {
             assertThat(colours(img)).as("distinct colours in %s (a chart, not a blank image)", png).isGreaterThan(20);
         }
         assertThat(tmp.resolve("data")).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith("kafka-"));
+
+        // the report again from the CSV files and setup.json, with a discussion: the same tables
+        Path notes = tmp.resolve("notes.md");
+        Files.writeString(notes, "The two arms differ only in f.\n");
+        CliRun again = CliRun.of("experiment", "--report-only", "--out", out.toString(), "--notes", notes.toString());
+        assertThat(again.exitCode()).isZero();
+        String rewritten = Files.readString(out.resolve("report.md"));
+        assertThat(rewritten).contains("## Discussion\n\nThe two arms differ only in f.").contains(seedRow);
+        assertThat(csv(out.resolve("steps.csv"))).isEqualTo(steps);
     }
 
     private static int colours(BufferedImage img) {

@@ -20,7 +20,8 @@ final class BatchSamples {
 
     private BatchSamples() {}
 
-    static Selection select(TrainingBatch batch, long trainerVersion, StalenessGate gate) {
+    /** The admitted groups' samples; a group whose tokens are not ids of the policy's vocabulary is invalid. */
+    static Selection select(TrainingBatch batch, long trainerVersion, StalenessGate gate, int vocabSize) {
         List<TrainingSample> samples = new ArrayList<>();
         List<ScoredGroup> used = new ArrayList<>();
         List<String> invalid = new ArrayList<>();
@@ -30,7 +31,7 @@ final class BatchSamples {
                 continue;
             }
             try {
-                samples.addAll(samplesOf(g));
+                samples.addAll(samplesOf(g, vocabSize));
                 used.add(g);
             } catch (IllegalArgumentException e) {
                 invalid.add("group " + rollout.getRequestId() + " of prompt " + rollout.getPromptId() + ": "
@@ -40,9 +41,9 @@ final class BatchSamples {
         return new Selection(samples, used, invalid);
     }
 
-    static List<TrainingSample> samplesOf(ScoredGroup g) {
+    static List<TrainingSample> samplesOf(ScoredGroup g, int vocabSize) {
         AnswerGroup rollout = g.getRollout();
-        int[] prompt = TokenArrays.ints(rollout.getPromptTokenIds());
+        int[] prompt = inVocabulary(TokenArrays.ints(rollout.getPromptTokenIds()), vocabSize, "prompt");
         List<Answer> answers = rollout.getAnswers();
         if (g.getScaledAdvantages().size() != answers.size()) {
             throw new IllegalArgumentException(answers.size() + " answers but " + g.getScaledAdvantages().size()
@@ -53,9 +54,21 @@ final class BatchSamples {
         List<TrainingSample> out = new ArrayList<>(answers.size());
         for (int i = 0; i < answers.size(); i++) {
             Answer a = answers.get(i);
-            out.add(new TrainingSample(prompt, TokenArrays.ints(a.getTokenIds()), TokenArrays.floats(a.getTokenLogprobs()),
+            out.add(new TrainingSample(prompt, inVocabulary(TokenArrays.ints(a.getTokenIds()), vocabSize, "answer " + i),
+                    TokenArrays.floats(a.getTokenLogprobs()),
                     g.getScaledAdvantages().get(i), rollout.getPolicyVersion(), temperature));
         }
         return out;
+    }
+
+    /** The ids, when every one indexes the embedding (an id outside it would fail inside the engine mid-update). */
+    private static int[] inVocabulary(int[] ids, int vocabSize, String where) {
+        for (int id : ids) {
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException(where + " has token id " + id + ", outside the vocabulary [0, "
+                        + vocabSize + ")");
+            }
+        }
+        return ids;
     }
 }

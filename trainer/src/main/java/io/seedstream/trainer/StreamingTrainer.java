@@ -307,7 +307,7 @@ public final class StreamingTrainer {
                 rejected.add(r.key() == null ? "offset-" + r.offset() : r.key());
                 return;
             }
-            BatchSamples.Selection sel = BatchSamples.select(batch, step, gate);
+            BatchSamples.Selection sel = BatchSamples.select(batch, step, gate, policy.model().config().vocabSize());
             for (String reason : sel.invalid()) {
                 invalidGroups++;
                 deadLetter(r, "batch " + batch.getBatchId() + ": " + reason, null, false);

@@ -38,12 +38,18 @@ class StalenessGateTest {
         ScoredGroup broken = ScoredGroup.newBuilder(fresh.getGroups().get(0)).build();
         broken.setScaledAdvantages(List.of(1.0)); // 4 answers, 1 advantage
         groups.add(broken);
+        ScoredGroup outOfVocabulary = ScoredGroup.newBuilder(fresh.getGroups().get(0)).build();
+        outOfVocabulary.setRollout(io.seedstream.schemas.avro.AnswerGroup.newBuilder(outOfVocabulary.getRollout())
+                .setPromptTokenIds(io.seedstream.schemas.TokenArrays.ofInts(new int[] {1, TinyPolicyDir.VOCAB})).build());
+        groups.add(outOfVocabulary);
         TrainingBatch mixed = TrainingBatch.newBuilder(fresh).setGroups(groups).build();
         StalenessGate gate = new StalenessGate(1);
-        BatchSamples.Selection sel = BatchSamples.select(mixed, 8, gate);
+        BatchSamples.Selection sel = BatchSamples.select(mixed, 8, gate, TinyPolicyDir.VOCAB);
         assertThat(sel.usedGroups()).hasSize(2);
         assertThat(sel.samples()).hasSize(8);
-        assertThat(sel.invalid()).singleElement().asString().contains("4 answers but 1 advantages");
+        assertThat(sel.invalid()).hasSize(2);
+        assertThat(sel.invalid().get(0)).contains("4 answers but 1 advantages");
+        assertThat(sel.invalid().get(1)).contains("token id " + TinyPolicyDir.VOCAB + ", outside the vocabulary");
         assertThat(gate.rejectedStale()).isEqualTo(1);
         assertThat(sel.samples().get(0).scaledAdvantage()).isEqualTo(0.5); // the scorer's value, as it came
     }

@@ -145,6 +145,14 @@ class BadInputTest {
                             .append(") |\n");
                 }
                 assertThat(trainer.get("rejected_ahead_groups_total")).as("groups from the future refused").isPositive();
+                // the counts by stage show on the dashboard (from dead-letters, whichever stage wrote them)
+                Set<String> stages = new HashSet<>();
+                await(() -> {
+                    stages.clear();
+                    dashboardDeadLetterStages(scoring, stages);
+                    return stages.containsAll(List.of("decode", "validate", "join-prompt", "trainer",
+                            "generator-decode-request", "decode-eval"));
+                }, Duration.ofMinutes(1), () -> "the dead letters by stage on the dashboard (has " + stages + ")", loop);
                 System.out.println(table);
             } finally {
                 loop.close();
@@ -325,6 +333,23 @@ class BadInputTest {
             while (!LogReading.reachedEnd(consumer, end, Duration.ofSeconds(10)) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(each);
             }
+        }
+    }
+
+    private static void dashboardDeadLetterStages(ScoringService scoring, Set<String> into) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(scoring.dashboardUrl() + "/api/dead-letters"))
+                            .timeout(Duration.ofSeconds(5)).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
+                        .forEach(n -> into.add(n.get("stage").asText()));
+            }
+        } catch (java.io.IOException e) {
+            // not answering yet: asked again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

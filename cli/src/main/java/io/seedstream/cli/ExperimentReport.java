@@ -106,7 +106,8 @@ final class ExperimentReport {
             SortedMap<Long, List<Double>> p50 = series(of(arm), r -> r.steps(), Step::step, Step::scaleP50);
             SortedMap<Long, List<Double>> p90 = series(of(arm), r -> r.steps(), Step::step, Step::scaleP90);
             SortedMap<Long, double[]> band = new TreeMap<>();
-            p50.forEach((x, mid) -> band.put(x, new double[] {Stats.mean(mid), Stats.mean(p10.get(x)), Stats.mean(p90.get(x))}));
+            p50.forEach((x, mid) -> band.put(x, new double[] {Stats.mean(mid), Stats.mean(p10.getOrDefault(x, List.of())),
+                    Stats.mean(p90.getOrDefault(x, List.of()))}));
             band.values().removeIf(v -> !Double.isFinite(v[0]) || !Double.isFinite(v[1]) || !Double.isFinite(v[2]));
             scale.put(arm, band);
         }

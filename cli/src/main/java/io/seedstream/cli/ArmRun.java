@@ -34,7 +34,6 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * One arm with one seed through the real pipeline, as {@code up} runs it: its own topics (under
@@ -80,9 +79,7 @@ final class ArmRun {
         try (Admin admin = Admin.create(c.kafkaProperties())) {
             new TopicSetup(admin, Duration.ofSeconds(30)).ensureAll(c);
         }
-        int loaded = new CommandLine(new PromptsCommand()).execute("load", prompts.toString(), "--bootstrap-servers",
-                c.bootstrapServers(), "--registry-url", c.registryUrl(), "--topic-prefix", prefix, "--dataset", "task");
-        if (loaded != 0) {
+        if (PromptsCommand.loadInto(c, prompts, "task") != 0) {
             throw new IllegalStateException("the prompts did not load into " + prefix + "prompts");
         }
         Properties keys = new Properties();

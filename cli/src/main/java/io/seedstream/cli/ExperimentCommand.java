@@ -141,13 +141,10 @@ final class ExperimentCommand implements Callable<Integer> {
         base.put(TrainerConfig.MODEL_DIR, policy.toString());
         base.put(GeneratorConfig.MODEL_DIR, policy.toString());
 
-        Path prompts = dataDir.resolve("task").resolve("problems-" + problems + ".jsonl").toAbsolutePath();
-        if (!Files.exists(prompts)) {
-            int rc = new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(problems), "--seed", "0",
-                    "--out", prompts.toString());
-            if (rc != 0) {
-                return rc;
-            }
+        Path prompts = UpCommand.taskProblemsFile(dataDir, problems);
+        int exported = UpCommand.exportTaskProblems(prompts, problems);
+        if (exported != 0) {
+            return exported;
         }
         List<Integer> seedList = IntStream.range(0, seedCount).boxed().toList();
         ArmRun.Limits limits = new ArmRun.Limits(stepCount, minuteLimit, every, heldOutSize);

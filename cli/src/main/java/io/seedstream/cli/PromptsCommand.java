@@ -9,10 +9,12 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,6 +24,15 @@ import picocli.CommandLine.Parameters;
         subcommands = PromptsCommand.Load.class)
 final class PromptsCommand extends CommandGroup {
 
+    /** {@code prompts load FILE} into a deployment (under {@code dataset} when not null); the exit code. */
+    static int loadInto(ConnectionConfig c, Path file, String dataset) {
+        List<String> args = new java.util.ArrayList<>(List.of("load", file.toString(), "--bootstrap-servers",
+                c.bootstrapServers(), "--registry-url", c.registryUrl(), "--topic-prefix", c.topicPrefix()));
+        if (dataset != null) {
+            args.addAll(List.of("--dataset", dataset));
+        }
+        return new CommandLine(new PromptsCommand()).execute(args.toArray(String[]::new));
+    }
 
     @Command(name = "load", mixinStandardHelpOptions = true,
             description = {"Load a JSONL file into the prompts topic, keyed by a stable id.",

@@ -339,22 +339,27 @@ final class UpCommand implements Callable<Integer> {
         int rc = 0;
         List<Path> files = prompts;
         if (files.isEmpty() && taskProblems > 0) {
-            Path task = dataDir.resolve("task").resolve("problems-" + taskProblems + ".jsonl");
-            if (!java.nio.file.Files.exists(task)) {
-                rc = new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(taskProblems),
-                        "--seed", "0", "--out", task.toString());
-            }
+            Path task = taskProblemsFile(dataDir, taskProblems);
+            rc = exportTaskProblems(task, taskProblems);
             files = List.of(task);
         }
         for (Path file : files) {
-            List<String> args = new java.util.ArrayList<>(List.of("load", file.toString(), "--bootstrap-servers",
-                    c.bootstrapServers(), "--registry-url", c.registryUrl(), "--topic-prefix", c.topicPrefix()));
-            if (prompts.isEmpty()) {
-                args.addAll(List.of("--dataset", "task"));
-            }
-            int r = new CommandLine(new PromptsCommand()).execute(args.toArray(String[]::new));
-            rc = Math.max(rc, r);
+            rc = Math.max(rc, PromptsCommand.loadInto(c, file, prompts.isEmpty() ? "task" : null));
         }
         return rc;
+    }
+
+    /** Where {@code up} and {@code experiment} keep the built-in task problems they load. */
+    static Path taskProblemsFile(Path dataDir, int n) {
+        return dataDir.resolve("task").resolve("problems-" + n + ".jsonl").toAbsolutePath();
+    }
+
+    /** {@code task export} of n problems (seed 0) into the file, unless it is there already; the exit code. */
+    static int exportTaskProblems(Path file, int n) {
+        if (java.nio.file.Files.exists(file)) {
+            return 0;
+        }
+        return new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(n), "--seed", "0",
+                "--out", file.toString());
     }
 }

@@ -62,7 +62,20 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputTest {
 
     /** One bad input, where it goes, and what must become of it. */
-    private record Case(String input, Topic<String, ?> topic, byte[] value, String expectedStage) {}
+    private record Case(String input, Topic<String, ?> topic, byte[] value, String expectedStage, String requestId) {
+
+        Case(String input, Topic<String, ?> topic, byte[] value, String expectedStage) {
+            this(input, topic, value, expectedStage, null);
+        }
+
+        /** An answer group or batch made here, known by its request id in batches and dead letters. */
+        Case(String input, Topic<String, ?> topic, Made made, String expectedStage) {
+            this(input, topic, made.value(), expectedStage, made.requestId());
+        }
+    }
+
+    /** A record's bytes and the request id of the group in it. */
+    private record Made(byte[] value, String requestId) {}
 
     /** Where an input went (and its request id, for an answer group made here), and what became of it when no stage dead-lettered it. */
     private record Seen(Case c, int partition, long offset, String requestId, String outcome) {}
@@ -223,14 +236,11 @@ class BadInputTest {
         return cases;
     }
 
-    /** Request ids of the answer groups made here, to find them in training-batches and dead letters. */
-    private static final Map<String, String> GRADED_REQUESTS = new ConcurrentHashMap<>();
-
     /**
      * An answer group for a real task prompt (or {@code promptId}): {@code answers} answers of
      * three tokens each, the first id times {@code idFactor}, log-probs mapped by {@code logprob}.
      */
-    private static byte[] rollout(ConnectionConfig c, AvroSerdes serdes, String promptId, int groupSize, int answers,
+    private static Made rollout(ConnectionConfig c, AvroSerdes serdes, String promptId, int groupSize, int answers,
             int idFactor, java.util.function.UnaryOperator<Float> logprob, String text) {
         List<Answer> list = new ArrayList<>();
         for (int i = 0; i < answers; i++) {
@@ -244,21 +254,19 @@ class BadInputTest {
                 .setPolicyVersion(0).setGeneratorId("bad-input").setGroupSize(groupSize)
                 .setPromptTokenIds(TokenArrays.ofInts(new int[] {1, 2, 3})).setAnswers(list).setCreatedAt(Instant.now())
                 .setSampling(null).setTimings(null).build();
-        GRADED_REQUESTS.put(id, id);
-        return serdes.value(Topics.ROLLOUTS).serializer().serialize(c.topic(Topics.ROLLOUTS), g);
+        return new Made(serdes.value(Topics.ROLLOUTS).serializer().serialize(c.topic(Topics.ROLLOUTS), g), id);
     }
 
     /** A batch of one valid group of policy version {@code version}, its first token id times {@code idFactor}. */
-    private static byte[] batch(ConnectionConfig c, AvroSerdes serdes, String id, long version, int idFactor) {
+    private static Made batch(ConnectionConfig c, AvroSerdes serdes, String id, long version, int idFactor) {
         ScoredGroup g = SampleRecords.scoredGroup();
         g.getRollout().setPolicyVersion(version);
         g.getRollout().setSampling(null);
         g.getRollout().getAnswers().get(0).setTokenIds(TokenArrays.ofInts(new int[] {5 * idFactor, 6, 7}));
-        GRADED_REQUESTS.put(id, id);
         g.getRollout().setRequestId(id);
         TrainingBatch b = TrainingBatch.newBuilder().setBatchId(id).setGroups(List.of(g)).setNumTokens(5)
                 .setMinPolicyVersion(version).setMaxPolicyVersion(version).setCreatedAt(Instant.now()).build();
-        return serdes.value(Topics.TRAINING_BATCHES).serializer().serialize(c.topic(Topics.TRAINING_BATCHES), b);
+        return new Made(serdes.value(Topics.TRAINING_BATCHES).serializer().serialize(c.topic(Topics.TRAINING_BATCHES), b), id);
     }
 
     private static List<Seen> inject(ConnectionConfig c, List<Case> cases) throws Exception {
@@ -269,8 +277,7 @@ class BadInputTest {
             for (Case k : cases) {
                 RecordMetadata m = producer.send(new ProducerRecord<>(c.topic(k.topic()), "bad-key", k.value()))
                         .get(60, TimeUnit.SECONDS);
-                String request = GRADED_REQUESTS.keySet().stream().filter(id -> contains(k.value(), id)).findFirst()
-                        .orElse(null);
+                String request = k.requestId();
                 sent.add(new Seen(k, m.partition(), m.offset(), request,
                         k.input().contains("future") ? "refused by the trainer's staleness gate, counted"
                         : request != null ? "graded (a defined reward, bounded by the grader's timeout) and batched"
@@ -278,20 +285,6 @@ class BadInputTest {
             }
         }
         return sent;
-    }
-
-    private static boolean contains(byte[] haystack, String needle) {
-        byte[] n = needle.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        outer:
-        for (int i = 0; i + n.length <= haystack.length && i < 4096; i++) {
-            for (int j = 0; j < n.length; j++) {
-                if (haystack[i + j] != n[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     private static void readDeadLetters(ConnectionConfig c, AvroSerdes serdes, Map<String, DeadLetter> into) {

@@ -48,8 +48,8 @@ public final class RegistryHttpServer implements AutoCloseable {
      */
     public RegistryHttpServer(SchemaRegistry registry, String host, int port, String writeCredentials) throws IOException {
         this.registry = registry;
-        this.writeAuthorization = writeCredentials == null ? null : ("Basic " + java.util.Base64.getEncoder()
-                .encodeToString(writeCredentials.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8);
+        this.writeAuthorization = writeCredentials == null ? null
+                : RestSchemaRegistryClient.basicAuthorization(writeCredentials).getBytes(StandardCharsets.UTF_8);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "schema-registry-http");

@@ -46,10 +46,15 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         String userInfo = uri.getRawUserInfo();
         String plain = userInfo == null ? baseUrl : baseUrl.replace(userInfo + "@", "");
         this.baseUrl = plain.endsWith("/") ? plain.substring(0, plain.length() - 1) : plain;
-        this.authorization = userInfo == null ? null : "Basic " + java.util.Base64.getEncoder().encodeToString(
-                java.net.URLDecoder.decode(userInfo, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+        this.authorization = userInfo == null ? null
+                : basicAuthorization(java.net.URLDecoder.decode(userInfo, StandardCharsets.UTF_8));
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** The Authorization header's value of HTTP basic authentication for {@code user:password}. */
+    public static String basicAuthorization(String userColonPassword) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(userColonPassword.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -1,6 +1,11 @@
 package io.seedstream.cli;
 
+import io.seedstream.infra.broker.BrokerAcls;
+import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.infra.broker.BrokerSettings;
+import io.seedstream.infra.registry.RegistrySettings;
+import io.seedstream.schemas.ConnectionConfig;
+import org.apache.kafka.clients.admin.Admin;
 import io.seedstream.infra.broker.EmbeddedKafka;
 import java.io.IOException;
 import java.io.Reader;
@@ -37,6 +42,18 @@ final class BrokerCommand implements Callable<Integer> {
             description = "KRaft controller port, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int controllerPort;
 
+    @Option(names = "--secure", description = "SASL/SCRAM-SHA-512 over TLS with ACLs: CA, keys and one user per "
+            + "component made once in --security-dir, with each component's client settings (<component>.properties).")
+    boolean secure;
+
+    @Option(names = "--security-dir", paramLabel = "DIR", description = "Where --secure keeps its CA, keys, passwords "
+            + "and client settings (default: 'security' beside --data-dir).")
+    Path securityDir;
+
+    @Option(names = "--topic-prefix", defaultValue = ConnectionConfig.DEFAULT_TOPIC_PREFIX,
+            description = "With --secure: the deployment whose topics the ACLs cover (default: ${DEFAULT-VALUE}).")
+    String topicPrefix;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> overrides = new HashMap<>();
@@ -52,10 +69,24 @@ final class BrokerCommand implements Callable<Integer> {
         }
         Path dir = overrides.containsKey("log.dirs") ? Path.of(overrides.get("log.dirs").split(",")[0]) : dataDir;
         long t0 = System.nanoTime();
-        EmbeddedKafka kafka = EmbeddedKafka.start(new BrokerSettings(dir, host, port, controllerPort, overrides));
+        BrokerSettings settings = new BrokerSettings(dir, host, port, controllerPort, overrides);
+        if (secure) {
+            Path security = securityDir != null ? securityDir : dir.toAbsolutePath().resolveSibling("security");
+            settings = settings.withSecurity(BrokerSecurity.prepare(security, host));
+        }
+        EmbeddedKafka kafka = EmbeddedKafka.start(settings);
         Shutdown shutdown = new Shutdown(kafka::close);
-        System.out.printf("seedstream broker: ready at %s in %.1f s, data in %s (Ctrl-C to stop)%n",
-                kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9, dir.toAbsolutePath());
+        String how = "";
+        if (secure) {
+            try (Admin admin = Admin.create(kafka.adminProperties())) {
+                BrokerAcls.apply(admin, BrokerAcls.forDeployment(ConnectionConfig.defaults().withTopicPrefix(topicPrefix),
+                        RegistrySettings.defaults().topic()));
+            }
+            kafka.security().writeClientFiles(kafka.bootstrapServers());
+            how = ", SASL_SSL with ACLs for " + topicPrefix + "*; client settings in " + kafka.security().dir();
+        }
+        System.out.printf("seedstream broker: ready at %s in %.1f s, data in %s%s (Ctrl-C to stop)%n",
+                kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9, dir.toAbsolutePath(), how);
         shutdown.await();
         return 0;
     }

@@ -2,6 +2,7 @@ package io.seedstream.cli;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.producers.dispatch.Dispatcher;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
@@ -22,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,14 @@ final class LocalLoop implements AutoCloseable {
      */
     static LocalLoop start(ConnectionConfig c, Properties p, int generatorCount, Device device, MeterRegistry meters,
             StreamingTrainer.StepListener onStep, Dispatcher.StatusListener onDispatch) {
+        return start(principal -> c, p, generatorCount, device, meters, onStep, onDispatch);
+    }
+
+    /** As above, each stage connecting as its own principal (a secure broker's ACLs tell them apart). */
+    static LocalLoop start(Function<BrokerSecurity.Principal, ConnectionConfig> as, Properties p, int generatorCount,
+            Device device, MeterRegistry meters, StreamingTrainer.StepListener onStep,
+            Dispatcher.StatusListener onDispatch) {
+        ConnectionConfig c = as.apply(BrokerSecurity.Principal.TRAINER);
         AvroSerdes serdes = AvroSerdes.connect(c);
         StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(p), serdes, meters);
         List<RolloutGenerator> generators = new ArrayList<>();
@@ -66,9 +76,11 @@ final class LocalLoop implements AutoCloseable {
             Properties g = new Properties();
             g.putAll(p);
             g.put(GeneratorConfig.ID, "up-" + i);
-            generators.add(new RolloutGenerator(c, GeneratorConfig.from(g), serdes, device, Clock.systemUTC(), meters));
+            generators.add(new RolloutGenerator(as.apply(BrokerSecurity.Principal.GENERATOR), GeneratorConfig.from(g),
+                    serdes, device, Clock.systemUTC(), meters));
         }
-        Dispatcher dispatcher = new Dispatcher(c, DispatcherConfig.from(p), serdes, Clock.systemUTC());
+        Dispatcher dispatcher = new Dispatcher(as.apply(BrokerSecurity.Principal.DISPATCHER), DispatcherConfig.from(p),
+                serdes, Clock.systemUTC());
         LocalLoop loop = new LocalLoop(trainer, generators, dispatcher);
         loop.launch("trainer", trainer::stop, () -> trainer.run(onStep));
         for (RolloutGenerator g : generators) {

@@ -25,13 +25,8 @@ import picocli.CommandLine.Parameters;
 final class PromptsCommand extends CommandGroup {
 
     /** {@code prompts load FILE} into a deployment (under {@code dataset} when not null); the exit code. */
-    static int loadInto(ConnectionConfig c, Path file, String dataset) {
-        List<String> args = new java.util.ArrayList<>(List.of("load", file.toString(), "--bootstrap-servers",
-                c.bootstrapServers(), "--registry-url", c.registryUrl(), "--topic-prefix", c.topicPrefix()));
-        if (dataset != null) {
-            args.addAll(List.of("--dataset", dataset));
-        }
-        return new CommandLine(new PromptsCommand()).execute(args.toArray(String[]::new));
+    static int loadInto(ConnectionConfig c, Path file, String dataset) throws InterruptedException, java.io.IOException {
+        return Load.load(c, file, dataset); // the connection as it is, security settings included
     }
 
     @Command(name = "load", mixinStandardHelpOptions = true,
@@ -62,11 +57,15 @@ final class PromptsCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
+            return load(connection.connection(), file, dataset);
+        }
+
+        /** Loads the file; the exit code (0 when anything loaded). */
+        static int load(ConnectionConfig c, Path file, String dataset) throws InterruptedException, java.io.IOException {
             if (!Files.isReadable(file)) {
                 System.err.println("seedstream prompts load: cannot read " + file);
                 return 2;
             }
-            ConnectionConfig c = connection.connection();
             // fail in seconds, not one metadata timeout per line, when the cluster is not there
             try (org.apache.kafka.clients.admin.Admin admin =
                     org.apache.kafka.clients.admin.Admin.create(c.kafkaProperties())) {

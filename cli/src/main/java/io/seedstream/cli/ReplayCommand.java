@@ -246,6 +246,12 @@ final class ReplayCommand extends CommandGroup {
      */
     static <V> String readAll(ConnectionConfig c, String topic, Deserializer<V> values,
             BiConsumer<Long, V> each, BooleanSupplier enough) {
+        return readAll(c, topic, values, each, enough, reason -> System.err.println("seedstream replay: " + reason));
+    }
+
+    /** As above; {@code skipped} hears of each record that does not decode (it is skipped). */
+    static <V> String readAll(ConnectionConfig c, String topic, Deserializer<V> values,
+            BiConsumer<Long, V> each, BooleanSupplier enough, java.util.function.Consumer<String> skipped) {
         Properties p = LogReading.consumerProperties(c, "seedstream-replay");
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -278,8 +284,8 @@ final class ReplayCommand extends CommandGroup {
                     try {
                         v = values.deserialize(topic, r.value());
                     } catch (SerializationException e) {
-                        System.err.println("seedstream replay: skipping " + r.topic() + "-" + r.partition() + "@"
-                                + r.offset() + ": " + e.getMessage());
+                        skipped.accept("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+                                + e.getMessage());
                         continue;
                     }
                     each.accept(r.offset(), v);

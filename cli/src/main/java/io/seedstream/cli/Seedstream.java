@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             ModelCommand.class,
             BenchCommand.class,
             ExperimentCommand.class,
+            ChaosCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Seedstream extends CommandGroup {

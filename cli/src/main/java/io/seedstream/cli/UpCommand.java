@@ -1,6 +1,7 @@
 package io.seedstream.cli;
 
 import io.seedstream.infra.LocalStack;
+import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.infra.topics.TopicSetup;
@@ -77,6 +78,11 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--prometheus-port", defaultValue = "9404",
             description = "Serve every stage's metrics on /metrics at this port, -1 off (default: ${DEFAULT-VALUE}).")
     int prometheusPort;
+
+    @Option(names = "--secure", description = "SASL/SCRAM-SHA-512 over TLS with ACLs: CA, keys and users made once in "
+            + "<data-dir>/security (each component's client settings in <component>.properties there), and every stage "
+            + "connects as its own principal.")
+    boolean secure;
 
     @Option(names = "--once", description = "Stop as soon as everything is up (smoke tests, start-up benchmarks).")
     boolean once;
@@ -157,10 +163,12 @@ final class UpCommand implements Callable<Integer> {
         ConnectionConfig base = ConnectionConfig.defaults().withTopicPrefix(topicPrefix);
         LocalStack stack;
         try {
-            stack = LocalStack.start(
-                    new BrokerSettings(dataDir.resolve("kafka"), BrokerSettings.DEFAULT_HOST, brokerPort,
-                            controllerPort, Map.of()),
-                    RegistrySettings.defaults().withPort(registryPort), base);
+            BrokerSettings broker = new BrokerSettings(dataDir.resolve("kafka"), BrokerSettings.DEFAULT_HOST, brokerPort,
+                    controllerPort, Map.of());
+            if (secure) {
+                broker = broker.withSecurity(BrokerSecurity.prepare(dataDir.resolve("security"), broker.host()));
+            }
+            stack = LocalStack.start(broker, RegistrySettings.defaults().withPort(registryPort), base);
         } catch (RuntimeException e) {
             System.err.println("seedstream up: cannot start the local stack: " + e.getMessage());
             return 1;
@@ -176,7 +184,8 @@ final class UpCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            scoring = ScoringService.start(c, TopologySettings.from(keys), ScoringConfig.from(keys), metrics.registry());
+            scoring = ScoringService.start(stack.connectionAs(BrokerSecurity.Principal.TOPOLOGY),
+                    TopologySettings.from(keys), ScoringConfig.from(keys), metrics.registry());
             scoring.awaitRunning(Duration.ofMinutes(2));
         } catch (RuntimeException e) {
             metrics.close();
@@ -235,7 +244,7 @@ final class UpCommand implements Callable<Integer> {
             StatusLine line = StatusLine.onStderr(30_000);
             UpStatus status = new UpStatus(scoring, line);
             try {
-                loop = LocalLoop.start(c, keys, generators, ModelCommand.device(device), metrics.registry(),
+                loop = LocalLoop.start(stack::connectionAs, keys, generators, ModelCommand.device(device), metrics.registry(),
                         (step, batchId, r, m) -> {
                     steps[0] = steps[0] < 0 ? step - 1 : steps[0];
                     steps[1] = step;
@@ -249,9 +258,10 @@ final class UpCommand implements Callable<Integer> {
                 return 1;
             }
             status.watch(loop.generators());
-            System.err.printf(Locale.ROOT, "seedstream up: broker %s, registry %s, %d topics ready in %.1f s; training "
+            System.err.printf(Locale.ROOT, "seedstream up: broker %s%s, registry %s, %d topics ready in %.1f s; training "
                             + "with %d generator(s), dashboard %s/%s (Ctrl-C to stop)%n", c.bootstrapServers(),
-                    c.registryUrl(), stack.topics().size(), startSecs, generators, scoring.dashboardUrl(),
+                    secure ? " (SASL_SSL, SCRAM-SHA-512, ACLs; client settings in " + dataDir.resolve("security") + ")"
+                            : "", c.registryUrl(), stack.topics().size(), startSecs, generators, scoring.dashboardUrl(),
                     metrics.port() < 0 ? "" : ", metrics http://127.0.0.1:" + metrics.port() + "/metrics");
             while (!stopAsked.await(1, TimeUnit.SECONDS) && System.nanoTime() < deadline && ended.isEmpty()) {
                 ended = loop.ended();
@@ -335,7 +345,7 @@ final class UpCommand implements Callable<Integer> {
         return Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve(SHIPPED_POLICY).toAbsolutePath();
     }
 
-    private int loadPrompts(ConnectionConfig c) {
+    private int loadPrompts(ConnectionConfig c) throws InterruptedException, java.io.IOException {
         int rc = 0;
         List<Path> files = prompts;
         if (files.isEmpty() && taskProblems > 0) {

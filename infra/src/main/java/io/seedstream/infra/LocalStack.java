@@ -1,5 +1,7 @@
 package io.seedstream.infra;
 
+import io.seedstream.infra.broker.BrokerAcls;
+import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.broker.EmbeddedKafka;
 import io.seedstream.infra.registry.RegistryServer;
@@ -29,14 +31,29 @@ public final class LocalStack implements AutoCloseable {
         this.topics = topics;
     }
 
+    /**
+     * Starts the broker, the registry and the topics. With {@link BrokerSettings#security()}, the
+     * deployment's ACLs are created first, the registry runs as its own principal, and
+     * {@link #connection()} is the operator's ({@code admin}); {@link #connectionAs} gives each
+     * component's.
+     */
     public static LocalStack start(BrokerSettings brokerSettings, RegistrySettings registrySettings,
             ConnectionConfig base) {
         EmbeddedKafka broker = EmbeddedKafka.start(brokerSettings);
+        BrokerSecurity security = brokerSettings.security();
         RegistryServer registry = null;
         try {
             ConnectionConfig partial = base.withServers(broker.bootstrapServers(), base.registryUrl());
-            registry = RegistryServer.start(partial.kafkaProperties(), registrySettings);
-            ConnectionConfig connection = partial.withServers(broker.bootstrapServers(), registry.url());
+            if (security != null) {
+                try (Admin admin = Admin.create(broker.adminProperties())) {
+                    BrokerAcls.apply(admin, BrokerAcls.forDeployment(partial, registrySettings.topic()));
+                }
+                security.writeClientFiles(broker.bootstrapServers());
+            }
+            registry = RegistryServer.start(as(partial, security, BrokerSecurity.Principal.REGISTRY).kafkaProperties(),
+                    registrySettings);
+            ConnectionConfig connection = as(partial.withServers(broker.bootstrapServers(), registry.url()), security,
+                    BrokerSecurity.Principal.ADMIN);
             List<TopicSetup.Result> topics;
             try (Admin admin = Admin.create(connection.kafkaProperties())) {
                 topics = new TopicSetup(admin, Duration.ofSeconds(30)).ensureAll(connection);
@@ -51,9 +68,18 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** How clients reach this stack. */
+    /** How clients reach this stack (as the operator when it is secure). */
     public ConnectionConfig connection() {
         return connection;
+    }
+
+    /** How one component reaches this stack: as its own principal when it is secure, else {@link #connection()}. */
+    public ConnectionConfig connectionAs(BrokerSecurity.Principal p) {
+        return as(connection, broker.security(), p);
+    }
+
+    private static ConnectionConfig as(ConnectionConfig c, BrokerSecurity security, BrokerSecurity.Principal p) {
+        return security == null ? c : c.withClientOverrides(security.clientProperties(p));
     }
 
     public EmbeddedKafka broker() {

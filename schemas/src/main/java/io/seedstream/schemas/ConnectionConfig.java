@@ -92,6 +92,12 @@ public record ConnectionConfig(
                 registryTimeoutMs, clientOverrides);
     }
 
+    /** A copy with other client security settings (another principal's). */
+    public ConnectionConfig withClientOverrides(Map<String, String> overrides) {
+        return new ConnectionConfig(bootstrapServers, registryUrl, topicPrefix, autoRegisterSchemas,
+                registryTimeoutMs, overrides);
+    }
+
     /** A copy with another topic prefix. */
     public ConnectionConfig withTopicPrefix(String prefix) {
         return new ConnectionConfig(bootstrapServers, registryUrl, prefix, autoRegisterSchemas,
@@ -138,7 +144,9 @@ public record ConnectionConfig(
         m.put(TOPIC_PREFIX, topicPrefix);
         m.put(AUTO_REGISTER_SCHEMAS, String.valueOf(autoRegisterSchemas));
         m.put(SCHEMA_REGISTRY_TIMEOUT_MS, String.valueOf(registryTimeoutMs));
-        clientOverrides.keySet().forEach(k -> m.put(k, k.contains("password") ? "[hidden]" : clientOverrides.get(k)));
+        // sasl.jaas.config holds a password too
+        clientOverrides.keySet().forEach(k -> m.put(k, k.contains("password") || k.contains("jaas") ? "[hidden]"
+                : clientOverrides.get(k)));
         return m;
     }
 }

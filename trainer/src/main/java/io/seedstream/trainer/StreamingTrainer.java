@@ -221,6 +221,8 @@ public final class StreamingTrainer {
             nextOffsets.putAll(s.nextOffsets());
             previous = c.dir().getFileName().toString();
             last = c;
+            // operators (and seedstream chaos) read where a restarted trainer picked up
+            log.info("resuming from {} (version {}) at offsets {} of {}", previous, step, nextOffsets, topic);
             announce(c); // idempotent: the previous process may have died before announcing it
         }
 

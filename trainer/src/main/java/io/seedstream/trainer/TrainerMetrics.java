@@ -56,6 +56,8 @@ public final class TrainerMetrics {
         v.put("mean_scale", groups.stream().mapToDouble(ScoredGroup::getScale).average().orElse(0));
         // the step's groups were checked against the version before this step
         v.put("mean_staleness", groups.stream().mapToLong(g -> step - 1 - g.getRollout().getPolicyVersion()).average().orElse(0));
+        v.put("max_staleness", (double) groups.stream().mapToLong(g -> step - 1 - g.getRollout().getPolicyVersion()).max()
+                .orElse(0));
         v.put("clip_fraction", r.clipFraction());
         v.put("approx_kl", r.approxKl());
         v.put("reference_kl", r.referenceKl());

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param port client port; 0 picks a free one
  * @param controllerPort KRaft controller port; 0 picks a free one
  * @param overrides further broker properties, applied last (a {@code server.properties} file)
+ * @param security SASL/SCRAM over TLS with ACLs, or null for a plaintext listener
  */
 public record BrokerSettings(
-        Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides) {
+        Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides,
+        BrokerSecurity security) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 9092;
@@ -29,6 +31,15 @@ public record BrokerSettings(
                     "controller port was " + controllerPort + ", must be in [0, 65535]");
         }
         overrides = Map.copyOf(overrides);
+    }
+
+    /** A plaintext broker. */
+    public BrokerSettings(Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides) {
+        this(dataDir, host, port, controllerPort, overrides, null);
+    }
+
+    public BrokerSettings withSecurity(BrokerSecurity s) {
+        return new BrokerSettings(dataDir, host, port, controllerPort, overrides, s);
     }
 
     /** A broker on free ports of 127.0.0.1 with the given data directory. */

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -54,7 +56,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path logDir = Path.of(props.get("log.dirs").split(",")[0]);
         try {
             Files.createDirectories(logDir);
-            format(logDir, props);
+            format(logDir, props, settings.security());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare broker data dir " + settings.dataDir(), e);
         }
@@ -98,11 +100,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         // Topics are created explicitly (topics create), so a typo in a topic name fails loudly.
         p.put("auto.create.topics.enable", "false");
         p.put("message.max.bytes", String.valueOf(64 * 1024 * 1024 + 1024));
+        if (s.security() != null) {
+            p.putAll(s.security().brokerProperties(s.host(), port, controllerPort));
+        }
         p.putAll(s.overrides());
         return p;
     }
 
-    private static void format(Path dataDir, Map<String, String> props) throws IOException {
+    /** Marks a data directory formatted with the SCRAM users of {@link BrokerSecurity}. */
+    private static final String SECURE_MARK = "seedstream-secure";
+
+    private static void format(Path dataDir, Map<String, String> props, BrokerSecurity security) throws IOException {
+        boolean formatted = Files.exists(dataDir.resolve("meta.properties"));
+        if (formatted && (security != null) != Files.exists(dataDir.resolve(SECURE_MARK))) {
+            throw new IllegalStateException("the broker data directory " + dataDir + " was made "
+                    + (security != null ? "without" : "with") + " --secure; start it as it was made, or use a new one");
+        }
         Path config = Files.createTempFile("seedstream-broker", ".properties");
         try {
             Properties p = new Properties();
@@ -112,12 +125,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             // execute, never main: main exits the JVM.
-            int rc = StorageTool.execute(new String[] {"format", "-t", clusterId(dataDir),
-                    "-c", config.toString(), "--ignore-formatted"},
-                    new PrintStream(out, true, StandardCharsets.UTF_8));
+            List<String> args = new ArrayList<>(List.of("format", "-t", clusterId(dataDir), "-c", config.toString(),
+                    "--ignore-formatted"));
+            if (security != null) {
+                args.addAll(security.formatArguments()); // the users exist before the first client connects
+            }
+            int rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8));
             if (rc != 0) {
                 throw new IllegalStateException("formatting broker storage in " + dataDir
                         + " failed (exit " + rc + "): " + out.toString(StandardCharsets.UTF_8));
+            }
+            if (security != null && !formatted) {
+                Files.writeString(dataDir.resolve(SECURE_MARK), "SASL/SCRAM users in " + security.dir() + "\n");
             }
         } finally {
             Files.deleteIfExists(config);
@@ -141,8 +160,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        Properties p = adminProperties();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(p)) {
             while (true) {
@@ -192,6 +210,21 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** Client settings of an operator (the admin super user when secure). */
+    public Properties adminProperties() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (settings.security() != null) {
+            p.putAll(settings.security().clientProperties(BrokerSecurity.Principal.ADMIN));
+        }
+        return p;
+    }
+
+    /** The broker's SASL/SCRAM users and TLS material, or null when it is plaintext. */
+    public BrokerSecurity security() {
+        return settings.security();
     }
 
     public Path dataDir() {

@@ -73,6 +73,9 @@ public final class ScoringService implements AutoCloseable {
         // idle connections must outlive a poll interval, or the client warns that a rebalance may be disrupted
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), 660_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
+        // a killed instance's tasks move (or its restart gets them back) within 10 s, not Streams' default 45 s
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_500);
         return p;
     }
 

@@ -255,7 +255,7 @@ final class ChaosCommand implements Callable<Integer> {
             }
             topology.stop(STOP);
             running.remove(topology);
-            restartUnexpected(); // only records: what is still meant to run is the broker and the registry
+            restartUnexpected(); // the broker and the registry, still needed for the reconciliation
 
             say("reconciling the log and %d checkpoints", store.list().size());
             rec = ChaosReconciliation.of(c, AvroSerdes.connect(c), store, staleness, RUN_ID, injected, resumes);

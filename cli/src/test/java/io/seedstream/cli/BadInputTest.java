@@ -164,7 +164,7 @@ class BadInputTest {
                     stages.clear();
                     dashboardDeadLetterStages(scoring, stages);
                     return stages.containsAll(List.of("decode", "validate", "join-prompt", "trainer",
-                            "generator-decode-request", "decode-eval"));
+                            "generator-decode-request", "decode-eval", "keep-metrics", "dispatcher-decode", "unknown"));
                 }, Duration.ofMinutes(1), () -> "the dead letters by stage on the dashboard (has " + stages + ")", loop);
                 System.out.println(table);
             } finally {
@@ -206,7 +206,8 @@ class BadInputTest {
                 Topics.DEAD_LETTERS)) {
             String stage = t == Topics.ROLLOUTS ? "decode" : t == Topics.TRAINING_BATCHES ? "trainer"
                     : t == Topics.ROLLOUT_REQUESTS || t == Topics.EVAL_REQUESTS ? "generator"
-                    : t == Topics.EVAL_RESULTS ? "decode-eval" : null;
+                    : t == Topics.EVAL_RESULTS ? "decode-eval" : t == Topics.METRICS ? "keep-metrics"
+                    : t == Topics.PROMPTS || t == Topics.POLICY_VERSIONS ? "dispatcher-decode" : null;
             cases.add(new Case("random bytes", t, noise, stage));
             cases.add(new Case("unknown schema id", t, unknownSchema, stage));
         }
@@ -281,7 +282,8 @@ class BadInputTest {
                 sent.add(new Seen(k, m.partition(), m.offset(), request,
                         k.input().contains("future") ? "refused by the trainer's staleness gate, counted"
                         : request != null ? "graded (a defined reward, bounded by the grader's timeout) and batched"
-                        : "skipped by its readers with a warning (no stage dead-letters this topic)"));
+                        : "counted on the dashboard as an unreadable dead letter (a dead letter about a dead "
+                                + "letter would add nothing)"));
             }
         }
         return sent;

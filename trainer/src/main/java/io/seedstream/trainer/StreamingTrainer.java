@@ -9,6 +9,7 @@ import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.DeadLetters;
 import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
@@ -18,8 +19,6 @@ import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -345,8 +344,21 @@ public final class StreamingTrainer {
         }
 
         void checkpoint() throws IOException {
+            if (producer != null) {
+                producer.flush(); // the steps' reports (and dead letters) are in the log before the steps are durable
+            }
+            List<String> appliedHere = new ArrayList<>(applied);
+            List<String> rejectedHere = new ArrayList<>(rejected);
+            String before = previous;
+            if (last != null && last.state().step() == step) {
+                // no update since the last checkpoint, only rejected batches (a stop): the same weights are
+                // written again with its ledger extended, so the record of the update that made them stays
+                appliedHere.addAll(0, last.state().appliedBatches());
+                rejectedHere.addAll(0, last.state().rejectedBatches());
+                before = last.state().previous();
+            }
             TrainerState s = new TrainerState(config.runId(), step, topic, new TreeMap<>(nextOffsets),
-                    List.copyOf(applied), List.copyOf(rejected), previous, null, TrainerState.NO_RNG,
+                    List.copyOf(appliedHere), List.copyOf(rejectedHere), before, null, TrainerState.NO_RNG,
                     System.currentTimeMillis());
             last = store.write(policy, update.optimizer(), s);
             previous = last.dir().getFileName().toString();
@@ -381,16 +393,12 @@ public final class StreamingTrainer {
          */
         private void deadLetter(ConsumerRecord<String, byte[]> r, String error, Exception e, boolean withValue) {
             deadLetters++;
-            boolean copy = withValue && r.value() != null && r.value().length < 512 * 1024;
             if (producer == null) {
                 log.warn("replay: {} at {}-{}@{}", error, r.topic(), r.partition(), r.offset());
                 return;
             }
-            DeadLetter d = DeadLetter.newBuilder().setSourceTopic(r.topic()).setPartition(r.partition())
-                    .setOffset(r.offset()).setStage("trainer").setError(error)
-                    .setErrorClass(e == null ? null : e.getClass().getName())
-                    .setRawKey(r.key() == null ? null : ByteBuffer.wrap(r.key().getBytes(StandardCharsets.UTF_8)))
-                    .setRawValue(copy ? ByteBuffer.wrap(r.value()) : null).setFailedAt(Instant.now()).build();
+            DeadLetter d = DeadLetters.of(r.topic(), r.partition(), r.offset(), r.key(), withValue ? r.value() : null,
+                    "trainer", error, e, Instant.now());
             producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), r.key(), d));
         }
     }

@@ -187,6 +187,46 @@ class StreamingTrainerTest {
                 .hasMessageContaining("before 4");
     }
 
+    @Test
+    void aStopAfterOnlyRejectedBatchesExtendsTheLastCheckpointsLedgerInsteadOfLosingIt(TestCluster cluster,
+            @TempDir Path tmp) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("trainer-stop-after-stale");
+        AvroSerdes serdes = cluster.serdes();
+        var valueSerializer = serdes.value(Topics.TRAINING_BATCHES).serializer();
+        String topic = c.topic(Topics.TRAINING_BATCHES);
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (String id : List.of("fresh", "stale")) { // both sampled by version 0
+                TrainingBatch b = TinyPolicyDir.batch(id, 2, 0, id.length());
+                p.send(new ProducerRecord<>(topic, id, valueSerializer.serialize(topic, b))).get();
+            }
+        }
+        Path model = TinyPolicyDir.create(tmp.resolve("init"), 17);
+        StreamingTrainer live = new StreamingTrainer(c, config(model, tmp.resolve("live"), 1), serdes);
+        live.run((step, id, r, m) -> { });
+        CheckpointStore.Checkpoint zero = live.store().list().get(0);
+
+        // with eta 0 the second batch is one version too old for step 2: the replay applies one, rejects
+        // one and stops at the end of the log, writing version 1 again with both in its ledger
+        CheckpointStore store = new CheckpointStore(tmp.resolve("replay"));
+        store.copyIn(zero);
+        Map<String, Object> settings = settings(model, store.root(), 0);
+        settings.put(TrainerConfig.STALENESS, 0);
+        settings.put(TrainerConfig.CHECKPOINT_EVERY, 1);
+        StreamingTrainer.Summary s = StreamingTrainer.replay(c, TrainerConfig.from(settings), serdes)
+                .run((step, id, r, m) -> { });
+        assertThat(s.endStep()).isEqualTo(1);
+        assertThat(s.rejectedStaleGroups()).isEqualTo(2);
+        List<CheckpointStore.Checkpoint> lineage = store.list();
+        assertThat(lineage).extracting(k -> k.state().step()).containsExactly(0L, 1L);
+        TrainerState one = lineage.get(1).state();
+        assertThat(one.appliedBatches()).containsExactly("fresh");
+        assertThat(one.rejectedBatches()).containsExactly("stale");
+        assertThat(one.previous()).isEqualTo(lineage.get(0).dir().getFileName().toString());
+        assertThat(one.nextOffsets()).containsEntry(0, 2L);
+        assertThat(one.weightsSha256()).isEqualTo(live.store().latest().orElseThrow().state().weightsSha256());
+    }
+
     private static <V> List<V> readAll(ConnectionConfig c, String topic, Deserializer<V> d) {
         Properties p = c.kafkaProperties();
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -3,6 +3,7 @@ package io.seedstream.producers.dispatch;
 import io.seedstream.producers.follow.LatestByKey;
 import io.seedstream.producers.follow.PolicyVersions;
 import io.seedstream.producers.follow.PromptTable;
+import io.seedstream.producers.follow.Undecodable;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DispatchPosition;
@@ -105,7 +106,7 @@ public final class Dispatcher {
     private KafkaProducer<String, Object> producer(String clientId) {
         Properties p = producerProperties(connection, clientId);
         return new KafkaProducer<>(p, new StringSerializer(), serdes.anyValue(Topics.ROLLOUT_REQUESTS,
-                Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS, Topics.PROMPTS));
+                Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS, Topics.PROMPTS, Topics.DEAD_LETTERS));
     }
 
     private List<EvalSet> evalSets(PromptTable prompts) throws IOException {
@@ -206,6 +207,7 @@ public final class Dispatcher {
 
         Status loop() throws InterruptedException {
             while (!stopping) {
+                deadLetterUndecodable();
                 long newest = versions.latestVersion();
                 long capacity = rule.capacity(newest);
                 long admissible = Math.min(capacity - position.getReleasedGroups(), config.releaseChunk());
@@ -219,6 +221,34 @@ public final class Dispatcher {
             }
             long newest = versions.latestVersion();
             return status(newest, rule.capacity(newest));
+        }
+
+        /**
+         * Records of prompts and policy-versions that do not decode become dead letters here: the
+         * dispatcher is the one reader of both per run (generators only count them). A restarted
+         * dispatcher reads the compacted topics again and writes them again.
+         */
+        private void deadLetterUndecodable() {
+            List<ProducerRecord<String, Object>> out = new ArrayList<>();
+            for (Undecodable.Entry e : prompts.undecodable().take()) {
+                out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), e.key(),
+                        e.deadLetter("dispatcher-decode", "a prompt", clock.instant())));
+            }
+            for (Undecodable.Entry e : versions.undecodable().take()) {
+                out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), e.key(),
+                        e.deadLetter("dispatcher-decode", "a policy version", clock.instant())));
+            }
+            if (out.isEmpty()) {
+                return;
+            }
+            try {
+                producer.beginTransaction();
+                out.forEach(producer::send);
+                producer.commitTransaction();
+                log.warn("{} undecodable records of prompts or policy-versions dead-lettered", out.size());
+            } catch (KafkaException e) {
+                throw new IllegalStateException("dead-lettering " + out.size() + " records failed: " + e.getMessage(), e);
+            }
         }
 
         private Status status(long newest, long capacity) {

@@ -20,8 +20,8 @@ public final class PolicyVersions implements AutoCloseable {
 
     static final int KEPT = 64;
 
-    /** An announcement and when this process received it. */
-    public record Announcement(PolicyVersion version, Instant receivedAt) {
+    /** An announcement, when this process received it and where it is in the log. */
+    public record Announcement(PolicyVersion version, Instant receivedAt, int partition, long offset) {
         public long number() {
             return version.getVersion();
         }
@@ -30,7 +30,7 @@ public final class PolicyVersions implements AutoCloseable {
     private final String runId;
     private final ConcurrentSkipListMap<Long, Announcement> seen = new ConcurrentSkipListMap<>();
     private final Object changed = new Object();
-    private final java.util.concurrent.atomic.AtomicLong undecodable = new java.util.concurrent.atomic.AtomicLong();
+    private final Undecodable undecodable = new Undecodable();
     private final TopicFollower<PolicyVersion> follower;
 
     private PolicyVersions(ConnectionConfig connection, AvroSerdes serdes, String runId, String clientId) {
@@ -38,7 +38,7 @@ public final class PolicyVersions implements AutoCloseable {
         this.follower = new TopicFollower<>(connection, connection.topic(Topics.POLICY_VERSIONS),
                 serdes.value(Topics.POLICY_VERSIONS).deserializer(), clientId, (r, v) -> {
                     if (v != null && runId.equals(v.getRunId())) {
-                        seen.put(v.getVersion(), new Announcement(v, Instant.now()));
+                        seen.put(v.getVersion(), new Announcement(v, Instant.now(), r.partition(), r.offset()));
                         while (seen.size() > KEPT) {
                             seen.pollFirstEntry();
                         }
@@ -46,7 +46,7 @@ public final class PolicyVersions implements AutoCloseable {
                             changed.notifyAll();
                         }
                     }
-                }, (r, e) -> undecodable.incrementAndGet());
+                }, undecodable::add);
     }
 
     public static PolicyVersions follow(ConnectionConfig connection, AvroSerdes serdes, String runId, String clientId) {
@@ -75,9 +75,9 @@ public final class PolicyVersions implements AutoCloseable {
         return latest().map(Announcement::number).orElse(-1L);
     }
 
-    /** Records of policy-versions that could not be decoded (skipped). */
-    public long undecodable() {
-        return undecodable.get();
+    /** Records of policy-versions that could not be decoded (skipped here; the dispatcher dead-letters them). */
+    public Undecodable undecodable() {
+        return undecodable;
     }
 
     public Optional<Announcement> version(long version) {

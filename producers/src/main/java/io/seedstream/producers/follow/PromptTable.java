@@ -9,18 +9,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The prompts topic as an in-memory table, kept up to date on its own thread: generators look
  * up the problem of each request here, the dispatcher takes its training prompts from it.
- * Undecodable records are counted and skipped (the loader dead-letters bad lines before they
- * reach the topic).
+ * Undecodable records are skipped and kept for the dispatcher to dead-letter (the loader
+ * dead-letters bad lines before they reach the topic; what else lands there is written by hand).
  */
 public final class PromptTable implements AutoCloseable {
 
     private final Map<String, Prompt> byId = new ConcurrentHashMap<>();
-    private final AtomicLong undecodable = new AtomicLong();
+    private final Undecodable undecodable = new Undecodable();
     private final TopicFollower<Prompt> follower;
 
     private PromptTable(ConnectionConfig connection, AvroSerdes serdes, String clientId) {
@@ -31,7 +30,7 @@ public final class PromptTable implements AutoCloseable {
                     } else {
                         byId.put(p.getId(), p);
                     }
-                }, (r, e) -> undecodable.incrementAndGet());
+                }, undecodable::add);
     }
 
     public static PromptTable follow(ConnectionConfig connection, AvroSerdes serdes, String clientId) {
@@ -58,8 +57,9 @@ public final class PromptTable implements AutoCloseable {
         return byId.size();
     }
 
-    public long undecodable() {
-        return undecodable.get();
+    /** Records of prompts that could not be decoded (skipped here; the dispatcher dead-letters them). */
+    public Undecodable undecodable() {
+        return undecodable;
     }
 
     @Override

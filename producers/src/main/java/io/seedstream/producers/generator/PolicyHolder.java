@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,10 @@ final class PolicyHolder implements AutoCloseable {
     private long evalVersion = -1;
     private long refused = -1;
     private Announcement unused; // loaded and not yet sampled with
+    private final List<Refusal> refusals = new ArrayList<>();
+
+    /** An announced version whose checkpoint was refused, and why. */
+    record Refusal(Announcement announcement, String reason) {}
 
     PolicyHolder(CheckpointLoader loader, NDManager manager, GeneratorMetrics metrics, PolicyVersions versions) {
         this.loader = loader;
@@ -89,10 +95,18 @@ final class PolicyHolder implements AutoCloseable {
             return true;
         } catch (CheckpointLoader.RefusedException e) {
             refused = a.number();
+            refusals.add(new Refusal(a, e.getMessage()));
             metrics.reloadFailed();
             log.error("refused policy version {}: {}; keeping version {}", a.number(), e.getMessage(), version);
             return false;
         }
+    }
+
+    /** The refusals not taken yet (the generator dead-letters their announcements); they are taken. */
+    List<Refusal> takeRefusals() {
+        List<Refusal> out = List.copyOf(refusals);
+        refusals.clear();
+        return out;
     }
 
     /** The first batch with the newest weights starts now: how long after their announcement. */

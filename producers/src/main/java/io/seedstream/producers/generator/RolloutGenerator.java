@@ -12,6 +12,7 @@ import io.seedstream.producers.follow.PolicyVersions;
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.generator.PendingRequests.Pending;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.DeadLetters;
 import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.Answer;
@@ -26,8 +27,6 @@ import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.SamplingParams;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -230,6 +229,7 @@ public final class RolloutGenerator {
                 while (!stopping) {
                     poll(pending.size() > 0 ? Duration.ofMillis(20) : Duration.ofMillis(200));
                     policies.reload();
+                    deadLetterRefusals();
                     BatchPlan plan = planner.next(pending, policies.version(), System.nanoTime());
                     if (!plan.items.isEmpty() && plan.sequences < config.maxBatchSequences()) {
                         long waitedMs = (System.nanoTime() - plan.oldestFetchNanos) / 1_000_000;
@@ -457,14 +457,36 @@ public final class RolloutGenerator {
 
         private void sendDeadLetter(Pending p, String stage, String reason) {
             ConsumerRecord<String, byte[]> r = p.record();
-            boolean copy = r.value() != null && r.value().length < 512 * 1024;
-            DeadLetter d = DeadLetter.newBuilder().setSourceTopic(r.topic()).setPartition(r.partition())
-                    .setOffset(r.offset()).setStage("generator-" + stage).setError(reason)
-                    .setErrorClass(null)
-                    .setRawKey(r.key() == null ? null : ByteBuffer.wrap(r.key().getBytes(StandardCharsets.UTF_8)))
-                    .setRawValue(copy ? ByteBuffer.wrap(r.value()) : null).setFailedAt(clock.instant()).build();
+            DeadLetter d = DeadLetters.of(r.topic(), r.partition(), r.offset(), r.key(), r.value(), "generator-" + stage,
+                    reason, null, clock.instant());
             producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), r.key(), d));
             log.warn("dead letter from {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), reason);
+        }
+
+        /** An announced checkpoint this generator refused (missing, unreadable, wrong sha256) is a dead letter. */
+        private void deadLetterRefusals() {
+            List<PolicyHolder.Refusal> refusals = policies.takeRefusals();
+            if (refusals.isEmpty()) {
+                return;
+            }
+            try {
+                producer.beginTransaction();
+                for (PolicyHolder.Refusal f : refusals) {
+                    PolicyVersions.Announcement a = f.announcement();
+                    DeadLetter d = DeadLetters.of(connection.topic(Topics.POLICY_VERSIONS), a.partition(), a.offset(),
+                            a.version().getRunId(), null, "generator-load-checkpoint", "generator " + config.id()
+                                    + " refused version " + a.number() + " (" + a.version().getCheckpointUri() + "): "
+                                    + f.reason(), null, clock.instant());
+                    producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), a.version().getRunId(), d));
+                }
+                producer.commitTransaction();
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                    | UnsupportedVersionException e) {
+                throw new FencedException("generator " + config.id() + " can no longer write: " + e.getMessage(), e);
+            } catch (KafkaException e) {
+                log.warn("dead letters of refused versions not written: {}", e.toString());
+                producer.abortTransaction();
+            }
         }
 
         private void sendMetrics() {

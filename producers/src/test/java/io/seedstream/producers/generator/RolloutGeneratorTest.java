@@ -154,6 +154,23 @@ class RolloutGeneratorTest {
                 Thread.sleep(500);
             }
             assertThat(g.metrics().reloadFailures()).as("the tampered checkpoint is refused").isEqualTo(1);
+            // and so is one that is not there; each refusal is a dead letter naming the announcement and why
+            send(c, serdes, List.of(announce(c, "seedstream", 3, tmp.resolve("never-written"), sha2)));
+            deadline = System.nanoTime() + MAX.toNanos();
+            while (g.metrics().reloadFailures() < 2 && System.nanoTime() < deadline) {
+                send(c, serdes, List.of(request(c, "poke-" + System.nanoTime(), "p1", 2, 1.0, 4, 1)));
+                Thread.sleep(500);
+            }
+            assertThat(g.metrics().reloadFailures()).as("the missing checkpoint is refused").isEqualTo(2);
+            List<DeadLetter> refusals = await(c, serdes, Topics.DEAD_LETTERS, "read_committed", 2, MAX, Duration.ZERO)
+                    .stream().map(ConsumerRecord::value).toList();
+            assertThat(refusals).hasSize(2).allSatisfy(d -> {
+                assertThat(d.getStage()).isEqualTo("generator-load-checkpoint");
+                assertThat(d.getSourceTopic()).isEqualTo(c.topic(Topics.POLICY_VERSIONS));
+                assertThat(d.getOffset()).isNotNegative();
+            });
+            assertThat(refusals.get(0).getError()).contains("refused version 2").contains("sha256");
+            assertThat(refusals.get(1).getError()).contains("refused version 3").contains("never-written");
             send(c, serdes, List.of(request(c, "after", "p2", 4, 1.0, 6, 1)));
             List<AnswerGroup> after = await(c, serdes, Topics.ROLLOUTS, "read_committed", 14, MAX,
                     Duration.ofSeconds(2)).stream().map(ConsumerRecord::value)

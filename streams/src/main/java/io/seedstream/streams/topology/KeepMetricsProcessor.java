@@ -1,8 +1,11 @@
 package io.seedstream.streams.topology;
 
+import io.seedstream.schemas.DeadLetters;
+import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.MetricsSnapshot;
 import io.seedstream.schemas.avro.MetricsSource;
 import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * pipeline view reads one point per source instead of the whole history. Feeds the dashboard's
  * trainer and pipeline views; the topic itself keeps the full record.
  */
-final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void> {
+final class KeepMetricsProcessor implements Processor<String, byte[], String, DeadLetter> {
 
     private static final Logger log = LoggerFactory.getLogger(KeepMetricsProcessor.class);
 
@@ -29,6 +32,7 @@ final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void
     private final String topic;
     private KeyValueStore<String, MetricsPoint> history;
     private KeyValueStore<String, MetricsPoint> newest;
+    private ProcessorContext<String, DeadLetter> context;
 
     KeepMetricsProcessor(Deserializer<MetricsSnapshot> decoder, String topic) {
         this.decoder = decoder;
@@ -36,7 +40,8 @@ final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void
     }
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, DeadLetter> context) {
+        this.context = context;
         this.history = context.getStateStore(ScoringTopology.METRICS_HISTORY_STORE);
         this.newest = context.getStateStore(ScoringTopology.NEWEST_METRICS_STORE);
     }
@@ -47,8 +52,13 @@ final class KeepMetricsProcessor implements Processor<String, byte[], Void, Void
         try {
             s = decoder.deserialize(topic, record.value());
         } catch (RuntimeException e) {
-            // a snapshot is for display only: an unreadable one is skipped, never a reason to stop scoring
-            log.warn("skipping an unreadable metrics snapshot: {}", e.getMessage());
+            // a snapshot is for display only: an unreadable one is a dead letter, never a reason to stop scoring
+            log.warn("dead-lettering an unreadable metrics snapshot: {}", e.getMessage());
+            var where = context.recordMetadata();
+            context.forward(new Record<>(record.key(), DeadLetters.of(topic,
+                    where.map(m -> m.partition()).orElse(-1), where.map(m -> m.offset()).orElse(-1L), record.key(),
+                    record.value(), "keep-metrics", "cannot decode a metrics snapshot: " + e.getMessage(), e,
+                    Instant.now()), record.timestamp()));
             return;
         }
         if (s == null) {

@@ -153,7 +153,8 @@ public final class ScoringTopology {
                 Serdes.String(), new JsonSerde<>(MetricsPoint.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(NEWEST_METRICS_STORE),
                 Serdes.String(), new JsonSerde<>(MetricsPoint.class)));
-        builder.stream(metricsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("metrics-source"))
+        KStream<String, DeadLetter> deadMetrics = builder
+                .stream(metricsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("metrics-source"))
                 .process(() -> new KeepMetricsProcessor(serdes.value(Topics.METRICS).deserializer(), metricsTopic),
                         Named.as("keep-metrics-history"), METRICS_HISTORY_STORE, NEWEST_METRICS_STORE);
         String deadTopic = c.topic(Topics.DEAD_LETTERS);
@@ -165,6 +166,7 @@ public final class ScoringTopology {
                         DEAD_LETTER_COUNTS_STORE).withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
 
         deadGroups.merge(deadEvals, Named.as("merge-dead-letters"))
+                .merge(deadMetrics, Named.as("merge-dead-metrics"))
                 .to(c.topic(Topics.DEAD_LETTERS), Produced.with(Serdes.String(), serdes.value(Topics.DEAD_LETTERS))
                         .withName("dead-letters-sink"));
         return builder.build();

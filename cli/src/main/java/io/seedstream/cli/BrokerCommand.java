@@ -1,12 +1,10 @@
 package io.seedstream.cli;
 
-import io.seedstream.infra.broker.BrokerAcls;
 import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.infra.broker.BrokerSettings;
+import io.seedstream.infra.broker.EmbeddedKafka;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.schemas.ConnectionConfig;
-import org.apache.kafka.clients.admin.Admin;
-import io.seedstream.infra.broker.EmbeddedKafka;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -78,11 +76,8 @@ final class BrokerCommand implements Callable<Integer> {
         Shutdown shutdown = new Shutdown(kafka::close);
         String how = "";
         if (secure) {
-            try (Admin admin = Admin.create(kafka.adminProperties())) {
-                BrokerAcls.apply(admin, BrokerAcls.forDeployment(ConnectionConfig.defaults().withTopicPrefix(topicPrefix),
-                        RegistrySettings.defaults().topic()));
-            }
-            kafka.security().writeClientFiles(kafka.bootstrapServers());
+            kafka.secureDeployment(ConnectionConfig.defaults().withTopicPrefix(topicPrefix),
+                    RegistrySettings.defaults().topic());
             how = ", SASL_SSL with ACLs for " + topicPrefix + "*; client settings in " + kafka.security().dir();
         }
         System.out.printf("seedstream broker: ready at %s in %.1f s, data in %s%s (Ctrl-C to stop)%n",

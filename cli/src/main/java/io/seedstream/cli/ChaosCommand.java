@@ -404,9 +404,14 @@ final class ChaosCommand implements Callable<Integer> {
         AvroSerdes serdes = AvroSerdes.connect(c);
         long deadline = System.nanoTime() + Duration.ofSeconds(recoveryTimeout).toNanos();
         String left;
+        long said = System.nanoTime();
         while ((left = ChaosReconciliation.unfinished(c, serdes)) != null) {
             if (System.nanoTime() > deadline) {
                 return left;
+            }
+            if (System.nanoTime() - said > Duration.ofSeconds(30).toNanos()) {
+                say("draining: %s", left);
+                said = System.nanoTime();
             }
             restartUnexpected();
             Thread.sleep(3000);
@@ -421,6 +426,8 @@ final class ChaosCommand implements Callable<Integer> {
                 idleSince = System.nanoTime();
             }
             if (System.nanoTime() - idleSince > Duration.ofMinutes(1).toNanos()) {
+                say("the trainer made no version for a minute with batches after its checkpoint: stopping it (a "
+                        + "rejected last batch is checkpointed when it stops)");
                 break;
             }
             Thread.sleep(500);
@@ -436,7 +443,8 @@ final class ChaosCommand implements Callable<Integer> {
                 .orElse(0);
         List<Double> times = done.stream().filter(f -> f.recoverySeconds() != null).map(Fault::recoverySeconds).sorted()
                 .toList();
-        double median = times.isEmpty() ? 0 : times.get(times.size() / 2);
+        int n = times.size();
+        double median = n == 0 ? 0 : n % 2 == 1 ? times.get(n / 2) : (times.get(n / 2 - 1) + times.get(n / 2)) / 2;
         rec.add("faults injected, each followed by a new version", faults + " faults", String.format(Locale.ROOT,
                 "%d of %d recovered (%s); fault to next version median %.1f s, max %.1f s", recovered, done.size(),
                 byKind.toString().replace("=", ": "), median, worst), recovered == faults && done.size() == faults);

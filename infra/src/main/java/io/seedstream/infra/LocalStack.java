@@ -1,6 +1,5 @@
 package io.seedstream.infra;
 
-import io.seedstream.infra.broker.BrokerAcls;
 import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.broker.EmbeddedKafka;
@@ -44,12 +43,7 @@ public final class LocalStack implements AutoCloseable {
         RegistryServer registry = null;
         try {
             ConnectionConfig partial = base.withServers(broker.bootstrapServers(), base.registryUrl());
-            if (security != null) {
-                try (Admin admin = Admin.create(broker.adminProperties())) {
-                    BrokerAcls.apply(admin, BrokerAcls.forDeployment(partial, registrySettings.topic()));
-                }
-                security.writeClientFiles(broker.bootstrapServers());
-            }
+            broker.secureDeployment(partial, registrySettings.topic());
             registry = RegistryServer.start(as(partial, security, BrokerSecurity.Principal.REGISTRY).kafkaProperties(),
                     registrySettings);
             ConnectionConfig connection = as(partial.withServers(broker.bootstrapServers(), registry.url()), security,

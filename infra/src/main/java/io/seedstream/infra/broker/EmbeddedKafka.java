@@ -1,5 +1,6 @@
 package io.seedstream.infra.broker;
 
+import io.seedstream.schemas.ConnectionConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -210,6 +211,20 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /**
+     * On a secure broker: creates the ACLs of a deployment (its topic prefix, the registry's topic)
+     * and writes each component's client settings file with this broker's address. Idempotent.
+     */
+    public void secureDeployment(ConnectionConfig deployment, String registryTopic) {
+        if (settings.security() == null) {
+            return;
+        }
+        try (Admin admin = Admin.create(adminProperties())) {
+            BrokerAcls.apply(admin, BrokerAcls.forDeployment(deployment, registryTopic));
+        }
+        settings.security().writeClientFiles(bootstrapServers());
     }
 
     /** Client settings of an operator (the admin super user when secure). */

@@ -34,9 +34,12 @@ final class KeepMetricsProcessor implements Processor<String, byte[], String, De
     private KeyValueStore<String, MetricsPoint> newest;
     private ProcessorContext<String, DeadLetter> context;
 
-    KeepMetricsProcessor(Deserializer<MetricsSnapshot> decoder, String topic) {
+    private final ScoringMetrics metrics;
+
+    KeepMetricsProcessor(Deserializer<MetricsSnapshot> decoder, String topic, ScoringMetrics metrics) {
         this.decoder = decoder;
         this.topic = topic;
+        this.metrics = metrics;
     }
 
     @Override
@@ -54,6 +57,7 @@ final class KeepMetricsProcessor implements Processor<String, byte[], String, De
         } catch (RuntimeException e) {
             // a snapshot is for display only: an unreadable one is a dead letter, never a reason to stop scoring
             log.warn("dead-lettering an unreadable metrics snapshot: {}", e.getMessage());
+            metrics.deadLetter("keep-metrics");
             var where = context.recordMetadata();
             context.forward(new Record<>(record.key(), DeadLetters.of(topic,
                     where.map(m -> m.partition()).orElse(-1), where.map(m -> m.offset()).orElse(-1L), record.key(),

@@ -155,8 +155,8 @@ public final class ScoringTopology {
                 Serdes.String(), new JsonSerde<>(MetricsPoint.class)));
         KStream<String, DeadLetter> deadMetrics = builder
                 .stream(metricsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("metrics-source"))
-                .process(() -> new KeepMetricsProcessor(serdes.value(Topics.METRICS).deserializer(), metricsTopic),
-                        Named.as("keep-metrics-history"), METRICS_HISTORY_STORE, NEWEST_METRICS_STORE);
+                .process(() -> new KeepMetricsProcessor(serdes.value(Topics.METRICS).deserializer(), metricsTopic,
+                        metrics), Named.as("keep-metrics-history"), METRICS_HISTORY_STORE, NEWEST_METRICS_STORE);
         String deadTopic = c.topic(Topics.DEAD_LETTERS);
         var deadDecoder = serdes.value(Topics.DEAD_LETTERS).deserializer();
         builder.stream(deadTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letters-source"))

@@ -11,6 +11,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,7 +72,12 @@ class SecureUpTest {
             assertThat(read(log)).contains("SASL_SSL, SCRAM-SHA-512, ACLs");
             for (Principal p : Principal.values()) {
                 assertThat(Files.getPosixFilePermissions(security.resolve(p.user() + ".properties")))
-                        .as("only the owner reads a principal's password").hasSize(2);
+                        .as("only the owner reads a principal's password")
+                        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+            }
+            for (String key : List.of("ca.p12", "broker.p12", "secrets.properties")) {
+                assertThat(Files.getPosixFilePermissions(security.resolve(key))).as("only the owner reads " + key)
+                        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
             }
 
             Map<String, String> tlsOnly = new LinkedHashMap<>();

@@ -72,7 +72,11 @@ public final class BrokerSecurity {
                 for (Principal p : Principal.values()) {
                     secrets.put("password." + p.user(), randomSecret());
                 }
+                ownerOnly(dir, "rwx------"); // before any key is written into it
                 makeKeys(dir, secrets.getProperty("store.password"), host);
+                // the private keys: the owner only (the truststore and the certificates are public)
+                ownerOnly(dir.resolve("ca.p12"), "rw-------");
+                ownerOnly(dir.resolve("broker.p12"), "rw-------");
                 writePrivate(secretsFile, secrets, "seedstream broker security: store and SCRAM passwords");
             }
             return new BrokerSecurity(dir.toAbsolutePath(), secrets);
@@ -174,15 +178,19 @@ public final class BrokerSecurity {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    private static void ownerOnly(Path p, String permissions) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(permissions));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the directory's own protection applies
+        }
+    }
+
     private static void writePrivate(Path file, Properties p, String comment) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp);
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the directory's own protection applies
-        }
+        ownerOnly(tmp, "rw-------");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             p.store(w, comment);
         }

@@ -114,6 +114,7 @@ final class ChaosCommand implements Callable<Integer> {
     private static final Duration READY = Duration.ofMinutes(3);
     private static final Duration STOP = Duration.ofMinutes(2);
     private static final String RUN_ID = "seedstream";
+    private static final List<String> JVM = List.of("-Xmx1g");
 
     private final List<StageProcess> running = new ArrayList<>();
     private final List<String> unexpectedExits = new ArrayList<>();
@@ -147,122 +148,34 @@ final class ChaosCommand implements Callable<Integer> {
         ConnectionConfig c = ConnectionConfig.defaults().withServers("127.0.0.1:" + brokerPort,
                 "http://127.0.0.1:" + registryPort);
         Path cfg = writeStageKeys(c, model);
-        Path logs = out.resolve("logs");
-        Path checkpoints = out.resolve("checkpoints");
-        List<String> jvm = List.of("-Xmx1g");
-        StageProcess broker = new StageProcess("broker", jvm, List.of("broker", "--data-dir", out.resolve("kafka").toString(),
-                "--port", String.valueOf(brokerPort), "--controller-port", String.valueOf(controllerPort)), logs);
-        StageProcess registry = new StageProcess("registry", jvm, List.of("registry", "--port",
-                String.valueOf(registryPort), "--config", cfg.toString()), logs);
-        StageProcess topology = new StageProcess("topology", jvm, List.of("streams", "--config", cfg.toString(),
-                "--state-dir", out.resolve("streams").toString(), "--dashboard-port", String.valueOf(freePort())), logs);
-        StageProcess trainer = new StageProcess("trainer", jvm, List.of("train", "--config", cfg.toString(),
-                "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString()), logs);
-        List<StageProcess> gens = new ArrayList<>();
-        for (int i = 0; i < generators; i++) {
-            gens.add(new StageProcess("generator-" + i, jvm, List.of("generate", "--config", cfg.toString(),
-                    "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString(), "--generator-id",
-                    "gen-" + i), logs));
-        }
-        StageProcess dispatcher = new StageProcess("dispatcher", jvm, List.of("dispatch", "--config", cfg.toString()), logs);
-        CheckpointStore store = new CheckpointStore(checkpoints);
+        Stack stack = Stack.of(out, cfg, model, brokerPort, controllerPort, registryPort, generators);
+        CheckpointStore store = new CheckpointStore(stack.checkpoints());
         List<Fault> done = new ArrayList<>();
         List<ChaosReconciliation.Resume> resumes = new ArrayList<>();
         List<ChaosReconciliation.Injected> injected = new ArrayList<>();
         String failure = null;
         ChaosReconciliation rec = null;
         try {
-            say("starting broker and registry (logs in %s)", logs);
-            launch(broker, "seedstream broker: ready at");
-            launch(registry, "seedstream registry: serving");
-            int rc = new StageProcess("topics", jvm, List.of("topics", "create", "--config", cfg.toString()), logs)
-                    .runToEnd(READY);
-            Path problems = UpCommand.taskProblemsFile(out, taskProblems);
-            rc = Math.max(rc, UpCommand.exportTaskProblems(problems, taskProblems));
-            rc = Math.max(rc, new StageProcess("prompts", jvm, List.of("prompts", "load", problems.toString(),
-                    "--dataset", "task", "--config", cfg.toString()), logs).runToEnd(READY));
-            if (rc != 0) {
-                throw new IllegalStateException("creating the topics or loading the prompts failed; see " + logs);
-            }
+            say("starting broker and registry (logs in %s)", stack.logs());
+            launch(stack.broker());
+            launch(stack.registry());
+            prepareTopicsAndPrompts(stack, cfg);
             injected.add(injectGarbage(c));
             say("starting the topology, the trainer, %d generator(s) and the dispatcher", generators);
-            launch(topology, "scoring topology running");
-            launch(trainer, "seedstream train: reading");
-            for (StageProcess g : gens) {
-                launch(g, "seedstream generate: generator");
+            for (StageProcess p : stack.stages()) {
+                launch(p);
             }
-            launch(dispatcher, "seedstream dispatch: run");
             long first = awaitVersionAfter(store, 0, Duration.ofSeconds(recoveryTimeout));
             say("loop running: version %d", first);
-
-            Random rng = new Random(seed);
-            List<Kind> plan = plan(rng);
-            for (int i = 0; i < plan.size(); i++) {
-                Thread.sleep((long) (faultInterval * (0.5 + rng.nextDouble()) * 1000));
-                restartUnexpected();
-                Kind kind = plan.get(i);
-                StageProcess victim = switch (kind) {
-                    case KILL_GENERATOR -> gens.get(rng.nextInt(gens.size()));
-                    case KILL_TOPOLOGY -> topology;
-                    case KILL_TRAINER -> trainer;
-                    case KILL_DISPATCHER -> dispatcher;
-                    case RESTART_BROKER -> broker;
-                };
-                long before = latestVersion(store);
-                long pid = victim.pid();
-                double at = seconds();
-                victim.kill();
-                if (kind == Kind.KILL_TRAINER) {
-                    CheckpointStore.Checkpoint last = store.latest().orElseThrow();
-                    victim.start();
-                    victim.awaitLog("seedstream train: reading", READY);
-                    victim.awaitLog("resuming from", READY);
-                    resumes.add(new ChaosReconciliation.Resume(i + 1, last.dir().getFileName().toString(),
-                            last.state().nextOffsets(), victim.logLine("resuming from")));
-                } else {
-                    if (kind == Kind.RESTART_BROKER) {
-                        Thread.sleep(1000);
-                    }
-                    victim.start();
-                    victim.awaitLog(readyText(victim, broker, registry, topology, dispatcher), READY);
-                }
-                Double recovered = null;
-                try {
-                    long next = awaitVersionAfter(store, before, Duration.ofSeconds(recoveryTimeout));
-                    recovered = seconds() - at;
-                    say("fault %d/%d at %.0f s: %s (%s, pid %d) at version %d; version %d %.1f s later", i + 1,
-                            plan.size(), at, kind.text, victim.name(), pid, before, next, recovered);
-                } catch (IllegalStateException e) {
-                    say("fault %d/%d at %.0f s: %s (%s, pid %d) at version %d; NO new version within %d s", i + 1,
-                            plan.size(), at, kind.text, victim.name(), pid, before, recoveryTimeout);
-                }
-                done.add(new Fault(i + 1, at, kind, victim.name(), pid, before, recovered));
-                if (recovered == null) {
-                    break;
-                }
-            }
-
-            say("draining: dispatcher stopped, waiting for every released request to be answered, scored, batched and "
-                    + "consumed");
-            dispatcher.stop(STOP);
-            running.remove(dispatcher);
-            String drained = drain(c, store);
-            trainer.stop(STOP);
-            running.remove(trainer);
-            for (StageProcess g : gens) {
-                g.stop(STOP);
-                running.remove(g);
-            }
-            topology.stop(STOP);
-            running.remove(topology);
-            restartUnexpected(); // the broker and the registry, still needed for the reconciliation
+            injectFaults(stack, store, done, resumes);
+            String drained = drainAndStop(stack, c, store);
 
             say("reconciling the log and %d checkpoints", store.list().size());
             rec = ChaosReconciliation.of(c, AvroSerdes.connect(c), store, staleness, RUN_ID, injected, resumes);
             rec.add("the loop drained after the last fault", "every request answered and batched, every batch consumed",
                     drained == null ? "yes" : drained, drained == null);
             addFaultRows(rec, done);
-            replayRow(rec, store, model, cfg, jvm, logs);
+            replayRow(rec, store, model, cfg, stack.logs());
         } catch (IllegalStateException | IOException e) {
             failure = e.getMessage();
             System.err.println("seedstream chaos: " + failure);
@@ -274,7 +187,7 @@ final class ChaosCommand implements Callable<Integer> {
         write(rec, done, failure);
         if (rec == null) {
             System.out.printf(Locale.ROOT, "seedstream chaos: FAILED after %d faults (%s); logs in %s%n", done.size(),
-                    failure, logs);
+                    failure, stack.logs());
             return 1;
         }
         long passed = rec.checks().stream().filter(ChaosReconciliation.Check::ok).count();
@@ -283,6 +196,128 @@ final class ChaosCommand implements Callable<Integer> {
                         + "%s%n", done.size(), seconds(), latestVersion(store), passed, rec.checks().size(),
                 out.resolve("reconciliation.md"));
         return rec.ok() && failure == null ? 0 : 1;
+    }
+
+    /** The processes of one chaos run, as an operator would start them (README, "Running the stages ..."). */
+    record Stack(Path logs, Path checkpoints, StageProcess broker, StageProcess registry, StageProcess topology,
+            StageProcess trainer, List<StageProcess> generators, StageProcess dispatcher) {
+
+        static Stack of(Path out, Path cfg, Path model, int brokerPort, int controllerPort, int registryPort,
+                int generatorCount) throws IOException {
+            Path logs = out.resolve("logs");
+            Path checkpoints = out.resolve("checkpoints");
+            String config = cfg.toString();
+            StageProcess broker = new StageProcess("broker", JVM, List.of("broker", "--data-dir",
+                    out.resolve("kafka").toString(), "--port", String.valueOf(brokerPort), "--controller-port",
+                    String.valueOf(controllerPort)), logs, "seedstream broker: ready at");
+            StageProcess registry = new StageProcess("registry", JVM, List.of("registry", "--port",
+                    String.valueOf(registryPort), "--config", config), logs, "seedstream registry: serving");
+            StageProcess topology = new StageProcess("topology", JVM, List.of("streams", "--config", config,
+                    "--state-dir", out.resolve("streams").toString(), "--dashboard-port", String.valueOf(freePort())),
+                    logs, "scoring topology running");
+            StageProcess trainer = new StageProcess("trainer", JVM, List.of("train", "--config", config,
+                    "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString()), logs,
+                    "seedstream train: reading");
+            List<StageProcess> gens = new ArrayList<>();
+            for (int i = 0; i < generatorCount; i++) {
+                gens.add(new StageProcess("generator-" + i, JVM, List.of("generate", "--config", config,
+                        "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString(), "--generator-id",
+                        "gen-" + i), logs, "seedstream generate: generator"));
+            }
+            StageProcess dispatcher = new StageProcess("dispatcher", JVM, List.of("dispatch", "--config", config),
+                    logs, "seedstream dispatch: run");
+            return new Stack(logs, checkpoints, broker, registry, topology, trainer, List.copyOf(gens), dispatcher);
+        }
+
+        /** The loop's stages, in the order they start (the broker and the registry come first). */
+        List<StageProcess> stages() {
+            List<StageProcess> all = new ArrayList<>(List.of(topology, trainer));
+            all.addAll(generators);
+            all.add(dispatcher);
+            return all;
+        }
+    }
+
+    private void prepareTopicsAndPrompts(Stack stack, Path cfg) throws IOException, InterruptedException {
+        int rc = new StageProcess("topics", JVM, List.of("topics", "create", "--config", cfg.toString()), stack.logs())
+                .runToEnd(READY);
+        Path problems = UpCommand.taskProblemsFile(out, taskProblems);
+        rc = Math.max(rc, UpCommand.exportTaskProblems(problems, taskProblems));
+        rc = Math.max(rc, new StageProcess("prompts", JVM, List.of("prompts", "load", problems.toString(),
+                "--dataset", "task", "--config", cfg.toString()), stack.logs()).runToEnd(READY));
+        if (rc != 0) {
+            throw new IllegalStateException("creating the topics or loading the prompts failed; see " + stack.logs());
+        }
+    }
+
+    /** The faults, one after another, each followed by a new version (or the end of the run). */
+    private void injectFaults(Stack stack, CheckpointStore store, List<Fault> done,
+            List<ChaosReconciliation.Resume> resumes) throws IOException, InterruptedException {
+        Random rng = new Random(seed);
+        List<Kind> plan = plan(rng);
+        for (int i = 0; i < plan.size(); i++) {
+            Thread.sleep((long) (faultInterval * (0.5 + rng.nextDouble()) * 1000));
+            restartUnexpected();
+            Kind kind = plan.get(i);
+            StageProcess victim = switch (kind) {
+                case KILL_GENERATOR -> stack.generators().get(rng.nextInt(stack.generators().size()));
+                case KILL_TOPOLOGY -> stack.topology();
+                case KILL_TRAINER -> stack.trainer();
+                case KILL_DISPATCHER -> stack.dispatcher();
+                case RESTART_BROKER -> stack.broker();
+            };
+            long before = latestVersion(store);
+            long pid = victim.pid();
+            double at = seconds();
+            victim.kill();
+            if (kind == Kind.RESTART_BROKER) {
+                Thread.sleep(1000);
+            }
+            // what a restarted trainer must resume from: the newest checkpoint the killed one left
+            CheckpointStore.Checkpoint last = kind == Kind.KILL_TRAINER ? store.latest().orElseThrow() : null;
+            victim.start();
+            victim.awaitReady(READY);
+            if (last != null) {
+                victim.awaitLog("resuming from", READY);
+                resumes.add(new ChaosReconciliation.Resume(i + 1, last.dir().getFileName().toString(),
+                        last.state().nextOffsets(), victim.logLine("resuming from")));
+            }
+            Double recovered = null;
+            try {
+                long next = awaitVersionAfter(store, before, Duration.ofSeconds(recoveryTimeout));
+                recovered = seconds() - at;
+                say("fault %d/%d at %.0f s: %s (%s, pid %d) at version %d; version %d %.1f s later", i + 1,
+                        plan.size(), at, kind.text, victim.name(), pid, before, next, recovered);
+            } catch (IllegalStateException e) {
+                say("fault %d/%d at %.0f s: %s (%s, pid %d) at version %d; NO new version within %d s", i + 1,
+                        plan.size(), at, kind.text, victim.name(), pid, before, recoveryTimeout);
+            }
+            done.add(new Fault(i + 1, at, kind, victim.name(), pid, before, recovered));
+            if (recovered == null) {
+                return;
+            }
+        }
+    }
+
+    /** Stops the dispatcher, drains, then stops the trainer, generators and topology; null when drained. */
+    private String drainAndStop(Stack stack, ConnectionConfig c, CheckpointStore store)
+            throws IOException, InterruptedException {
+        say("draining: dispatcher stopped, waiting for every released request to be answered, scored, batched and "
+                + "consumed");
+        stop(stack.dispatcher());
+        String drained = drain(c, store);
+        stop(stack.trainer());
+        for (StageProcess g : stack.generators()) {
+            stop(g);
+        }
+        stop(stack.topology());
+        restartUnexpected(); // the broker and the registry, still needed for the reconciliation
+        return drained;
+    }
+
+    private void stop(StageProcess p) throws InterruptedException {
+        p.stop(STOP);
+        running.remove(p);
     }
 
     /** Every kind once in a shuffled order, then again, until there are {@code faults}. */
@@ -344,24 +379,10 @@ final class ChaosCommand implements Callable<Integer> {
         }
     }
 
-    private void launch(StageProcess p, String ready) throws IOException, InterruptedException {
+    private void launch(StageProcess p) throws IOException, InterruptedException {
         p.start();
         running.add(p);
-        p.awaitLog(ready, READY);
-    }
-
-    private static String readyText(StageProcess p, StageProcess broker, StageProcess registry, StageProcess topology,
-            StageProcess dispatcher) {
-        if (p == broker) {
-            return "seedstream broker: ready at";
-        }
-        if (p == registry) {
-            return "seedstream registry: serving";
-        }
-        if (p == topology) {
-            return "scoring topology running";
-        }
-        return p == dispatcher ? "seedstream dispatch: run" : "seedstream generate: generator";
+        p.awaitReady(READY);
     }
 
     /** A process that ended without being killed is recorded (a defect) and started again. */
@@ -453,8 +474,8 @@ final class ChaosCommand implements Callable<Integer> {
     }
 
     /** Replays the recorded batches from version 0 in a fresh trainer process: the same weights at every version? */
-    private void replayRow(ChaosReconciliation rec, CheckpointStore store, Path model, Path cfg, List<String> jvm,
-            Path logs) throws IOException, InterruptedException {
+    private void replayRow(ChaosReconciliation rec, CheckpointStore store, Path model, Path cfg, Path logs)
+            throws IOException, InterruptedException {
         List<CheckpointStore.Checkpoint> all = store.list();
         long last = all.isEmpty() ? 0 : all.get(all.size() - 1).state().step();
         if (all.isEmpty() || last == 0) {
@@ -462,7 +483,7 @@ final class ChaosCommand implements Callable<Integer> {
                     "no version to compare", false);
             return;
         }
-        StageProcess replay = new StageProcess("replay", jvm, List.of("replay", "train", "--from-checkpoint",
+        StageProcess replay = new StageProcess("replay", JVM, List.of("replay", "train", "--from-checkpoint",
                 all.get(0).dir().toString(), "--to-version", String.valueOf(last), "--out",
                 out.resolve("replay").toString(), "--model-dir", model.toString(), "--config", cfg.toString()), logs);
         say("replaying versions 1-%d from version 0 without faults", last);

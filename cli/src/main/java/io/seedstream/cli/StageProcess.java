@@ -20,14 +20,27 @@ final class StageProcess {
     private final List<String> args;
     private final List<String> jvmOptions;
     private final Path logDir;
+    private final String readyLine;
     private Process process;
     private int incarnation;
 
+    /** A one-shot command ({@link #runToEnd}). */
     StageProcess(String name, List<String> jvmOptions, List<String> args, Path logDir) {
+        this(name, jvmOptions, args, logDir, null);
+    }
+
+    /** A long-running command, ready once its log holds {@code readyLine}. */
+    StageProcess(String name, List<String> jvmOptions, List<String> args, Path logDir, String readyLine) {
         this.name = name;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.args = List.copyOf(args);
         this.logDir = logDir;
+        this.readyLine = readyLine;
+    }
+
+    /** Waits until the current incarnation says it is ready. */
+    void awaitReady(Duration limit) throws IOException, InterruptedException {
+        awaitLog(readyLine, limit);
     }
 
     String name() {

@@ -469,8 +469,7 @@ public final class RolloutGenerator {
             if (refusals.isEmpty()) {
                 return;
             }
-            try {
-                producer.beginTransaction();
+            inOwnTransaction("dead letters of refused versions", () -> {
                 for (PolicyHolder.Refusal f : refusals) {
                     PolicyVersions.Announcement a = f.announcement();
                     DeadLetter d = DeadLetters.of(connection.topic(Topics.POLICY_VERSIONS), a.partition(), a.offset(),
@@ -479,14 +478,7 @@ public final class RolloutGenerator {
                                     + f.reason(), null, clock.instant());
                     producer.send(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), a.version().getRunId(), d));
                 }
-                producer.commitTransaction();
-            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                    | UnsupportedVersionException e) {
-                throw new FencedException("generator " + config.id() + " can no longer write: " + e.getMessage(), e);
-            } catch (KafkaException e) {
-                log.warn("dead letters of refused versions not written: {}", e.toString());
-                producer.abortTransaction();
-            }
+            });
         }
 
         private void sendMetrics() {
@@ -495,15 +487,20 @@ public final class RolloutGenerator {
         }
 
         private void sendMetricsAlone() {
+            inOwnTransaction("metrics snapshot", this::sendMetrics);
+        }
+
+        /** Records that belong to no batch, in a transaction of their own; not written (and said) if it fails. */
+        private void inOwnTransaction(String what, Runnable sends) {
             try {
                 producer.beginTransaction();
-                sendMetrics();
+                sends.run();
                 producer.commitTransaction();
             } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
                     | UnsupportedVersionException e) {
                 throw new FencedException("generator " + config.id() + " can no longer write: " + e.getMessage(), e);
             } catch (KafkaException e) {
-                log.warn("metrics snapshot not written: {}", e.toString());
+                log.warn("{} not written: {}", what, e.toString());
                 producer.abortTransaction();
             }
         }

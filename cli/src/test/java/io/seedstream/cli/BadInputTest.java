@@ -231,7 +231,8 @@ class BadInputTest {
                 rollout(c, serdes, null, 4, 4, 1, f -> f, "\\boxed{" + "{".repeat(512 * 1024) + "}".repeat(512 * 1024)), null));
         cases.add(new Case("a training batch whose groups come from the future", Topics.TRAINING_BATCHES,
                 batch(c, serdes, "from-the-future", 1_000_000, 1), null));
-        // at the trainer's own version, so that the staleness gate lets it through to the check
+        // a version the gate may find stale by the time the trainer reads it (real batches land in between on a
+        // fast loop): validity is checked first, so it is a dead letter either way
         cases.add(new Case("token id out of the vocabulary (in a batch at the trainer's version)", Topics.TRAINING_BATCHES,
                 batch(c, serdes, "out-of-vocabulary", trainerVersion - 1, 1_000_000), "trainer"));
         return cases;

@@ -20,22 +20,28 @@ final class BatchSamples {
 
     private BatchSamples() {}
 
-    /** The admitted groups' samples; a group whose tokens are not ids of the policy's vocabulary is invalid. */
+    /**
+     * The admitted groups' samples. A group whose tokens are not ids of the policy's vocabulary is
+     * invalid, whatever its version: validity is checked before staleness, so bad input is always a
+     * dead letter and never passes as merely stale.
+     */
     static Selection select(TrainingBatch batch, long trainerVersion, StalenessGate gate, int vocabSize) {
         List<TrainingSample> samples = new ArrayList<>();
         List<ScoredGroup> used = new ArrayList<>();
         List<String> invalid = new ArrayList<>();
         for (ScoredGroup g : batch.getGroups()) {
             AnswerGroup rollout = g.getRollout();
-            if (!gate.admit(rollout.getPolicyVersion(), trainerVersion)) {
-                continue;
-            }
+            List<TrainingSample> own;
             try {
-                samples.addAll(samplesOf(g, vocabSize));
-                used.add(g);
+                own = samplesOf(g, vocabSize);
             } catch (IllegalArgumentException e) {
                 invalid.add("group " + rollout.getRequestId() + " of prompt " + rollout.getPromptId() + ": "
                         + e.getMessage());
+                continue;
+            }
+            if (gate.admit(rollout.getPolicyVersion(), trainerVersion)) {
+                samples.addAll(own);
+                used.add(g);
             }
         }
         return new Selection(samples, used, invalid);

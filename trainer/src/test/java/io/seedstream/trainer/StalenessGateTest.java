@@ -53,4 +53,19 @@ class StalenessGateTest {
         assertThat(gate.rejectedStale()).isEqualTo(1);
         assertThat(sel.samples().get(0).scaledAdvantage()).isEqualTo(0.5); // the scorer's value, as it came
     }
+
+    @Test
+    void anInvalidGroupIsReportedEvenWhenItIsAlsoStale() {
+        ScoredGroup stale = TinyPolicyDir.batch("s", 1, 3, 2).getGroups().get(0);
+        ScoredGroup badAndStale = ScoredGroup.newBuilder(stale).build();
+        badAndStale.setRollout(io.seedstream.schemas.avro.AnswerGroup.newBuilder(stale.getRollout())
+                .setPromptTokenIds(io.seedstream.schemas.TokenArrays.ofInts(new int[] {-1})).build());
+        TrainingBatch batch = TrainingBatch.newBuilder(TinyPolicyDir.batch("s", 1, 3, 2))
+                .setGroups(List.of(stale, badAndStale)).build();
+        StalenessGate gate = new StalenessGate(1);
+        BatchSamples.Selection sel = BatchSamples.select(batch, 8, gate, TinyPolicyDir.VOCAB);
+        assertThat(sel.usedGroups()).isEmpty();
+        assertThat(sel.invalid()).singleElement().asString().contains("token id -1");
+        assertThat(gate.rejectedStale()).as("only the valid group is counted as stale").isEqualTo(1);
+    }
 }

@@ -79,7 +79,7 @@ final class ArmRun {
         try (Admin admin = Admin.create(c.kafkaProperties())) {
             new TopicSetup(admin, Duration.ofSeconds(30)).ensureAll(c);
         }
-        if (PromptsCommand.loadInto(c, prompts, "task") != 0) {
+        if (PromptsCommand.Load.load(c, prompts, "task") != 0) {
             throw new IllegalStateException("the prompts did not load into " + prefix + "prompts");
         }
         Properties keys = new Properties();

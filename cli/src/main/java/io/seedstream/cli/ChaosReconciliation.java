@@ -191,10 +191,11 @@ final class ChaosReconciliation {
         check("checkpoints form one lineage from version 0, one update each", "v0 .. v" + finalVersion + " chained",
                 lineage.size() + " checkpoints, " + (chained ? "chained" : "BROKEN chain"), chained);
         List<String> logOrder = batches.stream().map(TrainingBatch::getBatchId).toList();
+        Set<String> inLog = new HashSet<>(logOrder);
         long once = logOrder.stream().filter(id -> seen.getOrDefault(id, 0) == 1).count();
         long none = logOrder.stream().filter(id -> !seen.containsKey(id)).count();
         long twice = logOrder.stream().filter(id -> seen.getOrDefault(id, 0) > 1).count();
-        long foreign = seen.keySet().stream().filter(id -> !logOrder.contains(id)).count();
+        long foreign = seen.keySet().stream().filter(id -> !inLog.contains(id)).count();
         boolean inOrder = true;
         int at = 0;
         for (Set<String> slice : slices) {

@@ -25,10 +25,6 @@ import picocli.CommandLine.Parameters;
 final class PromptsCommand extends CommandGroup {
 
     /** {@code prompts load FILE} into a deployment (under {@code dataset} when not null); the exit code. */
-    static int loadInto(ConnectionConfig c, Path file, String dataset) throws InterruptedException, java.io.IOException {
-        return Load.load(c, file, dataset); // the connection as it is, security settings included
-    }
-
     @Command(name = "load", mixinStandardHelpOptions = true,
             description = {"Load a JSONL file into the prompts topic, keyed by a stable id.",
                 "Accepts training lines (problem, answer) and evaluation lines (problem, answers[]). "

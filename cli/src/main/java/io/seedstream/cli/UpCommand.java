@@ -10,6 +10,7 @@ import io.seedstream.model.ModelConfig;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.task.TaskPolicy;
+import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
@@ -294,7 +295,7 @@ final class UpCommand implements Callable<Integer> {
                 p.load(r);
             }
         }
-        p.put(TopologySettings.APPLICATION_ID, "seedstream-scoring");
+        p.put(TopologySettings.APPLICATION_ID, ClientIds.SCORING_APPLICATION);
         p.put(TopologySettings.STATE_DIR, dataDir.resolve("streams").toString());
         p.put(TopologySettings.DASHBOARD_PORT, String.valueOf(dashboardPort));
         method.putInto(p);
@@ -354,7 +355,7 @@ final class UpCommand implements Callable<Integer> {
             files = List.of(task);
         }
         for (Path file : files) {
-            rc = Math.max(rc, PromptsCommand.loadInto(c, file, prompts.isEmpty() ? "task" : null));
+            rc = Math.max(rc, PromptsCommand.Load.load(c, file, prompts.isEmpty() ? "task" : null));
         }
         return rc;
     }

@@ -1,6 +1,7 @@
 package io.seedstream.infra.broker;
 
 import io.seedstream.infra.broker.BrokerSecurity.Principal;
+import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topic;
 import io.seedstream.schemas.Topics;
@@ -26,13 +27,6 @@ import org.apache.kafka.common.resource.ResourceType;
  * internal ones. The operator account ({@code admin}) is a super user.
  */
 public final class BrokerAcls {
-
-    /** The generators' default consumer group and transactional-id prefix, as the generator builds them. */
-    static final String GENERATOR_GROUP = "seedstream-generators";
-    static final String GENERATOR_TRANSACTIONS = "seedstream-generator-";
-    static final String DISPATCHER_TRANSACTIONS = "seedstream-dispatcher-";
-    static final String REGISTRY_TRANSACTIONS = "seedstream-schema-registry-";
-    static final String SCORING_APPLICATION = "seedstream-scoring";
 
     private final ConnectionConfig deployment;
     private final String registryTopic;
@@ -69,8 +63,8 @@ public final class BrokerAcls {
     private void generator() {
         reads(Principal.GENERATOR, Topics.ROLLOUT_REQUESTS, Topics.EVAL_REQUESTS, Topics.POLICY_VERSIONS, Topics.PROMPTS);
         writes(Principal.GENERATOR, Topics.ROLLOUTS, Topics.EVAL_RESULTS, Topics.METRICS, Topics.DEAD_LETTERS);
-        allow(Principal.GENERATOR, ResourceType.GROUP, GENERATOR_GROUP, PatternType.PREFIXED, AclOperation.READ);
-        transactions(Principal.GENERATOR, GENERATOR_TRANSACTIONS);
+        allow(Principal.GENERATOR, ResourceType.GROUP, ClientIds.GENERATOR_GROUP, PatternType.PREFIXED, AclOperation.READ);
+        transactions(Principal.GENERATOR, ClientIds.GENERATOR_PREFIX);
     }
 
     private void topology() {
@@ -78,9 +72,9 @@ public final class BrokerAcls {
                 Topics.DEAD_LETTERS, Topics.POLICY_VERSIONS);
         writes(Principal.TOPOLOGY, Topics.TRAINING_BATCHES, Topics.DEAD_LETTERS);
         // Kafka Streams' own topics, group and transactional ids all start with the application id
-        allow(Principal.TOPOLOGY, ResourceType.TOPIC, SCORING_APPLICATION, PatternType.PREFIXED, AclOperation.ALL);
-        allow(Principal.TOPOLOGY, ResourceType.GROUP, SCORING_APPLICATION, PatternType.PREFIXED, AclOperation.READ);
-        transactions(Principal.TOPOLOGY, SCORING_APPLICATION);
+        allow(Principal.TOPOLOGY, ResourceType.TOPIC, ClientIds.SCORING_APPLICATION, PatternType.PREFIXED, AclOperation.ALL);
+        allow(Principal.TOPOLOGY, ResourceType.GROUP, ClientIds.SCORING_APPLICATION, PatternType.PREFIXED, AclOperation.READ);
+        transactions(Principal.TOPOLOGY, ClientIds.SCORING_APPLICATION);
         // the dashboard's consumer lag: every group's committed offsets and every topic's end offsets
         allow(Principal.TOPOLOGY, ResourceType.GROUP, "*", PatternType.LITERAL, AclOperation.DESCRIBE);
         allow(Principal.TOPOLOGY, ResourceType.TOPIC, deployment.topicPrefix(), PatternType.PREFIXED,
@@ -96,7 +90,7 @@ public final class BrokerAcls {
         reads(Principal.DISPATCHER, Topics.PROMPTS, Topics.POLICY_VERSIONS, Topics.DISPATCH_POSITIONS);
         writes(Principal.DISPATCHER, Topics.ROLLOUT_REQUESTS, Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS,
                 Topics.PROMPTS, Topics.DEAD_LETTERS);
-        transactions(Principal.DISPATCHER, DISPATCHER_TRANSACTIONS);
+        transactions(Principal.DISPATCHER, ClientIds.DISPATCHER_PREFIX);
     }
 
     private void registry() {
@@ -104,7 +98,7 @@ public final class BrokerAcls {
                 AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)) {
             allow(Principal.REGISTRY, ResourceType.TOPIC, registryTopic, PatternType.LITERAL, op);
         }
-        transactions(Principal.REGISTRY, REGISTRY_TRANSACTIONS);
+        transactions(Principal.REGISTRY, ClientIds.REGISTRY_PREFIX);
     }
 
     private void reads(Principal p, Topic<?, ?>... topics) {

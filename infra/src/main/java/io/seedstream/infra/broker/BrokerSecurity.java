@@ -17,6 +17,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SASL/SCRAM-SHA-512 over TLS for the embedded broker, kept in one directory: a self-signed CA
@@ -40,6 +42,8 @@ public final class BrokerSecurity {
             return name().toLowerCase(Locale.ROOT);
         }
     }
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerSecurity.class);
 
     public static final String MECHANISM = "SCRAM-SHA-512";
     static final String BROKER_DN = "CN=seedstream-broker";
@@ -182,7 +186,9 @@ public final class BrokerSecurity {
         try {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(permissions));
         } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the directory's own protection applies
+            // not a POSIX file system: nothing to set here, so the operator has to protect the directory
+            log.warn("cannot restrict {} to its owner ({} has no POSIX permissions); protect {} yourself", p,
+                    p.getFileSystem(), p.getParent());
         }
     }
 

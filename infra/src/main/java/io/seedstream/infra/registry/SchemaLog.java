@@ -1,5 +1,6 @@
 package io.seedstream.infra.registry;
 
+import io.seedstream.schemas.ClientIds;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ final class SchemaLog implements AutoCloseable {
         this.clientProps = clientProps;
         this.topic = topic;
         this.partition = new TopicPartition(topic, 0);
-        this.transactionalId = "seedstream-schema-registry-" + topic;
+        this.transactionalId = ClientIds.REGISTRY_PREFIX + topic;
         this.timeout = timeout;
         Properties c = new Properties();
         c.putAll(clientProps);

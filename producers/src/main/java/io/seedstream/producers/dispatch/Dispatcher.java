@@ -4,6 +4,7 @@ import io.seedstream.producers.follow.LatestByKey;
 import io.seedstream.producers.follow.PolicyVersions;
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.follow.Undecodable;
+import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DispatchPosition;
@@ -66,7 +67,7 @@ public final class Dispatcher {
     }
 
     public Status run(StatusListener listener) throws IOException, InterruptedException {
-        String clientId = "seedstream-dispatcher-" + config.runId();
+        String clientId = ClientIds.DISPATCHER_PREFIX + config.runId();
         try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions");
                 PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts");
                 KafkaProducer<String, Object> producer = producer(clientId)) {

@@ -1,5 +1,6 @@
 package io.seedstream.producers.generator;
 
+import io.seedstream.schemas.ClientIds;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +64,7 @@ public record GeneratorConfig(
             .define(CHECKPOINT_DIR, Type.STRING, "", Importance.MEDIUM,
                     "Local mount of the checkpoint store, used when an announced checkpoint URI does not resolve here.")
             .define(RUN_ID, Type.STRING, "seedstream", Importance.HIGH, "Training run whose policy versions to follow.")
-            .define(GROUP_ID, Type.STRING, "seedstream-generators", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+            .define(GROUP_ID, Type.STRING, ClientIds.GENERATOR_GROUP, new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Consumer group of the generators: they share the requests' partitions.")
             .define(MAX_BATCH_SEQUENCES, Type.INT, 64, Range.between(2, 4096), Importance.HIGH,
                     "Sequences sampled together: G per rollout request, 1 per evaluation prompt.")

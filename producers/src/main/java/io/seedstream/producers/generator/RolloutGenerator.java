@@ -11,6 +11,7 @@ import io.seedstream.model.SamplingOptions;
 import io.seedstream.producers.follow.PolicyVersions;
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.generator.PendingRequests.Pending;
+import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.DeadLetters;
 import io.seedstream.schemas.TokenArrays;
@@ -138,7 +139,7 @@ public final class RolloutGenerator {
     }
 
     public Summary run() throws IOException, InterruptedException {
-        String clientId = "seedstream-generator-" + config.id();
+        String clientId = ClientIds.GENERATOR_PREFIX + config.id();
         try (NDManager manager = NDManager.newBaseManager(device);
                 PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions");
                 PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts")) {
@@ -170,7 +171,7 @@ public final class RolloutGenerator {
     /** The generator's transactional producer: one transaction per sampler batch. */
     public static Properties producerProperties(ConnectionConfig connection, GeneratorConfig config, String clientId) {
         Properties p = connection.producerProperties(clientId);
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "seedstream-generator-" + config.id());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, ClientIds.GENERATOR_PREFIX + config.id());
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.transactionTimeout().toMillis());
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);

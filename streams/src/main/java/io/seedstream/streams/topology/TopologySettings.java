@@ -1,5 +1,6 @@
 package io.seedstream.streams.topology;
 
+import io.seedstream.schemas.ClientIds;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -37,7 +38,7 @@ public record TopologySettings(
     public static final String STATE_DIR = "streams.state.dir";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(APPLICATION_ID, Type.STRING, "seedstream-scoring", new ConfigDef.NonEmptyString(),
+            .define(APPLICATION_ID, Type.STRING, ClientIds.SCORING_APPLICATION, new ConfigDef.NonEmptyString(),
                     Importance.MEDIUM, "Kafka Streams application id (consumer group, internal topic prefix).")
             .define(BATCH_GROUPS, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
                     "A training batch closes when it holds this many groups.")

@@ -5,6 +5,7 @@ import io.seedstream.model.Completion;
 import io.seedstream.model.Policy;
 import io.seedstream.model.SamplingOptions;
 import io.seedstream.producers.generator.PromptEncoder;
+import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.grading.Extraction;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.streams.scoring.ScoringConfig;
@@ -22,10 +23,15 @@ import java.util.function.IntConsumer;
  */
 final class OfflineEvaluation {
 
-    /** A problem and its accepted answers (any one counts). */
-    record Item(String id, String problem, List<String> answers) {}
+    /** A problem, its accepted answers (any one counts) and its level (0: none). */
+    record Item(String id, String problem, List<String> answers, int level) {
 
-    record Result(String id, String text, String extracted, boolean correct) {}
+        Item(String id, String problem, List<String> answers) {
+            this(id, problem, answers, 0);
+        }
+    }
+
+    record Result(String id, String text, String extracted, boolean correct, boolean finishedByStop) {}
 
     /** Mean distinct clusters per problem among G samples, by exact string and by meaning. */
     record Diversity(double meanStringClusters, double meanMeaningClusters, double meanSampleAccuracy) {}
@@ -62,7 +68,8 @@ final class OfflineEvaluation {
                 String text = completions.get(k).text();
                 Extraction e = grader.extract(text);
                 String extracted = e == null ? null : e.answer();
-                out.add(new Result(item.id(), text, extracted, correct(item, extracted)));
+                boolean stopped = completions.get(k).finishedByStop();
+                out.add(new Result(item.id(), text, extracted, stopped && correct(item, extracted), stopped));
             }
             progress.accept(out.size());
         }
@@ -72,6 +79,57 @@ final class OfflineEvaluation {
     /** Whether an extracted answer equals any of the item's accepted answers. */
     private boolean correct(Item item, String extracted) {
         return extracted != null && item.answers().stream().anyMatch(g -> grader.gradeAnswer(g, extracted).equal());
+    }
+
+    /**
+     * Each problem's greedy answer and, when {@code k > 0}, k samples at {@code temperature},
+     * graded as the topology grades evaluation rounds.
+     */
+    List<ProblemOutcome> outcomes(List<Item> items, List<Result> greedy, int k, double temperature, long seed,
+            NDManager m, IntConsumer progress) {
+        List<List<ProblemOutcome.Answer>> samples = k > 0 ? samples(items, k, temperature, seed, m, progress)
+                : items.stream().map(i -> List.<ProblemOutcome.Answer>of()).toList();
+        List<ProblemOutcome> out = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            Result g = greedy.get(i);
+            out.add(ProblemOutcome.grade(grader, item.id(), item.level(), item.answers(),
+                    new ProblemOutcome.Answer(g.text(), !g.finishedByStop()), samples.get(i)));
+        }
+        return out;
+    }
+
+    /** k answers per problem at the temperature (top-p and top-k off), seeded per chunk. */
+    private List<List<ProblemOutcome.Answer>> samples(List<Item> items, int k, double temperature, long seed,
+            NDManager m, IntConsumer progress) {
+        List<List<ProblemOutcome.Answer>> out = new ArrayList<>(items.size());
+        int perBatch = Math.max(1, batchSize / k);
+        for (int start = 0; start < items.size(); start += perBatch) {
+            List<Item> chunk = items.subList(start, Math.min(items.size(), start + perBatch));
+            List<int[]> prompts = new ArrayList<>();
+            for (Item item : chunk) {
+                int[] ids = encode(item.problem());
+                for (int j = 0; j < k; j++) {
+                    prompts.add(ids);
+                }
+            }
+            SamplingOptions o = SamplingOptions.sample(temperature, 1.0, 0, maxNewTokens,
+                    Set.of(policy.model().config().eosTokenId()), seed + start);
+            List<Completion> completions;
+            try (NDManager s = m.newSubManager()) {
+                completions = policy.sampler().generate(prompts, o, s, true);
+            }
+            for (int c = 0; c < chunk.size(); c++) {
+                List<ProblemOutcome.Answer> answers = new ArrayList<>(k);
+                for (int j = 0; j < k; j++) {
+                    Completion done = completions.get(c * k + j);
+                    answers.add(new ProblemOutcome.Answer(done.text(), !done.finishedByStop()));
+                }
+                out.add(answers);
+            }
+            progress.accept(out.size());
+        }
+        return out;
     }
 
     Diversity sampled(List<Item> items, int g, long seed, NDManager m, IntConsumer progress) {

@@ -8,7 +8,9 @@ import io.seedstream.model.Policy;
 import io.seedstream.model.Weights;
 import io.seedstream.producers.task.ArithmeticTask;
 import io.seedstream.producers.task.TaskPolicy;
+import io.seedstream.producers.task.SolutionMode;
 import io.seedstream.producers.task.TaskProblem;
+import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.trainer.WarmStart;
 import java.io.BufferedWriter;
@@ -16,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Option;
 final class TaskCommand extends CommandGroup {
 
     static List<OfflineEvaluation.Item> items(List<TaskProblem> problems) {
-        return problems.stream().map(p -> new OfflineEvaluation.Item(p.id(), p.problem(), List.of(p.answer()))).toList();
+        return problems.stream().map(p -> new OfflineEvaluation.Item(p.id(), p.problem(), List.of(p.answer()), p.level()))
+                .toList();
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
@@ -49,30 +51,48 @@ final class TaskCommand extends CommandGroup {
         @Option(names = "--out", required = true, description = "Output JSONL file.")
         Path out;
 
+        @Option(names = "--held-out", description = "Export the evaluation split instead: n distinct problems no "
+                + "training set holds, n/4 of each level (with --seed 0 and n 500, the set up evaluates on).")
+        boolean heldOut;
+
+        @Option(names = "--shuffle-answers", description = "A control for RL: give each problem the answer of another "
+                + "(a seeded permutation), so that a reward carries no information about the problem.")
+        boolean shuffleAnswers;
+
         @Override
         public Integer call() throws Exception {
             if (n < 1) {
                 throw new IllegalArgumentException("--n must be >= 1");
             }
-            List<TaskProblem> problems = ArithmeticTask.generate(n, seed, level);
+            if (heldOut && level != 0) {
+                throw new IllegalArgumentException("--held-out keeps the level mix: leave --level at 0");
+            }
+            List<TaskProblem> problems = heldOut ? ArithmeticTask.heldOut(n, seed, Set.of())
+                    : ArithmeticTask.generate(n, seed, level);
             ObjectMapper json = new ObjectMapper();
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            List<String> answers = new ArrayList<>(problems.stream().map(TaskProblem::answer).toList());
+            if (shuffleAnswers) {
+                java.util.Collections.shuffle(answers, new java.util.Random(seed));
+            }
             try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-                for (TaskProblem p : problems) {
+                for (int i = 0; i < problems.size(); i++) {
+                    TaskProblem p = problems.get(i);
                     ObjectNode line = json.createObjectNode();
                     line.put("id", p.id());
                     line.put("problem", p.problem());
-                    line.put("answer", p.answer());
+                    line.put("answer", answers.get(i));
                     line.put("level", p.level());
                     w.write(json.writeValueAsString(line));
                     w.newLine();
                 }
             }
-            System.out.printf("seedstream task export: %d problems (seed %d, level %s) -> %s%n", n, seed,
-                    level == 0 ? "mix" : level, out);
+            System.out.printf("seedstream task export: %d %sproblems (seed %d, level %s)%s -> %s%n", n,
+                    heldOut ? "held-out " : "", seed, level == 0 ? "mix" : level,
+                    shuffleAnswers ? ", answers shuffled among them" : "", out);
             return 0;
         }
     }
@@ -100,24 +120,51 @@ final class TaskCommand extends CommandGroup {
         @Option(names = "--examples", defaultValue = "50000", description = "Distinct training problems (default: ${DEFAULT-VALUE}).")
         int examples;
 
-        @Option(names = "--held-out", defaultValue = "200", description = "Held-out problems to evaluate (default: ${DEFAULT-VALUE}; 0 skips).")
+        @Option(names = "--held-out", defaultValue = "500", description = "Held-out problems to evaluate, the set up "
+                + "evaluates on (default: ${DEFAULT-VALUE}; 0 skips).")
         int heldOut;
 
         @Option(names = "--samples", defaultValue = "8", description = "G for the diversity measurement (default: ${DEFAULT-VALUE}).")
         int samples;
 
+        @Option(names = "--steps-share", defaultValue = "0.35",
+                description = "Share of targets that work the problem out (`Steps: ...`) (default: ${DEFAULT-VALUE}).")
+        double stepsShare;
+
+        @Option(names = "--careful-share", defaultValue = "0.10",
+                description = "Share of targets that work it out in parts (`Careful: ...`); the rest answer directly "
+                        + "(`Answer: ...`) (default: ${DEFAULT-VALUE}).")
+        double carefulShare;
+
+        /** Each example's mode, drawn from its own stream so that the problems do not depend on the shares. */
+        private List<SolutionMode> modes(int n) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed ^ 0x5eed_0de5L);
+            List<SolutionMode> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                double u = r.nextDouble();
+                out.add(u < carefulShare ? SolutionMode.CAREFUL : u < carefulShare + stepsShare ? SolutionMode.STEPS
+                        : SolutionMode.DIRECT);
+            }
+            return out;
+        }
+
         @Override
         public Integer call() throws Exception {
+            if (stepsShare < 0 || carefulShare < 0 || stepsShare + carefulShare > 1) {
+                throw new IllegalArgumentException("--steps-share and --careful-share must be >= 0 and sum to <= 1");
+            }
             long t0 = System.nanoTime();
             List<TaskProblem> train = ArithmeticTask.generate(examples, seed, 0);
+            List<SolutionMode> modes = modes(train.size());
             try (NDManager m = NDManager.newBaseManager()) {
                 try (Weights init = Weights.random(TaskPolicy.CONFIG, seed, m)) {
                     Checkpoints.save(out, TaskPolicy.CONFIG, init, TaskPolicy.tokenizerJson());
                 }
                 try (Policy policy = Policy.load(out, m)) {
                     List<WarmStart.Example> data = new ArrayList<>(train.size());
-                    for (TaskProblem p : train) {
-                        int[] target = policy.tokenizer().encode(" " + p.solution());
+                    for (int i = 0; i < train.size(); i++) {
+                        TaskProblem p = train.get(i);
+                        int[] target = policy.tokenizer().encode(" " + p.solution(modes.get(i)));
                         int[] withEnd = java.util.Arrays.copyOf(target, target.length + 1);
                         withEnd[target.length] = TaskPolicy.END_ID;
                         data.add(new WarmStart.Example(policy.tokenizer().encode(ArithmeticTask.prompt(p.problem())), withEnd));
@@ -137,12 +184,12 @@ final class TaskCommand extends CommandGroup {
                     double trainSecs = (System.nanoTime() - t0) / 1e9;
                     ObjectNode report = new ObjectMapper().createObjectNode();
                     report.put("seed", seed).put("steps", steps).put("batch_size", batchSize).put("lr", lr)
-                            .put("examples", examples).put("final_token_loss", finalLoss)
+                            .put("examples", examples).put("steps_share", stepsShare).put("careful_share", carefulShare)
+                            .put("final_token_loss", finalLoss)
                             .put("train_seconds", trainSecs).put("sha256", sha);
                     if (heldOut > 0) {
-                        Set<String> seen = new HashSet<>();
-                        train.forEach(p -> seen.add(p.problem()));
-                        List<OfflineEvaluation.Item> items = items(ArithmeticTask.heldOut(heldOut, seed, seen));
+                        // the evaluation split `up` evaluates on (seed 0), so version 0 of a run reads the same
+                        List<OfflineEvaluation.Item> items = items(ArithmeticTask.heldOut(heldOut, 0, Set.of()));
                         OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), 96, 64);
                         List<OfflineEvaluation.Result> greedy;
                         try (ProgressBar bar = ProgressBar.onStderr("held-out greedy")) {
@@ -153,7 +200,14 @@ final class TaskCommand extends CommandGroup {
                             d = eval.sampled(items, samples, seed, m, done -> bar.update(done, items.size()));
                         }
                         double acc = greedy.stream().filter(OfflineEvaluation.Result::correct).count() / (double) items.size();
+                        EvalSummary all = EvalSummary.of(EvalSummary.ALL,
+                                eval.outcomes(items, greedy, 0, 1.0, seed, m, done -> { }), seed);
                         report.put("held_out", items.size()).put("greedy_pass_at_1", acc)
+                                .put("greedy_pass_at_1_low", all.passAt1().low())
+                                .put("greedy_pass_at_1_high", all.passAt1().high())
+                                .put("step_verified_pass_at_1", all.stepVerifiedPassAt1());
+                        report.set("greedy_modes", new ObjectMapper().valueToTree(all.modeShares()));
+                        report
                                 .put("mean_clusters_by_string", d.meanStringClusters())
                                 .put("mean_clusters_by_meaning", d.meanMeaningClusters())
                                 .put("sample_accuracy_t1", d.meanSampleAccuracy());
@@ -163,8 +217,9 @@ final class TaskCommand extends CommandGroup {
                     System.out.println(report);
                     System.out.printf(Locale.ROOT, "seedstream task sft: %d steps in %.0f s, token loss %.3f%s -> %s%n",
                             steps, trainSecs, finalLoss, report.has("greedy_pass_at_1")
-                                    ? String.format(Locale.ROOT, ", held-out pass@1 %.1f%%, clusters %.2f by string / %.2f by meaning",
-                                            100 * report.get("greedy_pass_at_1").asDouble(),
+                                    ? String.format(Locale.ROOT, ", held-out pass@1 %.1f%% (greedy modes %s), clusters %.2f "
+                                            + "by string / %.2f by meaning",
+                                            100 * report.get("greedy_pass_at_1").asDouble(), report.get("greedy_modes"),
                                             report.get("mean_clusters_by_string").asDouble(),
                                             report.get("mean_clusters_by_meaning").asDouble()) : "",
                             out);

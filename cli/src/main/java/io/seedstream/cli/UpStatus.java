@@ -1,8 +1,11 @@
 package io.seedstream.cli;
 
 import io.seedstream.producers.generator.RolloutGenerator;
+import io.seedstream.streams.evaluation.EvalSummary;
+import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.ScoringService;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -59,9 +62,48 @@ final class UpStatus implements AutoCloseable {
             s.append("  (waiting for the first training batch)");
         }
         s.append(String.format(Locale.ROOT, "  %.2f groups/s", groupsPerSecond()));
-        scoring.newestEvaluation().ifPresent(e -> s.append(String.format(Locale.ROOT, "  eval %s %.1f%% @v%d (%d)",
-                e.benchmark(), 100 * e.accuracy(), e.policyVersion(), e.answered())));
+        s.append(evaluation());
         return s.toString();
+    }
+
+    private String evalKey = "";
+    private String evalText = "";
+
+    /**
+     * The newest round: accuracy with its 95% interval, step-verified accuracy, and the paired change
+     * since the first round once the newest is complete. Recomputed only when a round grows.
+     */
+    private synchronized String evaluation() {
+        List<EvalTally> all = scoring.evaluations();
+        EvalTally newest = all.stream().max(Comparator.comparingLong(EvalTally::policyVersion)).orElse(null);
+        if (newest == null) {
+            return "";
+        }
+        String key = newest.benchmark() + "@" + newest.policyVersion() + "/" + newest.answered();
+        if (key.equals(evalKey)) {
+            return evalText;
+        }
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "  eval %s %.1f%%", newest.benchmark(),
+                100 * newest.accuracy()));
+        List<EvalSummary> summaries = newest.summaries();
+        if (!summaries.isEmpty()) {
+            EvalSummary a = summaries.get(0);
+            s.append(String.format(Locale.ROOT, " [%.0f-%.0f] verified %.1f%%", 100 * a.passAt1().low(),
+                    100 * a.passAt1().high(), 100 * a.stepVerifiedPassAt1()));
+        }
+        s.append(String.format(Locale.ROOT, " @v%d (%d)", newest.policyVersion(), newest.answered()));
+        EvalTally first = all.stream().filter(e -> e.benchmark().equals(newest.benchmark()))
+                .min(Comparator.comparingLong(EvalTally::policyVersion)).orElse(newest);
+        if (first.policyVersion() < newest.policyVersion() && first.answered() == newest.answered()) {
+            var d = newest.changeSince(first);
+            if (d != null) {
+                s.append(String.format(Locale.ROOT, " %+.1f [%+.1f, %+.1f] since v%d", 100 * d.mean(), 100 * d.low(),
+                        100 * d.high(), first.policyVersion()));
+            }
+        }
+        evalKey = key;
+        evalText = s.toString();
+        return evalText;
     }
 
     private void redraw() {

@@ -1,6 +1,7 @@
 package io.seedstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.seedstream.infra.harness.RealKafkaExtension;
@@ -32,6 +33,8 @@ import io.seedstream.trainer.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,6 +117,47 @@ class BuiltInTaskTest {
                 data.toString(), "--limit", "10", "--out", out.toString())).isZero();
         List<String> lines = Files.readAllLines(out);
         assertThat(lines).hasSize(10).allSatisfy(l -> assertThat(l).contains("\"id\":\"task-L").contains("\"correct\":"));
+    }
+
+    @Test
+    void evalCommandSamplesSummarisesByLevelAndComparesPairedWithABaseline() throws Exception {
+        Path data = tmp.resolve("held-out.jsonl");
+        assertThat(new CommandLine(new Seedstream()).execute("task", "export", "--held-out", "--n", "8", "--seed", "0",
+                "--out", data.toString())).isZero();
+        Path first = tmp.resolve("first.jsonl");
+        Path summary = tmp.resolve("summary.json");
+        assertThat(new CommandLine(new Seedstream()).execute("eval", "--model-dir", warm.toString(), "--data",
+                data.toString(), "--samples", "3", "--temperature", "1.0", "--out", first.toString(), "--summary",
+                summary.toString())).isZero();
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(first)) {
+            lines.add(json.readTree(l));
+        }
+        assertThat(lines).hasSize(8).allSatisfy(n -> {
+            assertThat(n.get("samples").asInt()).isEqualTo(3);
+            assertThat(n.get("samples_correct").asInt()).isBetween(0, 3);
+            assertThat(n.get("level").asInt()).isBetween(1, 4);
+            assertThat(n.has("step_verified") && n.has("mode") && n.has("majority_correct")).isTrue();
+        });
+        JsonNode s = json.readTree(summary.toFile());
+        JsonNode all = s.get("summaries").get(0);
+        assertThat(all.get("group").asText()).isEqualTo("all");
+        assertThat(all.get("problems").asInt()).isEqualTo(8);
+        assertThat(all.get("k").asInt()).isEqualTo(3);
+        double meanAtK = lines.stream().mapToDouble(n -> n.get("samples_correct").asInt() / 3.0).average().orElseThrow();
+        assertThat(all.get("meanAtK").asDouble()).isCloseTo(meanAtK, within(1e-9));
+        assertThat(all.get("passAtK").asDouble()).isGreaterThanOrEqualTo(all.get("meanAtK").asDouble());
+        assertThat(s.get("summaries")).extracting(n -> n.get("group").asText()).containsExactly("all", "L1", "L2", "L3", "L4");
+
+        // the same policy again, greedy only: the paired change from the first run is exactly zero
+        Path again = tmp.resolve("again-summary.json");
+        assertThat(new CommandLine(new Seedstream()).execute("eval", "--model-dir", warm.toString(), "--data",
+                data.toString(), "--out", tmp.resolve("again.jsonl").toString(), "--summary", again.toString(),
+                "--baseline", first.toString())).isZero();
+        JsonNode change = json.readTree(again.toFile()).get("paired_change_from_baseline");
+        assertThat(change.get("mean").asDouble()).isZero();
+        assertThat(change.get("low").asDouble()).isZero();
     }
 
     /** Groups sampled by the policy and scored by the topology's scorer, as the topology would emit them. */

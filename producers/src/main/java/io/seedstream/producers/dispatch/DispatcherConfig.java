@@ -80,7 +80,7 @@ public record DispatcherConfig(
                     "Datasets whose prompts are released for training (empty: all but the evaluation benchmarks).")
             .define(EVAL_FILES, Type.LIST, "", Importance.MEDIUM,
                     "Evaluation sets, JSONL files (benchmark = file name); empty: the built-in task's held-out set.")
-            .define(HELD_OUT_SIZE, Type.INT, 200, Range.atLeast(1), Importance.LOW,
+            .define(HELD_OUT_SIZE, Type.INT, 500, Range.atLeast(1), Importance.LOW,
                     "Problems of the built-in held-out set.")
             .define(HELD_OUT_SEED, Type.LONG, 0L, Importance.LOW,
                     "Training seed the built-in held-out set is kept apart from (the task problems' seed).")

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.seedstream.schemas.avro.MetricsSource;
+import io.seedstream.streams.evaluation.Bootstrap;
+import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
@@ -175,8 +177,11 @@ final class DashboardApi implements AutoCloseable {
                     v -> version((VersionStats) v), n -> n.get("policy_version").asLong());
         }
         if (path.equals("/api/eval")) {
-            return listing(s, local, ScoringTopology.EVAL_ACCURACY_STORE, "/api/eval", EvalTally.class,
-                    e -> eval((EvalTally) e), n -> n.get("policy_version").asLong());
+            if (local) {
+                return evalRounds(store(s, ScoringTopology.EVAL_ACCURACY_STORE, EvalTally.class));
+            }
+            return listing(s, false, ScoringTopology.EVAL_ACCURACY_STORE, "/api/eval", EvalTally.class,
+                    e -> eval((EvalTally) e, null), n -> n.get("policy_version").asLong());
         }
         if (path.equals("/api/trainer")) {
             int last = Integer.parseInt(q.getOrDefault("last", "2000"));
@@ -388,9 +393,54 @@ final class DashboardApi implements AutoCloseable {
         return o;
     }
 
-    static ObjectNode eval(EvalTally e) {
-        return JsonSerde.JSON.createObjectNode().put("benchmark", e.benchmark()).put("policy_version", e.policyVersion())
+    /**
+     * Every round this instance holds, by version, each with its change since the benchmark's
+     * earliest round here (an instance holds every round of a benchmark unless the topology is
+     * scaled out, when a round's change is left out if its first round lives elsewhere).
+     */
+    private static ArrayNode evalRounds(ReadOnlyKeyValueStore<String, EvalTally> store) {
+        List<EvalTally> all = new ArrayList<>();
+        try (KeyValueIterator<String, EvalTally> it = store.all()) {
+            it.forEachRemaining(kv -> all.add(kv.value));
+        }
+        all.sort(Comparator.comparingLong(EvalTally::policyVersion));
+        Map<String, EvalTally> first = new HashMap<>();
+        ArrayNode out = JsonSerde.JSON.createArrayNode();
+        for (EvalTally e : all) {
+            out.add(eval(e, first.computeIfAbsent(e.benchmark(), b -> e)));
+        }
+        return out;
+    }
+
+    /**
+     * A round as the dashboard shows it: accuracy, its bootstrap 95% interval, step-verified
+     * accuracy, the greedy answers' modes, per level, and the paired change since {@code first}.
+     */
+    static ObjectNode eval(EvalTally e, EvalTally first) {
+        ObjectNode o = JsonSerde.JSON.createObjectNode().put("benchmark", e.benchmark()).put("policy_version", e.policyVersion())
                 .put("answered", e.answered()).put("correct", e.correct()).put("accuracy", e.accuracy());
+        List<EvalSummary> summaries = e.summaries();
+        if (summaries.isEmpty()) {
+            return o;
+        }
+        EvalSummary all = summaries.get(0);
+        o.put("accuracy_low", all.passAt1().low()).put("accuracy_high", all.passAt1().high())
+                .put("step_verified", all.stepVerifiedPassAt1());
+        o.set("modes", JsonSerde.JSON.valueToTree(all.modeShares()));
+        ArrayNode levels = o.putArray("levels");
+        for (EvalSummary l : summaries.subList(1, summaries.size())) {
+            levels.addObject().put("level", l.group()).put("problems", l.problems()).put("accuracy", l.passAt1().mean())
+                    .put("accuracy_low", l.passAt1().low()).put("accuracy_high", l.passAt1().high())
+                    .put("step_verified", l.stepVerifiedPassAt1());
+        }
+        if (first != null && first.policyVersion() < e.policyVersion()) {
+            Bootstrap.Interval d = e.changeSince(first);
+            if (d != null) {
+                o.putObject("change").put("since_version", first.policyVersion()).put("mean", d.mean())
+                        .put("low", d.low()).put("high", d.high());
+            }
+        }
+        return o;
     }
 
     private static Map<String, String> query(String raw) {

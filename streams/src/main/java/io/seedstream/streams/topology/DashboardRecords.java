@@ -1,5 +1,9 @@
 package io.seedstream.streams.topology;
 
+import io.seedstream.streams.evaluation.Bootstrap;
+import io.seedstream.streams.evaluation.EvalSummary;
+import io.seedstream.streams.evaluation.ProblemOutcome;
+
 /** The values of the dashboard's state stores (JSON in their changelogs). */
 public final class DashboardRecords {
 
@@ -66,18 +70,44 @@ public final class DashboardRecords {
     }
 
     /** Greedy evaluation results of one policy version on one benchmark. */
-    public record EvalTally(String benchmark, long policyVersion, long answered, long correct) {
+    /**
+     * One evaluation round (a benchmark at a policy version): its counts and each problem's outcome,
+     * from which the per-level summaries and the paired change from an earlier round are computed.
+     */
+    public record EvalTally(String benchmark, long policyVersion, long answered, long correct,
+            java.util.SortedMap<String, ProblemOutcome> outcomes) {
 
-        public static EvalTally empty() {
-            return new EvalTally("", -1, 0, 0);
+        public EvalTally {
+            // tallies written before outcomes were kept have none
+            outcomes = outcomes == null ? new java.util.TreeMap<>() : outcomes;
         }
 
-        EvalTally add(String bench, long version, boolean isCorrect) {
-            return new EvalTally(bench, version, answered + 1, correct + (isCorrect ? 1 : 0));
+        public static EvalTally empty() {
+            return new EvalTally("", -1, 0, 0, new java.util.TreeMap<>());
+        }
+
+        EvalTally add(String bench, long version, boolean isCorrect, ProblemOutcome o) {
+            java.util.TreeMap<String, ProblemOutcome> next = new java.util.TreeMap<>(outcomes);
+            if (o != null) {
+                next.put(o.id(), o);
+            }
+            return new EvalTally(bench, version, answered + 1, correct + (isCorrect ? 1 : 0), next);
         }
 
         public double accuracy() {
             return answered == 0 ? 0 : (double) correct / answered;
+        }
+
+        /** Overall and per level (greedy measures; the bootstrap seeded by the version, so it reads the same). */
+        public java.util.List<EvalSummary> summaries() {
+            return outcomes.isEmpty() ? java.util.List.of()
+                    : EvalSummary.byLevel(java.util.List.copyOf(outcomes.values()), policyVersion);
+        }
+
+        /** The paired change of greedy pass@1 since {@code earlier}, on the problems both graded; null if none. */
+        public Bootstrap.Interval changeSince(EvalTally earlier) {
+            return EvalSummary.pairedChange(java.util.List.copyOf(earlier.outcomes().values()),
+                    java.util.List.copyOf(outcomes.values()), policyVersion);
         }
     }
 

@@ -3,8 +3,10 @@ package io.seedstream.streams.topology;
 import io.seedstream.schemas.avro.EvalResult;
 import io.seedstream.schemas.avro.FinishReason;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.grading.Grader;
 import java.time.Instant;
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,12 +16,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Grades a greedy evaluation answer against its prompt's references with the same grader as the
- * rewards. Undecodable results and results for unknown prompts become dead letters.
+ * rewards, and checks its steps (step-verified accuracy). Undecodable results and results for unknown prompts become dead letters.
  */
 final class GradeEvalProcessor implements Processor<String, byte[], String, GradeEvalProcessor.EvalOutcome> {
 
     /** A graded evaluation answer, or a dead letter. */
-    record EvalOutcome(String benchmark, long policyVersion, boolean correct, Outcome dead) {}
+    record EvalOutcome(String benchmark, long policyVersion, ProblemOutcome outcome, Outcome dead) {}
 
     private final Deserializer<EvalResult> results;
     private final String topic;
@@ -62,24 +64,26 @@ final class GradeEvalProcessor implements Processor<String, byte[], String, Grad
             dead(record, partition, offset, "join-prompt-eval", "prompt '" + r.getPromptId() + "' unknown", null, now);
             return;
         }
-        boolean correct = false;
-        if (r.getFinishReason() != FinishReason.LENGTH) {
-            for (String ref : prompt.getAnswers()) {
-                if (grader.grade(ref, r.getText()).equal()) {
-                    correct = true;
-                    break;
-                }
-            }
-        }
+        ProblemOutcome outcome = ProblemOutcome.grade(grader, r.getPromptId(), level(prompt), prompt.getAnswers(),
+                new ProblemOutcome.Answer(r.getText(), r.getFinishReason() == FinishReason.LENGTH), List.of());
         metrics.evalGraded();
         context.forward(new Record<>(r.getBenchmark() + "@" + r.getPolicyVersion(),
-                new EvalOutcome(r.getBenchmark(), r.getPolicyVersion(), correct, null), record.timestamp()));
+                new EvalOutcome(r.getBenchmark(), r.getPolicyVersion(), outcome, null), record.timestamp()));
+    }
+
+    /** The prompt's "level" metadata (the built-in task sets it), 0 when it has none. */
+    private static int level(Prompt prompt) {
+        try {
+            return Integer.parseInt(prompt.getMetadata().getOrDefault("level", "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private void dead(Record<String, byte[]> record, int partition, long offset, String stage, String error,
             Throwable cause, Instant now) {
         metrics.deadLetter(stage);
-        context.forward(new Record<>(record.key(), new EvalOutcome(null, -1, false,
+        context.forward(new Record<>(record.key(), new EvalOutcome(null, -1, null,
                 Outcome.dead(topic, partition, offset, stage, error, cause, record.key(), record.value(), now)),
                 record.timestamp()));
     }

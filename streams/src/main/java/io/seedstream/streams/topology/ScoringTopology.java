@@ -10,6 +10,7 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.streams.scoring.GroupScorer;
 import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.GroupSummary;
 import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
@@ -137,10 +138,10 @@ public final class ScoringTopology {
                 .branch((k, o) -> o.dead() != null, Branched.as("dead"))
                 .defaultBranch(Branched.as("graded"));
         evals.get("eval-graded")
-                .mapValues(o -> new EvalGrade(o.benchmark(), o.policyVersion(), o.correct()), Named.as("eval-grade-of"))
+                .mapValues(o -> new EvalGrade(o.benchmark(), o.policyVersion(), o.outcome().correct(), o.outcome()), Named.as("eval-grade-of"))
                 .groupByKey(Grouped.with("eval-grades-by-benchmark-version", Serdes.String(),
                         new JsonSerde<>(EvalGrade.class)))
-                .aggregate(EvalTally::empty, (k, g, tally) -> tally.add(g.benchmark(), g.policyVersion(), g.correct()),
+                .aggregate(EvalTally::empty, (k, g, tally) -> tally.add(g.benchmark(), g.policyVersion(), g.correct(), g.outcome()),
                         Named.as("aggregate-eval-accuracy"),
                         Materialized.<String, EvalTally, KeyValueStore<Bytes, byte[]>>as(EVAL_ACCURACY_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(new JsonSerde<>(EvalTally.class)));
@@ -190,8 +191,8 @@ public final class ScoringTopology {
         }
     }
 
-    /** One graded evaluation answer, repartitioned by benchmark and version. */
-    record EvalGrade(String benchmark, long policyVersion, boolean correct) {}
+    /** One graded evaluation answer, repartitioned by benchmark and version (outcome null when an older build wrote it). */
+    record EvalGrade(String benchmark, long policyVersion, boolean correct, ProblemOutcome outcome) {}
 
     static GroupSummary summary(ScoredGroup g) {
         int n = g.getRewards().size();

@@ -93,15 +93,45 @@ function renderHeatmap(versions) {
 function renderEval(evals) {
   const benchmarks = [...new Set(evals.map(e => e.benchmark))].sort();
   const xs = [...new Set(evals.map(e => e.policy_version))].sort((a, b) => a - b);
-  const series = benchmarks.map((b, i) => line(b, i));
-  const data = [xs].concat(benchmarks.map(b => xs.map(x => {
-    const e = evals.find(e => e.benchmark === b && e.policy_version === x);
-    return e ? e.accuracy : null;
-  })));
+  const at = (b, x) => evals.find(e => e.benchmark === b && e.policy_version === x);
+  // per benchmark: greedy accuracy, its 95% interval, and step-verified accuracy (answers whose every step is true)
+  const series = [];
+  const data = [xs];
+  benchmarks.forEach((b, i) => {
+    series.push(line(b, i), line(b + " 95% low", i), line(b + " 95% high", i), line(b + " step-verified", i + 3));
+    for (const k of ["accuracy", "accuracy_low", "accuracy_high", "step_verified"]) {
+      data.push(xs.map(x => { const e = at(b, x); return e && e[k] !== undefined ? e[k] : null; }));
+    }
+  });
+  series.forEach(s => { if (/95% (low|high)$/.test(s.label)) { s.dash = [4, 4]; s.width = 1; } });
   plot("chart-eval", series.length ? series : [line("no evaluation yet", 0)], series.length ? data : [[], []]);
   const last = evals.filter(e => e.policy_version === xs[xs.length - 1]);
-  document.getElementById("newest-eval").textContent = last.length
-    ? last.map(e => e.benchmark + " " + pct(e.accuracy) + " @v" + e.policy_version).join(", ") : "-";
+  document.getElementById("newest-eval").textContent = last.length ? last.map(e => {
+    let t = e.benchmark + " " + pct(e.accuracy);
+    if (e.accuracy_low !== undefined) t += " [" + pct(e.accuracy_low) + "-" + pct(e.accuracy_high) + "]";
+    if (e.step_verified !== undefined) t += ", verified " + pct(e.step_verified);
+    t += " @v" + e.policy_version;
+    if (e.change) t += ", " + (e.change.mean >= 0 ? "+" : "") + (100 * e.change.mean).toFixed(1) + " pts ["
+      + (100 * e.change.low).toFixed(1) + ", " + (100 * e.change.high).toFixed(1) + "] since v" + e.change.since_version;
+    if (e.modes) t += ", modes " + Object.entries(e.modes).sort((a, b) => b[1] - a[1])
+      .map(([m, v]) => m + " " + pct(v)).join(" ");
+    return t;
+  }).join("; ") : "-";
+  renderEvalLevels(last);
+}
+
+function renderEvalLevels(last) {
+  const table = document.getElementById("eval-levels");
+  if (!table) return;
+  const rows = [];
+  for (const e of last) {
+    for (const l of (e.levels || [])) {
+      rows.push("<tr><td>" + e.benchmark + "</td><td>" + l.level + "</td><td>" + l.problems + "</td><td>"
+        + pct(l.accuracy) + " [" + pct(l.accuracy_low) + "-" + pct(l.accuracy_high) + "]</td><td>"
+        + pct(l.step_verified) + "</td></tr>");
+    }
+  }
+  table.querySelector("tbody").innerHTML = rows.join("");
 }
 
 function renderTrainer(steps) {

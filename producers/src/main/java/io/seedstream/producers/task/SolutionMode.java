@@ -1,0 +1,24 @@
+package io.seedstream.producers.task;
+
+/**
+ * The behaviours the task's warm start is taught, each opening with its own label so that the
+ * choice is one early decision that RL can move for every problem at once (docs/learning.md).
+ */
+public enum SolutionMode {
+    /** {@code Answer: \boxed{43}}: no working; a tiny policy gets multi-step problems wrong this way. */
+    DIRECT("Answer:"),
+    /** {@code Steps: 7*8=56. 56-13=43. \boxed{43}}. */
+    STEPS("Steps:"),
+    /** {@code Careful: 7*8=56. 56-13: 56-10=46. 46-3=43. \boxed{43}}: two-digit additions and subtractions in parts. */
+    CAREFUL("Careful:");
+
+    private final String label;
+
+    SolutionMode(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

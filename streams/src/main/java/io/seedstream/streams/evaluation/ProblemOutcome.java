@@ -1,0 +1,58 @@
+package io.seedstream.streams.evaluation;
+
+import io.seedstream.streams.grading.Grader;
+import io.seedstream.streams.grading.StepVerifier;
+import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.scoring.SemanticClusterer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How one evaluation problem went at one policy version: the greedy answer (right, right with
+ * every step true, its mode) and, when k samples were drawn, how many were right and whether
+ * their majority answer was.
+ *
+ * @param level the problem's level (0 when the benchmark has none)
+ * @param samples k (0 when only the greedy answer was asked for)
+ */
+public record ProblemOutcome(String id, int level, boolean correct, boolean stepVerified, String mode, int samples,
+        int samplesCorrect, boolean majorityCorrect) {
+
+    /** A decoded answer: its text and whether it ran out of tokens (a truncated answer is wrong). */
+    public record Answer(String text, boolean truncated) {}
+
+    /** Grades a problem's answers with the topology's grader and clustering by meaning. */
+    public static ProblemOutcome grade(Grader grader, String id, int level, List<String> references, Answer greedy,
+            List<Answer> samples) {
+        boolean right = right(grader, references, greedy);
+        boolean verified = right && StepVerifier.check(greedy.text()).allTrue();
+        int c = 0;
+        boolean majority = false;
+        if (!samples.isEmpty()) {
+            List<String> extracted = new ArrayList<>(samples.size());
+            boolean[] correct = new boolean[samples.size()];
+            for (int i = 0; i < samples.size(); i++) {
+                Answer a = samples.get(i);
+                var e = a.truncated() ? null : grader.extract(a.text());
+                extracted.add(e == null ? null : e.answer());
+                correct[i] = right(grader, references, a);
+                c += correct[i] ? 1 : 0;
+            }
+            int[] clusters = new SemanticClusterer(grader, ScoringConfig.Clustering.MATH).cluster(extracted);
+            majority = MajorityVote.correct(clusters, correct);
+        }
+        return new ProblemOutcome(id, level, right, verified, AnswerMode.of(greedy.text()), samples.size(), c, majority);
+    }
+
+    private static boolean right(Grader grader, List<String> references, Answer a) {
+        if (a.truncated()) {
+            return false;
+        }
+        for (String ref : references) {
+            if (grader.grade(ref, a.text()).equal()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -136,54 +136,99 @@ final class TaskCommand extends CommandGroup {
                         + "(`Answer: ...`) (default: ${DEFAULT-VALUE}).")
         double carefulShare;
 
-        /** Each example's mode, drawn from its own stream so that the problems do not depend on the shares. */
-        private List<SolutionMode> modes(int n) {
-            java.util.SplittableRandom r = new java.util.SplittableRandom(seed ^ 0x5eed_0de5L);
+        @Option(names = "--mix-steps", defaultValue = "400",
+                description = "Optimizer steps of the second phase, on targets in the mode shares above; the first "
+                        + "phase (--steps) trains on worked targets only, Steps and Careful in the same proportion "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int mixSteps;
+
+        @Option(names = "--mix-lr", defaultValue = "1e-3", description = "Peak learning rate of the second phase "
+                + "(default: ${DEFAULT-VALUE}).")
+        double mixLr;
+
+        @Option(names = "--from", paramLabel = "DIR", description = "Start from this task policy's weights instead of a "
+                + "random initialisation.")
+        Path from;
+
+        /**
+         * Each example's mode, drawn from its own stream so that the problems do not depend on the shares.
+         * {@code direct} is the share of direct answers (0 in the first phase).
+         */
+        private List<SolutionMode> modes(int n, double direct, long stream) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed ^ stream);
+            double careful = carefulShare / (carefulShare + stepsShare) * (1 - direct);
             List<SolutionMode> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 double u = r.nextDouble();
-                out.add(u < carefulShare ? SolutionMode.CAREFUL : u < carefulShare + stepsShare ? SolutionMode.STEPS
-                        : SolutionMode.DIRECT);
+                out.add(u < direct ? SolutionMode.DIRECT : u < direct + careful ? SolutionMode.CAREFUL : SolutionMode.STEPS);
             }
             return out;
         }
 
+        private static List<WarmStart.Example> examples(Policy policy, List<TaskProblem> train, List<SolutionMode> modes) {
+            List<WarmStart.Example> data = new ArrayList<>(train.size());
+            for (int i = 0; i < train.size(); i++) {
+                TaskProblem p = train.get(i);
+                int[] target = policy.tokenizer().encode(" " + p.solution(modes.get(i)));
+                int[] withEnd = java.util.Arrays.copyOf(target, target.length + 1);
+                withEnd[target.length] = TaskPolicy.END_ID;
+                data.add(new WarmStart.Example(policy.tokenizer().encode(ArithmeticTask.prompt(p.problem())), withEnd));
+            }
+            return data;
+        }
+
+        private static double phase(Policy policy, List<WarmStart.Example> data, String name, int steps, int batchSize,
+                double lr, long seed) {
+            if (steps == 0) {
+                return Double.NaN;
+            }
+            try (ProgressBar bar = ProgressBar.onStderr(name)) {
+                return WarmStart.train(policy.model(), data,
+                        new WarmStart.Options(steps, batchSize, lr, Math.max(1, steps / 20), seed),
+                        (step, total, loss) -> {
+                            bar.update(step, total);
+                            if (step % 50 == 0 || !Double.isFinite(loss)) {
+                                System.err.printf(Locale.ROOT, "%s step %d/%d token loss %.4f%n", name, step, total, loss);
+                            }
+                        });
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            if (stepsShare < 0 || carefulShare < 0 || stepsShare + carefulShare > 1) {
-                throw new IllegalArgumentException("--steps-share and --careful-share must be >= 0 and sum to <= 1");
+            if (stepsShare < 0 || carefulShare < 0 || stepsShare + carefulShare > 1 || stepsShare + carefulShare == 0) {
+                throw new IllegalArgumentException("--steps-share and --careful-share must be >= 0, not both 0, and sum "
+                        + "to <= 1");
+            }
+            if (steps < 0 || mixSteps < 0 || steps + mixSteps == 0) {
+                throw new IllegalArgumentException("--steps and --mix-steps must be >= 0, not both 0");
             }
             long t0 = System.nanoTime();
             List<TaskProblem> train = ArithmeticTask.generate(examples, seed, 0);
-            List<SolutionMode> modes = modes(train.size());
+            double direct = 1 - stepsShare - carefulShare;
             try (NDManager m = NDManager.newBaseManager()) {
-                try (Weights init = Weights.random(TaskPolicy.CONFIG, seed, m)) {
-                    Checkpoints.save(out, TaskPolicy.CONFIG, init, TaskPolicy.tokenizerJson());
+                if (from != null) {
+                    try (Policy start = Policy.load(from, m)) {
+                        start.save(out);
+                    }
+                } else {
+                    try (Weights init = Weights.random(TaskPolicy.CONFIG, seed, m)) {
+                        Checkpoints.save(out, TaskPolicy.CONFIG, init, TaskPolicy.tokenizerJson());
+                    }
                 }
                 try (Policy policy = Policy.load(out, m)) {
-                    List<WarmStart.Example> data = new ArrayList<>(train.size());
-                    for (int i = 0; i < train.size(); i++) {
-                        TaskProblem p = train.get(i);
-                        int[] target = policy.tokenizer().encode(" " + p.solution(modes.get(i)));
-                        int[] withEnd = java.util.Arrays.copyOf(target, target.length + 1);
-                        withEnd[target.length] = TaskPolicy.END_ID;
-                        data.add(new WarmStart.Example(policy.tokenizer().encode(ArithmeticTask.prompt(p.problem())), withEnd));
-                    }
-                    double finalLoss;
-                    try (ProgressBar bar = ProgressBar.onStderr("sft")) {
-                        finalLoss = WarmStart.train(policy.model(), data,
-                                new WarmStart.Options(steps, batchSize, lr, Math.max(1, steps / 20), seed),
-                                (step, total, loss) -> {
-                                    bar.update(step, total);
-                                    if (step % 50 == 0 || !Double.isFinite(loss)) {
-                                        System.err.printf(Locale.ROOT, "sft step %d/%d token loss %.4f%n", step, total, loss);
-                                    }
-                                });
-                    }
+                    // first every target is worked out, so that the policy learns the arithmetic; then the mix,
+                    // so that it also holds the habit of answering directly (docs/learning.md)
+                    double finalLoss = phase(policy, examples(policy, train, modes(train.size(), 0, 0x5eed_0de5L)),
+                            "sft", steps, batchSize, lr, seed);
+                    double mixLoss = phase(policy, examples(policy, train, modes(train.size(), direct, 0x0d1e_c7L)),
+                            "sft mix", mixSteps, batchSize, mixLr, seed + 1);
+                    finalLoss = mixSteps > 0 ? mixLoss : finalLoss;
                     String sha = policy.save(out);
                     double trainSecs = (System.nanoTime() - t0) / 1e9;
                     ObjectNode report = new ObjectMapper().createObjectNode();
                     report.put("seed", seed).put("steps", steps).put("batch_size", batchSize).put("lr", lr)
+                            .put("mix_steps", mixSteps).put("mix_lr", mixLr).put("from", from == null ? null : from.toString())
                             .put("examples", examples).put("steps_share", stepsShare).put("careful_share", carefulShare)
                             .put("final_token_loss", finalLoss)
                             .put("train_seconds", trainSecs).put("sha256", sha);
@@ -216,7 +261,7 @@ final class TaskCommand extends CommandGroup {
                             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
                     System.out.println(report);
                     System.out.printf(Locale.ROOT, "seedstream task sft: %d steps in %.0f s, token loss %.3f%s -> %s%n",
-                            steps, trainSecs, finalLoss, report.has("greedy_pass_at_1")
+                            steps + mixSteps, trainSecs, finalLoss, report.has("greedy_pass_at_1")
                                     ? String.format(Locale.ROOT, ", held-out pass@1 %.1f%% (greedy modes %s), clusters %.2f "
                                             + "by string / %.2f by meaning",
                                             100 * report.get("greedy_pass_at_1").asDouble(), report.get("greedy_modes"),

@@ -114,7 +114,8 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", description = "Token budget per answer (default: 128).")
     Integer maxNewTokens;
 
-    @Option(names = "--eval-every", description = "Evaluate every K versions, 0 never (default: 10).")
+    @Option(names = "--eval-every", description = "Evaluate every K versions, 0 never (default: 20 for the task "
+            + "policy, else 10).")
     Integer evalEvery;
 
     @Option(names = "--minutes", description = "Stop after this many minutes (default: run until Ctrl-C).")
@@ -143,7 +144,9 @@ final class UpCommand implements Callable<Integer> {
             TrainerConfig.KL_COEF, "0.1",
             // the dispatcher admits exactly B groups per version, so a batch is short only when groups
             // were dropped; the topology's 2 s default would cut batches while a version is being sampled
-            TopologySettings.BATCH_LINGER_MS, "30000");
+            TopologySettings.BATCH_LINGER_MS, "30000",
+            // a held-out round is 500 greedy answers; 20 versions between rounds sample 2,560 (B = 16, G = 8)
+            DispatcherConfig.EVAL_EVERY, "20");
 
     @Override
     public Integer call() throws Exception {

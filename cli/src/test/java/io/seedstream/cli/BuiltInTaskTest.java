@@ -68,7 +68,7 @@ class BuiltInTaskTest {
         warm = tmp.resolve("warm");
         // a small budget: enough to leave random initialisation behind, far from the documented warm start
         int rc = new CommandLine(new Seedstream()).execute("task", "sft", "--out", warm.toString(), "--steps", "150",
-                "--examples", "5000", "--held-out", "0", "--seed", "1");
+                "--mix-steps", "20", "--examples", "5000", "--held-out", "0", "--seed", "1");
         assertThat(rc).isZero();
         train = ArithmeticTask.generate(5000, 1, 0);
         Set<String> seen = new HashSet<>();
@@ -101,7 +101,7 @@ class BuiltInTaskTest {
         for (int run = 0; run < 2; run++) {
             Path out = tmp.resolve("again-" + run);
             assertThat(new CommandLine(new Seedstream()).execute("task", "sft", "--out", out.toString(), "--steps", "15",
-                    "--examples", "500", "--held-out", "0", "--seed", "9")).isZero();
+                    "--mix-steps", "5", "--examples", "500", "--held-out", "0", "--seed", "9")).isZero();
             shas[run] = Checkpoints.sha256(out.resolve("model.safetensors"));
         }
         assertThat(shas[1]).isEqualTo(shas[0]);

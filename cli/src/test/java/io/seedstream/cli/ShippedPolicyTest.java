@@ -8,25 +8,25 @@ import io.seedstream.model.ModelConfig;
 import io.seedstream.model.Policy;
 import io.seedstream.producers.task.ArithmeticTask;
 import io.seedstream.producers.task.TaskPolicy;
-import io.seedstream.producers.task.TaskProblem;
+import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.grading.Grader;
 import java.nio.file.Files;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
  * The warm-started task policy shipped in models/task-policy (what {@code up} trains by default):
- * it loads, it is the task policy, its weights are the ones its warm-start.json names, and its
- * held-out greedy pass@1 is inside the range the README documents.
+ * it loads, it is the task policy, its weights are the ones its warm-start.json names, its
+ * held-out greedy pass@1 is inside the range docs/learning.md documents, and its greedy answers
+ * follow the direct mode (the behaviour RL is meant to move away from).
  */
 class ShippedPolicyTest {
 
-    /** README, "The built-in task": `task sft --seed 2` with its defaults, 200 held-out problems. */
+    /** docs/learning.md: `task sft --seed 2` with its defaults, the 500 held-out problems up evaluates on. */
     static final long SEED = 2;
-    static final double DOCUMENTED_MIN = 0.45;
-    static final double DOCUMENTED_MAX = 0.60;
+    static final double DOCUMENTED_MIN = 0.10; // FILL
+    static final double DOCUMENTED_MAX = 0.25; // FILL
 
     @Test
     void theShippedWarmStartLoadsAndScoresInsideItsDocumentedRange() throws Exception {
@@ -35,14 +35,15 @@ class ShippedPolicyTest {
         assertThat(report).contains(Checkpoints.sha256(UpCommandTest.SHIPPED.resolve(Checkpoints.WEIGHTS)))
                 .contains("\"seed\" : " + SEED);
 
-        Set<String> seen = new HashSet<>();
-        ArithmeticTask.generate(50_000, SEED, 0).forEach(p -> seen.add(p.problem()));
-        List<TaskProblem> heldOut = ArithmeticTask.heldOut(200, SEED, seen);
-        double passAt1;
+        List<OfflineEvaluation.Item> heldOut = TaskCommand.items(ArithmeticTask.heldOut(500, 0, Set.of()));
+        EvalSummary all;
         try (NDManager m = NDManager.newBaseManager(); Policy p = Policy.load(UpCommandTest.SHIPPED, m)) {
-            passAt1 = new OfflineEvaluation(p, new Grader(), 96, 64).greedy(TaskCommand.items(heldOut), m, done -> { })
-                    .stream().filter(OfflineEvaluation.Result::correct).count() / (double) heldOut.size();
+            OfflineEvaluation eval = new OfflineEvaluation(p, new Grader(), 96, 64);
+            all = EvalSummary.of(EvalSummary.ALL, eval.outcomes(heldOut, eval.greedy(heldOut, m, done -> { }), 0, 1.0, 0,
+                    m, done -> { }), 0);
         }
-        assertThat(passAt1).as("held-out greedy pass@1 of the shipped policy").isBetween(DOCUMENTED_MIN, DOCUMENTED_MAX);
+        assertThat(all.passAt1().mean()).as("held-out greedy pass@1 of the shipped policy")
+                .isBetween(DOCUMENTED_MIN, DOCUMENTED_MAX);
+        assertThat(all.modeShares().getOrDefault("answer", 0.0)).as("greedy answers in the direct mode").isGreaterThan(0.5);
     }
 }

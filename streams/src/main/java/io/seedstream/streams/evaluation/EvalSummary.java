@@ -40,7 +40,8 @@ public record EvalSummary(String group, int problems, Bootstrap.Interval passAt1
         Bootstrap.Interval pass1 = Bootstrap.mean(right, seed);
         double verified = share(sorted, ProblemOutcome::stepVerified);
         Map<String, Double> modes = new TreeMap<>();
-        sorted.forEach(o -> modes.merge(o.mode(), 1.0 / n, Double::sum));
+        sorted.stream().collect(java.util.stream.Collectors.groupingBy(ProblemOutcome::mode, java.util.stream.Collectors.counting()))
+                .forEach((mode, count) -> modes.put(mode, count / (double) n));
         int k = sorted.stream().mapToInt(ProblemOutcome::samples).min().orElse(0);
         double meanAtK = Double.NaN;
         double passAtK = Double.NaN;

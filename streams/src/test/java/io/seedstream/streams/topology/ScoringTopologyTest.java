@@ -25,6 +25,8 @@ import io.seedstream.streams.scoring.ScoringConfig.Advantage;
 import io.seedstream.streams.scoring.ScoringConfig.Clustering;
 import io.seedstream.streams.scoring.ScoringConfig.Estimator;
 import io.seedstream.streams.scoring.ScoringConfig.Modulation;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
 import io.seedstream.streams.topology.DashboardRecords.VersionStats;
@@ -355,6 +357,21 @@ class ScoringTopologyTest {
         assertThat(t.answered()).isEqualTo(2);
         assertThat(t.accuracy()).isEqualTo(0.5);
         assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getStage).containsExactly("join-prompt-eval");
+        assertThat(t.outcomes()).containsOnlyKeys("p", "q");
+        assertThat(t.outcomes().get("p").correct()).isTrue();
+
+        // a later round on the same problems: right with a false step (a lucky guess), and right with true steps
+        evalResults.pipeInput("p", eval("p", "aime24", 3, "Steps: 1+1=3. \\boxed{3}"));
+        evalResults.pipeInput("q", eval("q", "aime24", 3, "Steps: 1/4+1/4=1/2. \\boxed{1/2}"));
+        EvalTally later = (EvalTally) driver.getKeyValueStore(ScoringTopology.EVAL_ACCURACY_STORE).get("aime24@3");
+        assertThat(later.accuracy()).isEqualTo(1.0);
+        EvalSummary all = later.summaries().get(0);
+        assertThat(all.stepVerifiedPassAt1()).isEqualTo(0.5);
+        assertThat(all.modeShares()).containsEntry("steps", 1.0);
+        ObjectNode shown = DashboardApi.eval(later, t);
+        assertThat(shown.get("step_verified").asDouble()).isEqualTo(0.5);
+        assertThat(shown.get("change").get("since_version").asLong()).isEqualTo(1);
+        assertThat(shown.get("change").get("mean").asDouble()).isEqualTo(0.5); // q went from wrong to right
     }
 
     private static EvalResult eval(String promptId, String benchmark, long version, String text) {

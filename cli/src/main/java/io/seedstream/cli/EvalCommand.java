@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +65,11 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--summary", paramLabel = "FILE.json", description = "Also write the summary (overall and per level) as JSON.")
     Path summaryFile;
+
+    @Option(names = "--answer-prefix", paramLabel = "TEXT", defaultValue = "",
+            description = "Make every answer start with TEXT (e.g. ' Steps:' on the built-in task): measures a behaviour "
+                    + "the policy holds but greedy decoding may not choose.")
+    String answerPrefix;
 
     @Option(names = "--baseline", paramLabel = "RESULTS.jsonl",
             description = "An earlier --out of this command on the same problems (e.g. of version 0): report the paired "
@@ -112,7 +118,7 @@ final class EvalCommand implements Callable<Integer> {
         List<OfflineEvaluation.Result> results;
         List<ProblemOutcome> outcomes;
         try (NDManager m = NDManager.newBaseManager(); Policy policy = Policy.load(modelDir, m)) {
-            OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), maxNewTokens, batchSize);
+            OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), maxNewTokens, batchSize, answerPrefix);
             try (ProgressBar bar = ProgressBar.onStderr("eval " + dataset)) {
                 results = eval.greedy(items, m, done -> bar.update(done, items.size()));
             }
@@ -139,6 +145,7 @@ final class EvalCommand implements Callable<Integer> {
                     line.put("samples", o.samples());
                     line.put("samples_correct", o.samplesCorrect());
                     line.put("majority_correct", o.majorityCorrect());
+                    line.set("sample_modes", json.valueToTree(o.sampleModes()));
                 }
                 if (w != null) {
                     w.write(json.writeValueAsString(line));
@@ -206,7 +213,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             out.add(new ProblemOutcome(n.get("id").asText(), n.path("level").asInt(0), n.get("correct").asBoolean(),
                     n.path("step_verified").asBoolean(false), n.path("mode").asText("none"), n.path("samples").asInt(0),
-                    n.path("samples_correct").asInt(0), n.path("majority_correct").asBoolean(false)));
+                    n.path("samples_correct").asInt(0), n.path("majority_correct").asBoolean(false), Map.of()));
         }
         return out;
     }

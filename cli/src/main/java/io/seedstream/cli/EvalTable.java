@@ -13,12 +13,14 @@ final class EvalTable {
 
     static String render(String benchmark, List<EvalSummary> summaries) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-14s %-5s %5s  %-22s %9s %8s %8s %8s  %s%n",
-                "benchmark", "level", "n", "pass@1 [95% CI]", "verified", "mean@k", "pass@k", "maj@k", "greedy modes"));
+                "benchmark", "level", "n", "pass@1 [95% CI]", "verified", "mean@k", "pass@k", "maj@k",
+                "greedy modes | sampled modes"));
         for (EvalSummary s : summaries) {
             b.append(String.format(Locale.ROOT, "%-14s %-5s %5d  %5.1f%% [%5.1f, %5.1f]  %8.1f%% %8s %8s %8s  %s%n",
                     benchmark, s.group(), s.problems(), 100 * s.passAt1().mean(), 100 * s.passAt1().low(),
                     100 * s.passAt1().high(), 100 * s.stepVerifiedPassAt1(), percent(s.meanAtK()),
-                    percent(s.passAtK()), percent(s.majorityAtK()), modes(s.modeShares())));
+                    percent(s.passAtK()), percent(s.majorityAtK()), modes(s.modeShares())
+                            + (s.sampleModeShares().isEmpty() ? "" : " | " + modes(s.sampleModeShares()))));
         }
         return b.toString();
     }
@@ -27,9 +29,13 @@ final class EvalTable {
         return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * x);
     }
 
+    /** The shares, largest first; labels under half a percent (mostly garbled ones at temperature 1) as "other". */
     static String modes(Map<String, Double> shares) {
-        return shares.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        double other = shares.values().stream().filter(v -> v < 0.005).mapToDouble(Double::doubleValue).sum();
+        String shown = shares.entrySet().stream().filter(e -> e.getValue() >= 0.005)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100 * e.getValue()))
                 .collect(Collectors.joining(", "));
+        return other > 0 ? shown + String.format(Locale.ROOT, ", other %.1f%%", 100 * other) : shown;
     }
 }

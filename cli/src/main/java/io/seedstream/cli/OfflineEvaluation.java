@@ -40,17 +40,27 @@ final class OfflineEvaluation {
     private final Grader grader;
     private final int maxNewTokens;
     private final int batchSize;
+    private final String answerPrefix;
 
     OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize) {
+        this(policy, grader, maxNewTokens, batchSize, "");
+    }
+
+    /**
+     * @param answerPrefix text every answer is made to start with (e.g. " Steps:"), part of the prompt
+     *     the policy continues and of the answer that is graded: what a behaviour the policy holds scores
+     */
+    OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize, String answerPrefix) {
         this.policy = policy;
         this.grader = grader;
         this.maxNewTokens = maxNewTokens;
         this.batchSize = batchSize;
+        this.answerPrefix = answerPrefix;
     }
 
     /** The prompt's token ids, the oldest characters dropped when it would not fit the model's context. */
     int[] encode(String problem) {
-        return new PromptEncoder(policy, PromptEncoder.DEFAULT_TEMPLATE).encode(problem, maxNewTokens).ids();
+        return new PromptEncoder(policy, PromptEncoder.DEFAULT_TEMPLATE + answerPrefix).encode(problem, maxNewTokens).ids();
     }
 
     List<Result> greedy(List<Item> items, NDManager m, IntConsumer progress) {
@@ -65,7 +75,7 @@ final class OfflineEvaluation {
             }
             for (int k = 0; k < chunk.size(); k++) {
                 Item item = chunk.get(k);
-                String text = completions.get(k).text();
+                String text = answerPrefix + completions.get(k).text();
                 Extraction e = grader.extract(text);
                 String extracted = e == null ? null : e.answer();
                 boolean stopped = completions.get(k).finishedByStop();
@@ -123,7 +133,7 @@ final class OfflineEvaluation {
                 List<ProblemOutcome.Answer> answers = new ArrayList<>(k);
                 for (int j = 0; j < k; j++) {
                     Completion done = completions.get(c * k + j);
-                    answers.add(new ProblemOutcome.Answer(done.text(), !done.finishedByStop()));
+                    answers.add(new ProblemOutcome.Answer(answerPrefix + done.text(), !done.finishedByStop()));
                 }
                 out.add(answers);
             }
@@ -132,44 +142,24 @@ final class OfflineEvaluation {
         return out;
     }
 
+    /** Distinct answers among g samples at temperature 1, by string and by meaning, and the share right. */
     Diversity sampled(List<Item> items, int g, long seed, NDManager m, IntConsumer progress) {
         SemanticClusterer byString = new SemanticClusterer(grader, ScoringConfig.Clustering.EXACT);
         SemanticClusterer byMeaning = new SemanticClusterer(grader, ScoringConfig.Clustering.MATH);
+        List<List<ProblemOutcome.Answer>> samples = samples(items, g, 1.0, seed, m, progress);
         double strings = 0;
         double meanings = 0;
         double correct = 0;
-        int perBatch = Math.max(1, batchSize / g);
-        int done = 0;
-        for (int start = 0; start < items.size(); start += perBatch) {
-            List<Item> chunk = items.subList(start, Math.min(items.size(), start + perBatch));
-            List<int[]> prompts = new ArrayList<>();
-            for (Item item : chunk) {
-                int[] ids = encode(item.problem());
-                for (int k = 0; k < g; k++) {
-                    prompts.add(ids);
-                }
+        for (int i = 0; i < items.size(); i++) {
+            List<String> extracted = new ArrayList<>();
+            for (ProblemOutcome.Answer a : samples.get(i)) {
+                Extraction e = grader.extract(a.text());
+                String answer = e == null ? null : e.answer();
+                extracted.add(answer);
+                correct += !a.truncated() && correct(items.get(i), answer) ? 1 : 0;
             }
-            SamplingOptions o = SamplingOptions.sample(1.0, 1.0, 0, maxNewTokens,
-                    Set.of(policy.model().config().eosTokenId()), seed + start);
-            List<Completion> completions;
-            try (NDManager s = m.newSubManager()) {
-                completions = policy.sampler().generate(prompts, o, s, true);
-            }
-            for (int c = 0; c < chunk.size(); c++) {
-                List<String> extracted = new ArrayList<>();
-                for (int k = 0; k < g; k++) {
-                    Extraction e = grader.extract(completions.get(c * g + k).text());
-                    String answer = e == null ? null : e.answer();
-                    extracted.add(answer);
-                    if (correct(chunk.get(c), answer)) {
-                        correct++;
-                    }
-                }
-                strings += Arrays.stream(byString.cluster(extracted)).distinct().count();
-                meanings += Arrays.stream(byMeaning.cluster(extracted)).distinct().count();
-            }
-            done += chunk.size();
-            progress.accept(done);
+            strings += Arrays.stream(byString.cluster(extracted)).distinct().count();
+            meanings += Arrays.stream(byMeaning.cluster(extracted)).distinct().count();
         }
         return new Diversity(strings / items.size(), meanings / items.size(), correct / ((double) items.size() * g));
     }

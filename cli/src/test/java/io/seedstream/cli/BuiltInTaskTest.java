@@ -158,6 +158,15 @@ class BuiltInTaskTest {
         JsonNode change = json.readTree(again.toFile()).get("paired_change_from_baseline");
         assertThat(change.get("mean").asDouble()).isZero();
         assertThat(change.get("low").asDouble()).isZero();
+        // made to work the problems out: every answer carries the label, and the change is paired all the same
+        Path steps = tmp.resolve("steps.jsonl");
+        assertThat(new CommandLine(new Seedstream()).execute("eval", "--model-dir", warm.toString(), "--data",
+                data.toString(), "--answer-prefix", " Steps:", "--out", steps.toString(), "--baseline",
+                first.toString())).isZero();
+        for (String l : Files.readAllLines(steps)) {
+            assertThat(json.readTree(l).get("mode").asText()).isEqualTo("steps");
+            assertThat(json.readTree(l).get("completion").asText()).startsWith(" Steps:");
+        }
     }
 
     /** Groups sampled by the policy and scored by the topology's scorer, as the topology would emit them. */

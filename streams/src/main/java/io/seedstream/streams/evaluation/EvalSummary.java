@@ -10,14 +10,15 @@ import java.util.function.Predicate;
 /**
  * One evaluation round summarised over a set of problems (all of them, or one level): greedy
  * pass@1 with its bootstrap 95% interval, step-verified pass@1, the greedy answers' modes, and
- * over k samples at temperature T mean@k (the mean share of right samples), the unbiased pass@k
- * and majority-of-k.
+ * over k samples at temperature T mean@k (the mean share of right samples), the unbiased pass@k,
+ * majority-of-k and the samples' modes.
  *
  * @param group "all" or "L1".."L4"
  * @param k samples per problem (0: the round drew none; the sampled measures are then NaN)
  */
 public record EvalSummary(String group, int problems, Bootstrap.Interval passAt1, double stepVerifiedPassAt1,
-        int k, double meanAtK, double passAtK, double majorityAtK, Map<String, Double> modeShares) {
+        int k, double meanAtK, double passAtK, double majorityAtK, Map<String, Double> modeShares,
+        Map<String, Double> sampleModeShares) {
 
     public static final String ALL = "all";
 
@@ -52,7 +53,11 @@ public record EvalSummary(String group, int problems, Bootstrap.Interval passAt1
                     .average().orElse(0);
             majority = share(sorted, ProblemOutcome::majorityCorrect);
         }
-        return new EvalSummary(group, n, pass1, verified, k, meanAtK, passAtK, majority, modes);
+        Map<String, Double> sampleModes = new TreeMap<>();
+        long sampled = sorted.stream().mapToLong(ProblemOutcome::samples).sum();
+        sorted.forEach(o -> o.sampleModes().forEach((mode, count) -> sampleModes.merge(mode, (double) count, Double::sum)));
+        sampleModes.replaceAll((mode, count) -> count / sampled);
+        return new EvalSummary(group, n, pass1, verified, k, meanAtK, passAtK, majority, modes, sampleModes);
     }
 
     private static double share(List<ProblemOutcome> os, Predicate<ProblemOutcome> p) {

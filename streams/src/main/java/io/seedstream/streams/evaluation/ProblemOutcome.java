@@ -6,6 +6,8 @@ import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.scoring.SemanticClusterer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How one evaluation problem went at one policy version: the greedy answer (right, right with
@@ -14,9 +16,14 @@ import java.util.List;
  *
  * @param level the problem's level (0 when the benchmark has none)
  * @param samples k (0 when only the greedy answer was asked for)
+ * @param sampleModes how many of the k samples open with each mode label
  */
 public record ProblemOutcome(String id, int level, boolean correct, boolean stepVerified, String mode, int samples,
-        int samplesCorrect, boolean majorityCorrect) {
+        int samplesCorrect, boolean majorityCorrect, Map<String, Integer> sampleModes) {
+
+    public ProblemOutcome {
+        sampleModes = sampleModes == null ? Map.of() : Map.copyOf(sampleModes);
+    }
 
     /** A decoded answer: its text and whether it ran out of tokens (a truncated answer is wrong). */
     public record Answer(String text, boolean truncated) {}
@@ -28,11 +35,13 @@ public record ProblemOutcome(String id, int level, boolean correct, boolean step
         boolean verified = right && StepVerifier.check(greedy.text()).allTrue();
         int c = 0;
         boolean majority = false;
+        Map<String, Integer> modes = new TreeMap<>();
         if (!samples.isEmpty()) {
             List<String> extracted = new ArrayList<>(samples.size());
             boolean[] correct = new boolean[samples.size()];
             for (int i = 0; i < samples.size(); i++) {
                 Answer a = samples.get(i);
+                modes.merge(AnswerMode.of(a.text()), 1, Integer::sum);
                 var e = a.truncated() ? null : grader.extract(a.text());
                 extracted.add(e == null ? null : e.answer());
                 correct[i] = right(grader, references, a);
@@ -41,7 +50,8 @@ public record ProblemOutcome(String id, int level, boolean correct, boolean step
             int[] clusters = new SemanticClusterer(grader, ScoringConfig.Clustering.MATH).cluster(extracted);
             majority = MajorityVote.correct(clusters, correct);
         }
-        return new ProblemOutcome(id, level, right, verified, AnswerMode.of(greedy.text()), samples.size(), c, majority);
+        return new ProblemOutcome(id, level, right, verified, AnswerMode.of(greedy.text()), samples.size(), c, majority,
+                modes);
     }
 
     private static boolean right(Grader grader, List<String> references, Answer a) {

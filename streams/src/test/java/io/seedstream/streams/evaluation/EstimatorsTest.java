@@ -160,9 +160,12 @@ class EstimatorsTest {
         ProblemOutcome a = ProblemOutcome.grade(grader, "a", 2, List.of("38"), steps, List.of(steps, wrong, wrong, lucky));
         ProblemOutcome b = ProblemOutcome.grade(grader, "b", 2, List.of("38"), lucky, List.of(wrong, wrong, cut, wrong));
         ProblemOutcome c = ProblemOutcome.grade(grader, "c", 1, List.of("38"), wrong, List.of(steps, steps, wrong, wrong));
-        assertThat(a).isEqualTo(new ProblemOutcome("a", 2, true, true, "steps", 4, 2, false)); // 38 37 37 38: 37 leads first
-        assertThat(b).isEqualTo(new ProblemOutcome("b", 2, true, false, "steps", 4, 0, false));
-        assertThat(c).isEqualTo(new ProblemOutcome("c", 1, false, false, "answer", 4, 2, true)); // a 2-2 tie, "38" first
+        assertThat(a).isEqualTo(new ProblemOutcome("a", 2, true, true, "steps", 4, 2, false,
+                Map.of("steps", 2, "answer", 2))); // 38 37 37 38: 37 leads first
+        assertThat(b).isEqualTo(new ProblemOutcome("b", 2, true, false, "steps", 4, 0, false,
+                Map.of("answer", 3, "steps", 1)));
+        assertThat(c).isEqualTo(new ProblemOutcome("c", 1, false, false, "answer", 4, 2, true,
+                Map.of("steps", 2, "answer", 2))); // a 2-2 tie, "38" first
 
         List<EvalSummary> s = EvalSummary.byLevel(List.of(a, b, c), 1);
         assertThat(s).extracting(EvalSummary::group).containsExactly("all", "L1", "L2");
@@ -173,6 +176,7 @@ class EstimatorsTest {
         assertThat(all.passAtK()).isCloseTo(2 / 3.0, within(1e-12)); // k = n: any right sample
         assertThat(all.majorityAtK()).isCloseTo(1 / 3.0, within(1e-12));
         assertThat(all.modeShares()).containsEntry("steps", 2 / 3.0).containsEntry("answer", 1 / 3.0);
+        assertThat(all.sampleModeShares()).containsEntry("steps", 5 / 12.0).containsEntry("answer", 7 / 12.0);
         assertThat(EvalSummary.pairedChange(List.of(a, b, c), List.of(c, a), 1).mean()).isCloseTo(0, within(1e-12));
     }
 }

@@ -15,6 +15,8 @@ import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.evaluation.Bootstrap;
+import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.ScoringService;
 import io.seedstream.streams.topology.TopologySettings;
@@ -157,10 +159,21 @@ final class ArmRun {
         }
         List<Step> withBatches = addBatchShape(c, steps, stepOfBatch);
         List<Eval> evalRows = new ArrayList<>();
-        evals.forEach((v, t) -> evalRows.add(new Eval(arm.name(), seed, v, versionMadeAt.getOrDefault(v, Double.NaN),
-                t.answered(), t.correct())));
+        EvalTally first = evals.isEmpty() ? null : evals.values().iterator().next();
+        evals.forEach((v, t) -> evalRows.add(evalRow(arm.name(), seed, versionMadeAt.getOrDefault(v, Double.NaN), t, first)));
         deleteTopics(c, prefix);
         return new ArmResult(run, withBatches, evalRows);
+    }
+
+    /** A round's row: its counts, interval and step-verified accuracy, and its paired change since {@code first}. */
+    static Eval evalRow(String arm, int seed, double wall, EvalTally t, EvalTally first) {
+        List<EvalSummary> s = t.summaries();
+        EvalSummary all = s.isEmpty() ? null : s.get(0);
+        Bootstrap.Interval d = first == null || first == t ? null : t.changeSince(first);
+        return new Eval(arm, seed, t.policyVersion(), wall, t.answered(), t.correct(),
+                all == null ? Double.NaN : all.passAt1().low(), all == null ? Double.NaN : all.passAt1().high(),
+                all == null ? Double.NaN : all.stepVerifiedPassAt1(), d == null ? Double.NaN : d.mean(),
+                d == null ? Double.NaN : d.low(), d == null ? Double.NaN : d.high());
     }
 
     private static String progress(List<Step> steps, ScoringService scoring) {

@@ -30,17 +30,24 @@ final class ExperimentData {
         }
     }
 
-    /** Greedy pass@1 of one policy version on the held-out set, graded by the topology. */
-    record Eval(String arm, int seed, long version, double wallSeconds, long answered, long correct) {
+    /**
+     * Greedy pass@1 of one policy version on the held-out set, graded by the topology: with its
+     * bootstrap 95% interval, step-verified pass@1, and the paired change since the run's first
+     * round with its interval (NaN where not measured, as in files written before these existed).
+     */
+    record Eval(String arm, int seed, long version, double wallSeconds, long answered, long correct, double low,
+            double high, double stepVerified, double change, double changeLow, double changeHigh) {
 
-        static final String HEADER = "arm,seed,version,wall_s,answered,correct,accuracy";
+        static final String HEADER = "arm,seed,version,wall_s,answered,correct,accuracy,accuracy_low,accuracy_high,"
+                + "step_verified,change_since_first,change_low,change_high";
 
         double accuracy() {
             return answered == 0 ? Double.NaN : (double) correct / answered;
         }
 
         String csv() {
-            return Csv.row(arm, seed, version, wallSeconds, answered, correct, accuracy());
+            return Csv.row(arm, seed, version, wallSeconds, answered, correct, accuracy(), low, high, stepVerified, change,
+                    changeLow, changeHigh);
         }
     }
 
@@ -104,10 +111,17 @@ final class ExperimentData {
                             num(x, "wait_fraction"), Long.parseLong(x.get("tokens")))).toList();
             List<Eval> theirs = evals.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
                     .map(x -> new Eval(arm, seed, Long.parseLong(x.get("version")), num(x, "wall_s"),
-                            Long.parseLong(x.get("answered")), Long.parseLong(x.get("correct")))).toList();
+                            Long.parseLong(x.get("answered")), Long.parseLong(x.get("correct")), optional(x, "accuracy_low"),
+                            optional(x, "accuracy_high"), optional(x, "step_verified"), optional(x, "change_since_first"),
+                            optional(x, "change_low"), optional(x, "change_high"))).toList();
             out.add(new ArmResult(run, mine, theirs));
         }
         return out;
+    }
+
+    /** A column that files of older versions do not have: NaN there. */
+    private static double optional(Map<String, String> row, String column) {
+        return row.containsKey(column) ? num(row, column) : Double.NaN;
     }
 
     /** An empty cell is NaN (written for a value that was not measured). */

@@ -230,14 +230,17 @@ final class ExperimentReport {
             md.append("| ").append(arm).append(" | ").append(of(arm).get(0).run().settings()).append(" |\n");
         }
         md.append("\n## Results per arm (mean ± standard deviation over seeds)\n\n");
-        md.append("| arm | seeds | held-out at v0 | held-out at the last version | change (points) | reward, first "
+        md.append("| arm | seeds | held-out at v0 | held-out at the last version | change (points) | step-verified at "
+                + "the last version | reward, first "
                 + "10% of steps | reward, last 10% | mean SE | scale p10-p90 (run mean) | clusters per group | "
-                + "versions/min | sampled tokens/s | wall (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "versions/min | sampled tokens/s | wall (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String arm : armNames()) {
             md.append("| ").append(arm).append(" | ").append(of(arm).size())
                     .append(" | ").append(pm(perSeed(arm, ExperimentReport::initialAccuracy), 100, "%.1f%%"))
                     .append(" | ").append(pm(perSeed(arm, ExperimentReport::finalAccuracy), 100, "%.1f%%"))
                     .append(" | ").append(pm(perSeed(arm, ExperimentReport::accuracyChange), 100, "%+.1f"))
+                    .append(" | ").append(pm(perSeed(arm, r -> lastEval(r).map(Eval::stepVerified).orElse(Double.NaN)),
+                            100, "%.1f%%"))
                     .append(" | ").append(pm(perSeed(arm, r -> window(r, Step::meanReward, false)), 1, "%.3f"))
                     .append(" | ").append(pm(perSeed(arm, r -> window(r, Step::meanReward, true)), 1, "%.3f"))
                     .append(" | ").append(pm(perSeed(arm, r -> overRun(r, Step::meanEntropy)), 1, "%.3f"))
@@ -248,6 +251,7 @@ final class ExperimentReport {
                     .append(" | ").append(pm(perSeed(arm, r -> r.run().sampledTokensPerSecond()), 1, "%.0f"))
                     .append(" | ").append(pm(perSeed(arm, r -> r.run().wallSeconds()), 1, "%.0f")).append(" |\n");
         }
+        md.append(pairedChanges());
         md.append(comparisons());
         md.append(scaleRange());
         md.append(asynchrony());
@@ -263,6 +267,26 @@ final class ExperimentReport {
                 + "`evals.csv` (one row per held-out round), `runs.csv` (one row per run: wall time, versions/min, "
                 + "tokens/s, how busy the generator and the trainer were).\n");
         return md.toString();
+    }
+
+    /** Each run's last full round against its first, paired on the same problems, with the interval. */
+    private String pairedChanges() {
+        StringBuilder md = new StringBuilder("\n## Held-out change of each run, paired\n\nThe last fully graded round "
+                + "against the run's first on the same problems: mean of the per-problem differences and its bootstrap "
+                + "95% interval (points).\n\n| arm | seed | last version | change [95% CI] |\n|---|---|---|---|\n");
+        boolean any = false;
+        for (String arm : armNames()) {
+            for (ArmResult r : of(arm)) {
+                Eval last = lastEval(r).orElse(null);
+                if (last == null || Double.isNaN(last.change())) {
+                    continue;
+                }
+                any = true;
+                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %+.1f [%+.1f, %+.1f] |%n", arm, r.run().seed(),
+                        last.version(), 100 * last.change(), 100 * last.changeLow(), 100 * last.changeHigh()));
+            }
+        }
+        return any ? md.toString() : "";
     }
 
     private static double accuracyChange(ArmResult r) {

@@ -55,6 +55,11 @@ final class TaskCommand extends CommandGroup {
                 + "training set holds, n/4 of each level (with --seed 0 and n 500, the set up evaluates on).")
         boolean heldOut;
 
+        @Option(names = "--options-share", defaultValue = "0", description = "Share of problems that offer four "
+                + "options (the answer and three typical slips) after the question; the line gets \"options\": true "
+                + "(default: ${DEFAULT-VALUE}).")
+        double optionsShare;
+
         @Option(names = "--shuffle-answers", description = "A control for RL: give each problem the answer of another "
                 + "(a seeded permutation), so that a reward carries no information about the problem.")
         boolean shuffleAnswers;
@@ -74,6 +79,19 @@ final class TaskCommand extends CommandGroup {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            if (optionsShare < 0 || optionsShare > 1 || (heldOut && optionsShare > 0)) {
+                throw new IllegalArgumentException("--options-share must be in [0, 1], and 0 with --held-out");
+            }
+            java.util.SplittableRandom pick = new java.util.SplittableRandom(seed ^ 0x0b7_1075L);
+            List<Boolean> withOptions = new ArrayList<>();
+            problems = new ArrayList<>(problems);
+            for (int i = 0; i < problems.size(); i++) {
+                boolean options = pick.nextDouble() < optionsShare;
+                withOptions.add(options);
+                if (options) {
+                    problems.set(i, ArithmeticTask.withOptions(problems.get(i), seed));
+                }
+            }
             List<String> answers = new ArrayList<>(problems.stream().map(TaskProblem::answer).toList());
             if (shuffleAnswers) {
                 java.util.Collections.shuffle(answers, new java.util.Random(seed));
@@ -86,13 +104,18 @@ final class TaskCommand extends CommandGroup {
                     line.put("problem", p.problem());
                     line.put("answer", answers.get(i));
                     line.put("level", p.level());
+                    if (withOptions.get(i)) {
+                        line.put("options", true);
+                    }
                     w.write(json.writeValueAsString(line));
                     w.newLine();
                 }
             }
             System.out.printf("seedstream task export: %d %sproblems (seed %d, level %s)%s -> %s%n", n,
                     heldOut ? "held-out " : "", seed, level == 0 ? "mix" : level,
-                    shuffleAnswers ? ", answers shuffled among them" : "", out);
+                    (shuffleAnswers ? ", answers shuffled among them" : "")
+                            + (optionsShare > 0 ? ", " + withOptions.stream().filter(o -> o).count() + " with options" : ""),
+                    out);
             return 0;
         }
     }

@@ -95,7 +95,7 @@ final class UpCommand implements Callable<Integer> {
             + "policy shipped in models/task-policy); ignored when the run resumes from a checkpoint.")
     Path modelDir;
 
-    @Option(names = "--warm-start", description = "Warm-start a fresh task policy first (seedstream task sft, about 7 "
+    @Option(names = "--warm-start", description = "Warm-start a fresh task policy first (seedstream task sft, about 10 "
             + "minutes on 2 cores; kept in DATA/warm-start) instead of the shipped one.")
     boolean warmStart;
 

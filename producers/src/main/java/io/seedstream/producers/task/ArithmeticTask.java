@@ -112,6 +112,38 @@ public final class ArithmeticTask {
         return out;
     }
 
+    /**
+     * The problem offering four options, the answer among three slips of the kind the policy makes
+     * (the result off by one, by two or by ten; a fraction's numerator or denominator off by one),
+     * in a seeded order: {@code ... Options: 37, 38, 48, 39.} Guessing among them pays where working
+     * the problem out is hard, which is the situation semantic-entropy weighting is meant for.
+     */
+    public static TaskProblem withOptions(TaskProblem p, long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ p.id().hashCode());
+        Fraction x = p.steps().get(p.steps().size() - 1).value();
+        List<Fraction> slips = new ArrayList<>();
+        long[] deltas = {1, -1, 2, -2, 10, -10};
+        for (long d : deltas) {
+            slips.add(x.isInteger() ? Fraction.of(x.num() + d) : new Fraction(x.num() + d, x.den()));
+        }
+        if (!x.isInteger()) {
+            slips.add(new Fraction(x.num(), x.den() + 1));
+            if (x.den() > 2) {
+                slips.add(new Fraction(x.num(), x.den() - 1));
+            }
+        }
+        List<Fraction> options = new ArrayList<>(List.of(x));
+        while (options.size() < 4 && !slips.isEmpty()) {
+            Fraction s = slips.remove(r.nextInt(slips.size()));
+            if (s.num() >= 0 && !options.contains(s)) {
+                options.add(s);
+            }
+        }
+        java.util.Collections.shuffle(options, new java.util.Random(r.nextLong()));
+        String text = p.problem() + " Options: " + String.join(", ", options.stream().map(Fraction::plain).toList()) + ".";
+        return new TaskProblem(p.id(), text, p.answer(), p.level(), p.steps(), p.boxed());
+    }
+
     private static TaskProblem problem(SplittableRandom r, int level, String id) {
         Worked w = switch (level) {
             case 1 -> levelOne(r);

@@ -144,4 +144,23 @@ class ArithmeticTaskTest {
         assertThat(new Step(Fraction.of(8), '+', Fraction.of(20), Fraction.of(28)).carefully()).isEqualTo("8+20=28.");
         assertThat(new Step(Fraction.of(6), '*', Fraction.of(12), Fraction.of(72)).carefully()).isEqualTo("6*12=72.");
     }
+
+    @Test
+    void optionsOfferTheAnswerAmongThreeSlips() {
+        for (TaskProblem p : ArithmeticTask.generate(500, 4, 0)) {
+            TaskProblem o = ArithmeticTask.withOptions(p, 4);
+            assertThat(o.problem()).startsWith(p.problem() + " Options: ").endsWith(".");
+            assertThat(ArithmeticTask.withOptions(p, 4)).isEqualTo(o);
+            String[] options = o.problem().substring(p.problem().length() + " Options: ".length(), o.problem().length() - 1)
+                    .split(", ");
+            assertThat(options).hasSize(4).doesNotHaveDuplicates().contains(p.answer());
+            assertThat(o.answer()).isEqualTo(p.answer());
+            for (String x : options) {
+                assertThat(x).doesNotStartWith("-");
+            }
+            for (char ch : o.problem().toCharArray()) {
+                assertThat(ArithmeticTask.ALPHABET.indexOf(ch)).isNotNegative();
+            }
+        }
+    }
 }

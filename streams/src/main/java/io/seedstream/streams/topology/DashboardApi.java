@@ -398,7 +398,7 @@ final class DashboardApi implements AutoCloseable {
      * earliest round here (an instance holds every round of a benchmark unless the topology is
      * scaled out, when a round's change is left out if its first round lives elsewhere).
      */
-    private static ArrayNode evalRounds(ReadOnlyKeyValueStore<String, EvalTally> store) {
+    private ArrayNode evalRounds(ReadOnlyKeyValueStore<String, EvalTally> store) {
         List<EvalTally> all = new ArrayList<>();
         try (KeyValueIterator<String, EvalTally> it = store.all()) {
             it.forEachRemaining(kv -> all.add(kv.value));
@@ -406,11 +406,22 @@ final class DashboardApi implements AutoCloseable {
         all.sort(Comparator.comparingLong(EvalTally::policyVersion));
         Map<String, EvalTally> first = new HashMap<>();
         ArrayNode out = JsonSerde.JSON.createArrayNode();
+        if (evalJson.size() > 10_000) {
+            evalJson.clear();
+        }
         for (EvalTally e : all) {
-            out.add(eval(e, first.computeIfAbsent(e.benchmark(), b -> e)));
+            EvalTally f = first.computeIfAbsent(e.benchmark(), b -> e);
+            // the bootstraps cost milliseconds a round and the page asks every 2 s: a round is computed once
+            // for each state of it and of its first round
+            String key = e.benchmark() + "@" + e.policyVersion() + "/" + e.answered() + "|" + f.policyVersion() + "/"
+                    + f.answered();
+            out.add(evalJson.computeIfAbsent(key, k -> eval(e, f)).deepCopy());
         }
         return out;
     }
+
+    /** Rounds as the dashboard shows them, by round, its size and its first round's. */
+    private final Map<String, ObjectNode> evalJson = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * A round as the dashboard shows it: accuracy, its bootstrap 95% interval, step-verified

@@ -96,7 +96,8 @@ final class EvalCommand implements Callable<Integer> {
             }
             try {
                 Prompt p = PromptLine.parse(line, dataset);
-                items.add(new OfflineEvaluation.Item(p.getId(), p.getProblem(), p.getAnswers(), level(p)));
+                items.add(new OfflineEvaluation.Item(p.getId(), p.getProblem(), p.getAnswers(),
+                        ProblemOutcome.levelOf(p.getMetadata())));
             } catch (PromptLine.MalformedLineException e) {
                 malformed++;
                 System.err.printf("seedstream eval: %s line %d skipped: %s%n", data, lineNo, e.getMessage());
@@ -190,14 +191,6 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The "level" field of a problem line, 0 when it has none or it is not a number. */
-    private static int level(Prompt p) {
-        try {
-            return Integer.parseInt(p.getMetadata().getOrDefault("level", "0"));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
 
     /** The per-problem outcomes of an earlier run's --out (greedy fields only are needed for a paired change). */
     static List<ProblemOutcome> readOutcomes(Path file) throws IOException {

@@ -66,14 +66,21 @@ final class UpStatus implements AutoCloseable {
         return s.toString();
     }
 
+    private static final long EVAL_READ_INTERVAL_NANOS = 5_000_000_000L;
     private String evalKey = "";
     private String evalText = "";
+    private long evalReadAt = System.nanoTime() - EVAL_READ_INTERVAL_NANOS;
 
     /**
      * The newest round: accuracy with its 95% interval, step-verified accuracy, and the paired change
      * since the first round once the newest is complete. Recomputed only when a round grows.
      */
     private synchronized String evaluation() {
+        // every round's per-problem outcomes are read from the store: once every few seconds, not at every redraw
+        if (System.nanoTime() - evalReadAt < EVAL_READ_INTERVAL_NANOS) {
+            return evalText;
+        }
+        evalReadAt = System.nanoTime();
         List<EvalTally> all = scoring.evaluations();
         EvalTally newest = all.stream().max(Comparator.comparingLong(EvalTally::policyVersion)).orElse(null);
         if (newest == null) {

@@ -28,6 +28,15 @@ public record ProblemOutcome(String id, int level, boolean correct, boolean step
     /** A decoded answer: its text and whether it ran out of tokens (a truncated answer is wrong). */
     public record Answer(String text, boolean truncated) {}
 
+    /** A prompt's "level" metadata (the built-in task sets it), 0 when it has none or it is not a number. */
+    public static int levelOf(Map<String, String> metadata) {
+        try {
+            return Integer.parseInt(metadata.getOrDefault("level", "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Grades a problem's answers with the topology's grader and clustering by meaning. */
     public static ProblemOutcome grade(Grader grader, String id, int level, List<String> references, Answer greedy,
             List<Answer> samples) {

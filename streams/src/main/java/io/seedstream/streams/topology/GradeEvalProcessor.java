@@ -64,21 +64,14 @@ final class GradeEvalProcessor implements Processor<String, byte[], String, Grad
             dead(record, partition, offset, "join-prompt-eval", "prompt '" + r.getPromptId() + "' unknown", null, now);
             return;
         }
-        ProblemOutcome outcome = ProblemOutcome.grade(grader, r.getPromptId(), level(prompt), prompt.getAnswers(),
+        ProblemOutcome outcome = ProblemOutcome.grade(grader, r.getPromptId(), ProblemOutcome.levelOf(prompt.getMetadata()),
+                prompt.getAnswers(),
                 new ProblemOutcome.Answer(r.getText(), r.getFinishReason() == FinishReason.LENGTH), List.of());
         metrics.evalGraded();
         context.forward(new Record<>(r.getBenchmark() + "@" + r.getPolicyVersion(),
                 new EvalOutcome(r.getBenchmark(), r.getPolicyVersion(), outcome, null), record.timestamp()));
     }
 
-    /** The prompt's "level" metadata (the built-in task sets it), 0 when it has none. */
-    private static int level(Prompt prompt) {
-        try {
-            return Integer.parseInt(prompt.getMetadata().getOrDefault("level", "0"));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
 
     private void dead(Record<String, byte[]> record, int partition, long offset, String stage, String error,
             Throwable cause, Instant now) {

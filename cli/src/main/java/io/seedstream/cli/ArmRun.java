@@ -9,12 +9,14 @@ import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.generator.RolloutGenerator;
+import io.seedstream.producers.task.SolutionMode;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.evaluation.AnswerMode;
 import io.seedstream.streams.evaluation.Bootstrap;
 import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
@@ -165,7 +167,10 @@ final class ArmRun {
         return new ArmResult(run, withBatches, evalRows);
     }
 
-    /** A round's row: its counts, interval and step-verified accuracy, and its paired change since {@code first}. */
+    /**
+     * A round's row: its counts, interval and step-verified accuracy, its paired change since {@code first}, and
+     * its share of direct answers.
+     */
     static Eval evalRow(String arm, int seed, double wall, EvalTally t, EvalTally first) {
         List<EvalSummary> s = t.summaries();
         EvalSummary all = s.isEmpty() ? null : s.get(0);
@@ -173,7 +178,8 @@ final class ArmRun {
         return new Eval(arm, seed, t.policyVersion(), wall, t.answered(), t.correct(),
                 all == null ? Double.NaN : all.passAt1().low(), all == null ? Double.NaN : all.passAt1().high(),
                 all == null ? Double.NaN : all.stepVerifiedPassAt1(), d == null ? Double.NaN : d.mean(),
-                d == null ? Double.NaN : d.low(), d == null ? Double.NaN : d.high());
+                d == null ? Double.NaN : d.low(), d == null ? Double.NaN : d.high(),
+                all == null ? Double.NaN : all.modeShares().getOrDefault(AnswerMode.of(SolutionMode.DIRECT.label()), 0.0));
     }
 
     private static String progress(List<Step> steps, ScoringService scoring) {

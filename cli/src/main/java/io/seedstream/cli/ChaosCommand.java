@@ -241,8 +241,8 @@ final class ChaosCommand implements Callable<Integer> {
     private void prepareTopicsAndPrompts(Stack stack, Path cfg) throws IOException, InterruptedException {
         int rc = new StageProcess("topics", JVM, List.of("topics", "create", "--config", cfg.toString()), stack.logs())
                 .runToEnd(READY);
-        Path problems = UpCommand.taskProblemsFile(out, taskProblems);
-        rc = Math.max(rc, UpCommand.exportTaskProblems(problems, taskProblems));
+        Path problems = UpCommand.taskProblemsFile(out, taskProblems, 0);
+        rc = Math.max(rc, UpCommand.exportTaskProblems(problems, taskProblems, 0));
         rc = Math.max(rc, new StageProcess("prompts", JVM, List.of("prompts", "load", problems.toString(),
                 "--dataset", "task", "--config", cfg.toString()), stack.logs()).runToEnd(READY));
         if (rc != 0) {

@@ -36,6 +36,7 @@ record ExperimentArm(String name, Map<String, String> settings) {
         c.put("seed-grpo", Map.of());
         c.put("dr-grpo", Map.of(ScoringConfig.MODULATION, "none"));
         c.put("seed-grpo-a0.5", Map.of(ScoringConfig.ALPHA, "0.5"));
+        c.put("seed-grpo-a1", Map.of(ScoringConfig.ALPHA, "1"));
         c.put("seed-grpo-a2", Map.of(ScoringConfig.ALPHA, "2"));
         c.put("grpo-std", Map.of(ScoringConfig.MODULATION, "none", ScoringConfig.ADVANTAGE, "grpo"));
         c.put("sync", Map.of(TrainerConfig.STALENESS, "0"));

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         description = {"Run arms of the method (SEED-GRPO at several alphas, Dr. GRPO, GRPO with std normalisation, "
                 + "staleness bounds) from the same initial policy through the real pipeline, seed by seed, and write a "
                 + "report: report.md, PNG plots and the raw per-step data as CSV.",
-            "Arms by name: " + "seed-grpo, dr-grpo, seed-grpo-a0.5, seed-grpo-a2, grpo-std, sync, async-2, async-4; "
+            "Arms by name: " + "seed-grpo, dr-grpo, seed-grpo-a0.5, seed-grpo-a1, seed-grpo-a2, grpo-std, sync, async-2, async-4; "
                     + "or --arm NAME:key=value,... with any stage key. The report is rewritten after every run, so a "
                     + "stopped experiment keeps what it measured."})
 final class ExperimentCommand implements Callable<Integer> {
@@ -66,6 +66,11 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--task-problems", description = "Training prompts: this many built-in task problems, seed 0 "
             + "(default: 2000, as up).")
     Integer taskProblems;
+
+    @Option(names = "--options-share", description = "Share of the training prompts that offer four options (the "
+            + "answer and three typical slips), as task export --options-share writes them; the held-out set stays "
+            + "free-form (default: 0).")
+    Double optionsShare;
 
     @Option(names = "--model-dir", paramLabel = "DIR", description = "Initial policy of every arm (default: the shipped "
             + "task policy).")
@@ -114,10 +119,16 @@ final class ExperimentCommand implements Callable<Integer> {
         int every = evalEvery != null ? evalEvery : Integer.parseInt(file.getProperty("eval.every", "10"));
         int heldOutSize = heldOut != null ? heldOut : Integer.parseInt(file.getProperty("heldout.size", "200"));
         int problems = taskProblems != null ? taskProblems : Integer.parseInt(file.getProperty("task.problems", "2000"));
+        double options = optionsShare != null ? optionsShare
+                : Double.parseDouble(file.getProperty("task.options.share", "0"));
         if (stepCount < 1 || seedCount < 1 || every < 1 || heldOutSize < 1 || problems < 1
                 || (minuteLimit != null && minuteLimit <= 0)) {
             System.err.println("seedstream experiment: --steps, --seeds, --eval-every, --heldout, --task-problems and "
                     + "--minutes must be positive");
+            return 2;
+        }
+        if (!(options >= 0 && options <= 1)) {
+            System.err.println("seedstream experiment: --options-share must be in [0, 1], was " + options);
             return 2;
         }
         Path policy = modelDir != null ? modelDir.toAbsolutePath() : UpCommand.shippedPolicy();
@@ -132,7 +143,7 @@ final class ExperimentCommand implements Callable<Integer> {
             shown.putAll(UpCommand.TASK_POLICY_SETTINGS);
         }
         for (String k : file.stringPropertyNames()) {
-            if (k.contains(".") && !k.startsWith("arm.") && !List.of("eval.every", "heldout.size", "task.problems")
+            if (k.contains(".") && !k.startsWith("arm.") && !List.of("eval.every", "heldout.size", "task.problems", "task.options.share")
                     .contains(k)) {
                 base.put(k, file.getProperty(k));
                 shown.put(k, file.getProperty(k));
@@ -141,8 +152,11 @@ final class ExperimentCommand implements Callable<Integer> {
         base.put(TrainerConfig.MODEL_DIR, policy.toString());
         base.put(GeneratorConfig.MODEL_DIR, policy.toString());
 
-        Path prompts = UpCommand.taskProblemsFile(dataDir, problems);
-        int exported = UpCommand.exportTaskProblems(prompts, problems);
+        if (options > 0) {
+            shown.put("task.options.share", String.valueOf(options));
+        }
+        Path prompts = UpCommand.taskProblemsFile(dataDir, problems, options);
+        int exported = UpCommand.exportTaskProblems(prompts, problems, options);
         if (exported != 0) {
             return exported;
         }

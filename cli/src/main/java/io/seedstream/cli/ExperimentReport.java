@@ -269,11 +269,18 @@ final class ExperimentReport {
         return md.toString();
     }
 
-    /** Each run's last full round against its first, paired on the same problems, with the interval. */
+    /**
+     * Each run's last full round against its first, paired on the same problems, with the interval; and how its
+     * greedy answers changed: the share that answers directly (no steps shown) and the share that is right while
+     * a step is false (a lucky guess).
+     */
     private String pairedChanges() {
         StringBuilder md = new StringBuilder("\n## Held-out change of each run, paired\n\nThe last fully graded round "
                 + "against the run's first on the same problems: mean of the per-problem differences and its bootstrap "
-                + "95% interval (points).\n\n| arm | seed | last version | change [95% CI] |\n|---|---|---|---|\n");
+                + "95% interval (points). Direct: share of greedy answers that answer without steps (`Answer:`). "
+                + "Lucky: share that is right while one of its steps is false (accuracy minus step-verified "
+                + "accuracy).\n\n| arm | seed | last version | change [95% CI] | direct, first -> last | lucky, first "
+                + "-> last |\n|---|---|---|---|---|---|\n");
         boolean any = false;
         for (String arm : armNames()) {
             for (ArmResult r : of(arm)) {
@@ -281,12 +288,19 @@ final class ExperimentReport {
                 if (last == null || Double.isNaN(last.change())) {
                     continue;
                 }
+                Eval first = r.evals().get(0);
                 any = true;
-                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %+.1f [%+.1f, %+.1f] |%n", arm, r.run().seed(),
-                        last.version(), 100 * last.change(), 100 * last.changeLow(), 100 * last.changeHigh()));
+                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %+.1f [%+.1f, %+.1f] | %s -> %s | %s -> %s |%n", arm,
+                        r.run().seed(), last.version(), 100 * last.change(), 100 * last.changeLow(),
+                        100 * last.changeHigh(), percent(first.directShare()), percent(last.directShare()),
+                        percent(first.accuracy() - first.stepVerified()), percent(last.accuracy() - last.stepVerified())));
             }
         }
         return any ? md.toString() : "";
+    }
+
+    private static String percent(double share) {
+        return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * share);
     }
 
     private static double accuracyChange(ArmResult r) {

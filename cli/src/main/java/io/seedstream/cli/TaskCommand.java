@@ -82,16 +82,8 @@ final class TaskCommand extends CommandGroup {
             if (optionsShare < 0 || optionsShare > 1 || (heldOut && optionsShare > 0)) {
                 throw new IllegalArgumentException("--options-share must be in [0, 1], and 0 with --held-out");
             }
-            java.util.SplittableRandom pick = new java.util.SplittableRandom(seed ^ 0x0b7_1075L);
-            List<Boolean> withOptions = new ArrayList<>();
-            problems = new ArrayList<>(problems);
-            for (int i = 0; i < problems.size(); i++) {
-                boolean options = pick.nextDouble() < optionsShare;
-                withOptions.add(options);
-                if (options) {
-                    problems.set(i, ArithmeticTask.withOptions(problems.get(i), seed));
-                }
-            }
+            problems = ArithmeticTask.withOptions(problems, optionsShare, seed);
+            List<Boolean> withOptions = problems.stream().map(p -> ArithmeticTask.offersOptions(p.problem())).toList();
             List<String> answers = new ArrayList<>(problems.stream().map(TaskProblem::answer).toList());
             if (shuffleAnswers) {
                 java.util.Collections.shuffle(answers, new java.util.Random(seed));
@@ -169,6 +161,11 @@ final class TaskCommand extends CommandGroup {
                 + "(default: ${DEFAULT-VALUE}).")
         double mixLr;
 
+        @Option(names = "--options-share", defaultValue = "0", description = "Share of training problems that offer "
+                + "four options (the answer and three typical slips) after the question, as task export writes them; "
+                + "with a share, the held-out set is also evaluated with options (default: ${DEFAULT-VALUE}).")
+        double optionsShare;
+
         @Option(names = "--from", paramLabel = "DIR", description = "Start from this task policy's weights instead of a "
                 + "random initialisation.")
         Path from;
@@ -227,7 +224,7 @@ final class TaskCommand extends CommandGroup {
                 throw new IllegalArgumentException("--steps and --mix-steps must be >= 0, not both 0");
             }
             long t0 = System.nanoTime();
-            List<TaskProblem> train = ArithmeticTask.generate(examples, seed, 0);
+            List<TaskProblem> train = ArithmeticTask.withOptions(ArithmeticTask.generate(examples, seed, 0), optionsShare, seed);
             double direct = 1 - stepsShare - carefulShare;
             try (NDManager m = NDManager.newBaseManager()) {
                 if (from != null) {
@@ -252,7 +249,7 @@ final class TaskCommand extends CommandGroup {
                     ObjectNode report = new ObjectMapper().createObjectNode();
                     report.put("seed", seed).put("steps", steps).put("batch_size", batchSize).put("lr", lr)
                             .put("mix_steps", mixSteps).put("mix_lr", mixLr).put("from", from == null ? null : from.toString())
-                            .put("examples", examples).put("steps_share", stepsShare).put("careful_share", carefulShare)
+                            .put("examples", examples).put("options_share", optionsShare).put("steps_share", stepsShare).put("careful_share", carefulShare)
                             .put("final_token_loss", finalLoss)
                             .put("train_seconds", trainSecs).put("sha256", sha);
                     if (heldOut > 0) {
@@ -279,6 +276,20 @@ final class TaskCommand extends CommandGroup {
                                 .put("mean_clusters_by_string", d.meanStringClusters())
                                 .put("mean_clusters_by_meaning", d.meanMeaningClusters())
                                 .put("sample_accuracy_t1", d.meanSampleAccuracy());
+                        if (optionsShare > 0) {
+                            // the same held-out problems offering options: what guessing among them earns
+                            List<OfflineEvaluation.Item> offered = items(ArithmeticTask.withOptions(
+                                    ArithmeticTask.heldOut(heldOut, 0, Set.of()), 1.0, seed));
+                            List<OfflineEvaluation.Result> picks;
+                            try (ProgressBar bar = ProgressBar.onStderr("held-out with options")) {
+                                picks = eval.greedy(offered, m, done -> bar.update(done, offered.size()));
+                            }
+                            EvalSummary withOptions = EvalSummary.of(EvalSummary.ALL,
+                                    eval.outcomes(offered, picks, 0, 1.0, seed, m, done -> { }), seed);
+                            report.put("options_greedy_pass_at_1", withOptions.passAt1().mean())
+                                    .put("options_step_verified_pass_at_1", withOptions.stepVerifiedPassAt1());
+                            report.set("options_greedy_modes", new ObjectMapper().valueToTree(withOptions.modeShares()));
+                        }
                     }
                     Files.writeString(out.resolve("warm-start.json"),
                             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));

@@ -353,8 +353,8 @@ final class UpCommand implements Callable<Integer> {
         int rc = 0;
         List<Path> files = prompts;
         if (files.isEmpty() && taskProblems > 0) {
-            Path task = taskProblemsFile(dataDir, taskProblems);
-            rc = exportTaskProblems(task, taskProblems);
+            Path task = taskProblemsFile(dataDir, taskProblems, 0);
+            rc = exportTaskProblems(task, taskProblems, 0);
             files = List.of(task);
         }
         for (Path file : files) {
@@ -364,16 +364,20 @@ final class UpCommand implements Callable<Integer> {
     }
 
     /** Where {@code up} and {@code experiment} keep the built-in task problems they load. */
-    static Path taskProblemsFile(Path dataDir, int n) {
-        return dataDir.resolve("task").resolve("problems-" + n + ".jsonl").toAbsolutePath();
+    static Path taskProblemsFile(Path dataDir, int n, double optionsShare) {
+        return dataDir.resolve("task").resolve("problems-" + n + (optionsShare > 0 ? "-options-" + optionsShare : "")
+                + ".jsonl").toAbsolutePath();
     }
 
-    /** {@code task export} of n problems (seed 0) into the file, unless it is there already; the exit code. */
-    static int exportTaskProblems(Path file, int n) {
+    /**
+     * {@code task export} of n problems (seed 0), a share of them offering options, into the file, unless it is
+     * there already; the exit code.
+     */
+    static int exportTaskProblems(Path file, int n, double optionsShare) {
         if (java.nio.file.Files.exists(file)) {
             return 0;
         }
         return new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(n), "--seed", "0",
-                "--out", file.toString());
+                "--options-share", String.valueOf(optionsShare), "--out", file.toString());
     }
 }

@@ -113,6 +113,27 @@ public final class ArithmeticTask {
     }
 
     /**
+     * The problems with a share of them (each with probability {@code share}, from its own seeded stream so
+     * that the problems do not depend on the share) offering four options, as {@link #withOptions(TaskProblem, long)}.
+     */
+    public static List<TaskProblem> withOptions(List<TaskProblem> problems, double share, long seed) {
+        if (!(share >= 0 && share <= 1)) {
+            throw new IllegalArgumentException("the options share must be in [0, 1], was " + share);
+        }
+        SplittableRandom pick = new SplittableRandom(seed ^ 0x0b7_1075L);
+        List<TaskProblem> out = new ArrayList<>(problems.size());
+        for (TaskProblem p : problems) {
+            out.add(pick.nextDouble() < share ? withOptions(p, seed) : p);
+        }
+        return out;
+    }
+
+    /** Whether a problem text offers options ({@link #withOptions(TaskProblem, long)}). */
+    public static boolean offersOptions(String problem) {
+        return problem.contains(" Options: ");
+    }
+
+    /**
      * The problem offering four options, the answer among three slips of the kind the policy makes
      * (the result off by one, by two or by ten; a fraction's numerator or denominator off by one),
      * in a seeded order: {@code ... Options: 37, 38, 48, 39.} Guessing among them pays where working

@@ -163,4 +163,21 @@ class ArithmeticTaskTest {
             }
         }
     }
+
+    /** A share of a list offers options, the same problems for any share, and the rest are left as they were. */
+    @Test
+    void aShareOfTheProblemsOffersOptions() {
+        List<TaskProblem> problems = ArithmeticTask.generate(2_000, 5, 0);
+        List<TaskProblem> some = ArithmeticTask.withOptions(problems, 0.3, 5);
+        assertThat(ArithmeticTask.withOptions(problems, 0.0, 5)).isEqualTo(problems);
+        assertThat(ArithmeticTask.withOptions(problems, 1.0, 5)).allMatch(p -> ArithmeticTask.offersOptions(p.problem()));
+        long offered = some.stream().filter(p -> ArithmeticTask.offersOptions(p.problem())).count();
+        assertThat(offered).isBetween(520L, 680L);
+        for (int i = 0; i < problems.size(); i++) {
+            TaskProblem p = some.get(i);
+            assertThat(p).isEqualTo(ArithmeticTask.offersOptions(p.problem())
+                    ? ArithmeticTask.withOptions(problems.get(i), 5) : problems.get(i));
+        }
+        assertThatThrownBy(() -> ArithmeticTask.withOptions(problems, 1.5, 5)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
             try (NDManager m = NDManager.newBaseManager(); Policy policy = Policy.load(modelDir, m)) {
                 List<TrainingSample> samples = StepFile.read(groups, policy.model().config().vocabSize());
                 Weights refWeights = config.update().loss().klCoef() > 0
-                        ? Weights.load(policy.model().config(), modelDir.resolve("model.safetensors"), m) : null;
+                        ? Weights.load(policy.model().config(), modelDir, m) : null;
                 Transformer reference = refWeights == null ? null : new Transformer(policy.model().config(), refWeights);
                 StepResult r;
                 try (PolicyUpdate u = new PolicyUpdate(policy.model(), reference, config.update(), m)) {

@@ -19,13 +19,13 @@ public final class Policy implements AutoCloseable {
     }
 
     public static Policy load(Path dir, NDManager manager) throws IOException {
-        for (String f : new String[] {Checkpoints.CONFIG, Checkpoints.WEIGHTS, Checkpoints.TOKENIZER}) {
+        for (String f : new String[] {Checkpoints.CONFIG, Checkpoints.TOKENIZER}) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 throw new IOException("model directory " + dir + " has no " + f);
             }
         }
         ModelConfig config = ModelConfig.read(dir.resolve(Checkpoints.CONFIG));
-        Weights weights = Weights.load(config, dir.resolve(Checkpoints.WEIGHTS), manager);
+        Weights weights = Weights.load(config, dir, manager);
         return new Policy(new Transformer(config, weights), PolicyTokenizer.load(dir.resolve(Checkpoints.TOKENIZER)), dir);
     }
 

@@ -5,16 +5,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * The model's parameters by Hugging Face name, as float32 NDArrays owned by one long-lived
- * manager. Loaded from {@code model.safetensors} (every tensor the config needs must be there,
- * with its shape), or initialised from a seed.
+ * manager. Loaded from a checkpoint's safetensors, one file or shards (every tensor the config
+ * needs must be there, with its shape), or initialised from a seed.
  */
 public final class Weights implements AutoCloseable {
 
@@ -26,24 +28,52 @@ public final class Weights implements AutoCloseable {
         this.tensors = tensors;
     }
 
-    public static Weights load(ModelConfig config, Path safetensors, NDManager parent) throws IOException {
-        Map<String, SafeTensors.Tensor> raw = SafeTensors.read(safetensors);
+    /**
+     * The weights the config names, from a model directory (one file or shards with an index) or
+     * from one safetensors file, each widened to float32 by the engine (stored F32, BF16 or F16).
+     */
+    public static Weights load(ModelConfig config, Path source, NDManager parent) throws IOException {
+        Map<String, Path> files;
+        if (Files.isDirectory(source)) {
+            files = Checkpoints.weightFiles(source);
+        } else {
+            files = new LinkedHashMap<>();
+            for (String name : SafeTensors.header(source).entries().keySet()) {
+                files.put(name, source);
+            }
+        }
+        Map<Path, SafeTensors.Header> headers = new HashMap<>();
         NDManager m = parent.newSubManager();
         Map<String, NDArray> out = new LinkedHashMap<>();
         try {
             for (String name : config.weightNames()) {
-                SafeTensors.Tensor t = raw.get(name);
-                if (t == null) {
-                    throw new IllegalArgumentException("missing tensor '" + name + "' in " + safetensors);
+                Path file = files.get(name);
+                if (file == null) {
+                    throw new IllegalArgumentException("missing tensor '" + name + "' in " + source);
+                }
+                SafeTensors.Header h = headers.get(file);
+                if (h == null) {
+                    h = SafeTensors.header(file);
+                    headers.put(file, h);
+                }
+                if (!h.entries().containsKey(name)) {
+                    throw new IllegalArgumentException("the index of " + source + " puts '" + name + "' in " + file
+                            + ", which does not hold it");
                 }
                 long[] expected = config.shapeOf(name);
-                if (!Arrays.equals(expected, t.shape())) {
-                    throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
-                            + ", config needs " + Arrays.toString(expected));
+                if (!Arrays.equals(expected, h.entry(name).shape())) {
+                    throw new IllegalArgumentException("tensor '" + name + "' in " + file + " has shape "
+                            + Arrays.toString(h.entry(name).shape()) + ", config needs " + Arrays.toString(expected));
                 }
-                out.put(name, m.create(t.data(), new Shape(t.shape())));
+                NDArray stored = SafeTensors.load(h, name, m);
+                if (stored.getDataType() == DataType.FLOAT32) {
+                    out.put(name, stored);
+                } else {
+                    out.put(name, stored.toType(DataType.FLOAT32, false));
+                    stored.close();
+                }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             m.close();
             throw e;
         }

@@ -130,7 +130,7 @@ public final class StreamingTrainer {
             }
             try (Policy policy = Policy.load(start, manager);
                     Weights refWeights = config.update().loss().klCoef() > 0
-                            ? Weights.load(policy.model().config(), referenceDir().resolve("model.safetensors"), manager)
+                            ? Weights.load(policy.model().config(), referenceDir(), manager)
                             : null;
                     PolicyUpdate update = new PolicyUpdate(policy.model(),
                             refWeights == null ? null : new Transformer(policy.model().config(), refWeights),

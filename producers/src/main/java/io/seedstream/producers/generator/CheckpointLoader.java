@@ -57,13 +57,13 @@ final class CheckpointLoader {
         Path dir = resolve(v);
         String sha;
         try {
-            sha = Checkpoints.sha256(dir.resolve(Checkpoints.WEIGHTS));
+            sha = Checkpoints.weightsSha256(dir);
         } catch (IOException e) {
             throw new RefusedException("version " + v.getVersion() + ": cannot read the weights of " + dir + ": "
                     + e.getMessage(), e);
         }
         if (!sha.equalsIgnoreCase(v.getSha256())) {
-            throw new RefusedException("version " + v.getVersion() + ": sha256 of " + dir.resolve(Checkpoints.WEIGHTS)
+            throw new RefusedException("version " + v.getVersion() + ": sha256 of the weights in " + dir
                     + " is " + sha + ", the announcement says " + v.getSha256(), null);
         }
         try {

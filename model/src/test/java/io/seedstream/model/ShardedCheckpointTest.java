@@ -63,6 +63,19 @@ class ShardedCheckpointTest {
                     }
                     assertThat(p.model().weights().get(name).toFloatArray()).as(name).containsExactly(rounded);
                 }
+                // bf16 keeps 8 bits of mantissa: the logits move by about a percent of their scale, no more
+                try (NDManager step = m.newSubManager()) {
+                    NDArray ids = step.create(new long[] {1, 2, 3, 4, 5}).reshape(1, 5);
+                    float[] exact = new Transformer(c, w).forward(ids).toFloatArray();
+                    float[] rounded = p.model().forward(ids).toFloatArray();
+                    double scale = 0;
+                    double worst = 0;
+                    for (int i = 0; i < exact.length; i++) {
+                        scale = Math.max(scale, Math.abs(exact[i]));
+                        worst = Math.max(worst, Math.abs(exact[i] - rounded[i]));
+                    }
+                    assertThat(worst).isGreaterThan(0).isLessThan(0.03 * scale);
+                }
                 Completion out = p.sampler().generate(List.of(new int[] {1, 2, 3}), SamplingOptions.greedy(4, Set.of()),
                         m, false).get(0);
                 assertThat(out.tokenIds()).hasSizeBetween(1, 4);

@@ -29,12 +29,25 @@ public record ModelConfig(
         boolean tieWordEmbeddings,
         int maxPositionEmbeddings,
         int bosTokenId,
-        int eosTokenId) {
+        int eosTokenId,
+        RopeScaling ropeScaling) {
 
     static final Set<String> SUPPORTED = Set.of("qwen2", "llama");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A config whose rotary embeddings are not scaled. */
+    public ModelConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+            int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, boolean attentionBias,
+            boolean tieWordEmbeddings, int maxPositionEmbeddings, int bosTokenId, int eosTokenId) {
+        this(modelType, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, rmsNormEps,
+                ropeTheta, attentionBias, tieWordEmbeddings, maxPositionEmbeddings, bosTokenId, eosTokenId,
+                RopeScaling.NONE);
+    }
+
     public ModelConfig {
+        if (ropeScaling == null) {
+            throw new IllegalArgumentException("ropeScaling must not be null (RopeScaling.NONE for none)");
+        }
         if (!SUPPORTED.contains(modelType)) {
             throw new IllegalArgumentException("model_type was '" + modelType + "', must be one of " + SUPPORTED);
         }
@@ -64,11 +77,13 @@ public record ModelConfig(
         double theta = n.has("rope_theta") ? n.get("rope_theta").asDouble()
                 : n.path("rope_parameters").path("rope_theta").asDouble(10000.0);
         boolean bias = n.has("attention_bias") ? n.get("attention_bias").asBoolean() : type.equals("qwen2");
+        int maxPositions = n.path("max_position_embeddings").asInt(4096);
         return new ModelConfig(type, required(n, "vocab_size"), hidden, required(n, "intermediate_size"),
                 required(n, "num_hidden_layers"), heads, n.path("num_key_value_heads").asInt(heads),
                 n.path("head_dim").asInt(hidden / heads), n.path("rms_norm_eps").asDouble(1e-6), theta, bias,
-                n.path("tie_word_embeddings").asBoolean(false), n.path("max_position_embeddings").asInt(4096),
-                n.path("bos_token_id").asInt(0), firstInt(n.get("eos_token_id"), 0));
+                n.path("tie_word_embeddings").asBoolean(false), maxPositions,
+                n.path("bos_token_id").asInt(0), firstInt(n.get("eos_token_id"), 0),
+                RopeScaling.fromConfig(n, maxPositions));
     }
 
     private static int required(JsonNode n, String key) {
@@ -96,6 +111,7 @@ public record ModelConfig(
                 .put("tie_word_embeddings", tieWordEmbeddings).put("max_position_embeddings", maxPositionEmbeddings)
                 .put("bos_token_id", bosTokenId).put("eos_token_id", eosTokenId).put("hidden_act", "silu")
                 .put("torch_dtype", "float32");
+        ropeScaling.putInto(o);
         return o;
     }
 

@@ -10,16 +10,21 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Rotary position embeddings (Su et al., 2021) in the "rotate half" layout Hugging Face uses:
  * inv_freq_i = theta^(-2i/d), angles = position * inv_freq repeated twice, and
- * x' = x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1].
+ * x' = x * cos + rotate_half(x) * sin with rotate_half(x) = [-x2, x1]; the config's rope_scaling
+ * changes inv_freq (and, for YaRN, scales cos and sin) as {@link RopeScaling} describes.
  */
 final class Rotary {
 
     private final int headDim;
     private final double theta;
+    private final int maxPositions;
+    private final RopeScaling scaling;
 
-    Rotary(int headDim, double theta) {
-        this.headDim = headDim;
-        this.theta = theta;
+    Rotary(ModelConfig config) {
+        this.headDim = config.headDim();
+        this.theta = config.ropeTheta();
+        this.maxPositions = config.maxPositionEmbeddings();
+        this.scaling = config.ropeScaling();
     }
 
     /**
@@ -27,16 +32,24 @@ final class Rotary {
      * the (D, D) matrix R with rotate_half(x) = x R.
      */
     NDList tables(NDManager m, NDArray positions) {
-        float[] inv = new float[headDim / 2];
+        // only the dynamic type depends on the longest position, as transformers' dynamic_rope_update
+        long seqLen = scaling.type() == RopeScaling.Type.DYNAMIC
+                ? positions.max().toType(DataType.INT64, false).getLong() + 1 : 0;
+        double[] wide = scaling.inverseFrequencies(headDim, theta, maxPositions, seqLen);
+        float[] inv = new float[wide.length];
         for (int i = 0; i < inv.length; i++) {
-            inv[i] = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
+            inv[i] = (float) wide[i];
         }
         long b = positions.getShape().get(0);
         long t = positions.getShape().get(1);
         NDArray pos = positions.toType(DataType.FLOAT32, false).reshape(b, t, 1); // (B, T, 1)
         NDArray freqs = pos.mul(m.create(inv).reshape(1, 1, inv.length)); // (B, T, D/2)
         NDArray emb = NDArrays.concat(new NDList(freqs, freqs), 2).reshape(b, 1, t, headDim); // (B, 1, T, D)
-        return new NDList(emb.cos(), emb.sin(), rotateHalf(m));
+        if (scaling.attentionFactor() == 1) {
+            return new NDList(emb.cos(), emb.sin(), rotateHalf(m));
+        }
+        float a = (float) scaling.attentionFactor();
+        return new NDList(emb.cos().mul(a), emb.sin().mul(a), rotateHalf(m));
     }
 
     /**

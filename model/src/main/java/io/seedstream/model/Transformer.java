@@ -26,7 +26,7 @@ public final class Transformer {
     public Transformer(ModelConfig config, Weights weights) {
         this.config = config;
         this.weights = weights;
-        this.rotary = new Rotary(config.headDim(), config.ropeTheta());
+        this.rotary = new Rotary(config);
         for (int i = 0; i < config.numLayers(); i++) {
             blocks.add(new Block(config, i, rotary));
         }

@@ -28,10 +28,17 @@ class ShardedCheckpointTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The Qwen2 fixture's shape, random weights: written as bf16 shards, it loads, decodes and saves back the same. */
+    /**
+     * The Qwen2 fixture's shape with llama3 rope scaling, random weights: written as bf16 shards with
+     * an index, it loads, decodes and saves back the same.
+     */
     @Test
     void aModelWrittenAsBf16ShardsLoadsDecodesAndRoundTrips(@TempDir Path tmp) throws Exception {
-        ModelConfig c = ModelConfig.read(QwenFixture.DIR.resolve("config.json"));
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(QwenFixture.DIR.resolve("config.json").toFile());
+        json.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 64);
+        ModelConfig c = ModelConfig.fromJson(json);
+        assertThat(c.ropeScaling().type()).isEqualTo(RopeScaling.Type.LLAMA3);
         byte[] tokenizer = Files.readAllBytes(QwenFixture.DIR.resolve("tokenizer.json"));
         try (NDManager m = NDManager.newBaseManager(); Weights w = Weights.random(c, 3, m)) {
             long total = w.all().values().stream().mapToLong(a -> 2 * a.getShape().size()).sum();
@@ -56,6 +63,7 @@ class ShardedCheckpointTest {
             assertThat(Checkpoints.weightsSha256(dir)).isEqualTo(sha);
 
             try (Policy p = Policy.load(dir, m)) {
+                assertThat(p.model().config()).isEqualTo(c);
                 for (String name : c.weightNames()) {
                     float[] rounded = w.get(name).toFloatArray();
                     for (int i = 0; i < rounded.length; i++) {

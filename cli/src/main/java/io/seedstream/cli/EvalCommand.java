@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.model.Policy;
+import io.seedstream.producers.generator.PromptFormat;
 import io.seedstream.producers.prompts.PromptLine;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.streams.evaluation.Bootstrap;
@@ -71,6 +72,19 @@ final class EvalCommand implements Callable<Integer> {
                     + "the policy holds but greedy decoding may not choose.")
     String answerPrefix;
 
+    @Option(names = "--prompt-template", paramLabel = "TEXT", description = "A raw completion model's prompt, "
+            + "{problem} standing for the problem (default: the model's chat template when it ships one, else "
+            + "'Q: {problem}\\nA:'), as generator.prompt.template.")
+    String promptTemplate;
+
+    @Option(names = "--system-prompt", paramLabel = "TEXT", defaultValue = "",
+            description = "System prompt of the chat template's conversation, as generator.prompt.system.")
+    String systemPrompt;
+
+    @Option(names = "--instruction", paramLabel = "TEXT", defaultValue = "",
+            description = "Text after the problem on a new line, as generator.prompt.instruction.")
+    String instruction;
+
     @Option(names = "--baseline", paramLabel = "RESULTS.jsonl",
             description = "An earlier --out of this command on the same problems (e.g. of version 0): report the paired "
                     + "change of greedy pass@1 with its bootstrap 95% interval.")
@@ -118,8 +132,16 @@ final class EvalCommand implements Callable<Integer> {
         }
         List<OfflineEvaluation.Result> results;
         List<ProblemOutcome> outcomes;
+        PromptFormat format;
+        try {
+            format = PromptFormat.resolve(modelDir, promptTemplate, systemPrompt, instruction);
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("seedstream eval: " + e.getMessage());
+            return 2;
+        }
         try (NDManager m = NDManager.newBaseManager(); Policy policy = Policy.load(modelDir, m)) {
-            OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), maxNewTokens, batchSize, answerPrefix);
+            OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), maxNewTokens, batchSize, answerPrefix,
+                    format);
             try (ProgressBar bar = ProgressBar.onStderr("eval " + dataset)) {
                 results = eval.greedy(items, m, done -> bar.update(done, items.size()));
             }

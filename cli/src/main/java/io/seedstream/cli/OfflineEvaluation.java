@@ -5,6 +5,7 @@ import io.seedstream.model.Completion;
 import io.seedstream.model.Policy;
 import io.seedstream.model.SamplingOptions;
 import io.seedstream.producers.generator.PromptEncoder;
+import io.seedstream.producers.generator.PromptFormat;
 import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.grading.Extraction;
 import io.seedstream.streams.grading.Grader;
@@ -41,17 +42,21 @@ final class OfflineEvaluation {
     private final int maxNewTokens;
     private final int batchSize;
     private final String answerPrefix;
+    private final PromptFormat format;
 
     OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize) {
-        this(policy, grader, maxNewTokens, batchSize, "");
+        this(policy, grader, maxNewTokens, batchSize, "", PromptFormat.raw(PromptFormat.TASK_TEMPLATE));
     }
 
     /**
      * @param answerPrefix text every answer is made to start with (e.g. " Steps:"), part of the prompt
      *     the policy continues and of the answer that is graded: what a behaviour the policy holds scores
+     * @param format how problems become prompts (the generators' format, so eval measures what training samples)
      */
-    OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize, String answerPrefix) {
+    OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize, String answerPrefix,
+            PromptFormat format) {
         this.policy = policy;
+        this.format = format;
         this.grader = grader;
         this.maxNewTokens = maxNewTokens;
         this.batchSize = batchSize;
@@ -60,7 +65,7 @@ final class OfflineEvaluation {
 
     /** The prompt's token ids, the oldest characters dropped when it would not fit the model's context. */
     int[] encode(String problem) {
-        return new PromptEncoder(policy, PromptEncoder.DEFAULT_TEMPLATE + answerPrefix).encode(problem, maxNewTokens).ids();
+        return new PromptEncoder(policy, format, answerPrefix).encode(problem, maxNewTokens).ids();
     }
 
     List<Result> greedy(List<Item> items, NDManager m, IntConsumer progress) {

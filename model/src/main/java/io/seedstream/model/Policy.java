@@ -46,9 +46,28 @@ public final class Policy implements AutoCloseable {
         return new Sampler(model, tokenizer::decode, model.config().eosTokenId());
     }
 
-    /** Saves the current weights as a checkpoint with this policy's tokenizer; returns the sha256. */
+    /**
+     * Files of a hub model directory that travel with every checkpoint: what transformers, vLLM
+     * and the chat template need besides config.json, the weights and tokenizer.json.
+     */
+    static final java.util.List<String> COMPANIONS = java.util.List.of("tokenizer_config.json",
+            "special_tokens_map.json", "generation_config.json", "chat_template.jinja", "added_tokens.json",
+            "vocab.json", "merges.txt");
+
+    /**
+     * Saves the current weights as a checkpoint with this policy's tokenizer and the companion files
+     * of the directory it was loaded from; returns the weights' sha256.
+     */
     public String save(Path out) throws IOException {
-        return Checkpoints.save(out, model.config(), model.weights(), tokenizer.json());
+        String sha = Checkpoints.save(out, model.config(), model.weights(), tokenizer.json());
+        if (!Files.isSameFile(dir, out)) {
+            for (String f : COMPANIONS) {
+                if (Files.isRegularFile(dir.resolve(f))) {
+                    Files.copy(dir.resolve(f), out.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return sha;
     }
 
     @Override

@@ -20,6 +20,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param checkpointDir where this machine sees the checkpoint store, when announced URIs do not resolve here
  * @param maxBatchSequences sequences (G per request, 1 per evaluation prompt) sampled together
  * @param batchWait how long a batch that is not full waits for more requests
+ * @param promptTemplate a raw prompt template, empty for the model's chat template or the task's format
+ * @param promptSystem the chat template's system prompt, empty for none
+ * @param promptInstruction text after the problem, empty for none
  * @param evalInterleave while rollout requests wait, one evaluation batch after this many rollout batches
  */
 public record GeneratorConfig(
@@ -31,6 +34,8 @@ public record GeneratorConfig(
         int maxBatchSequences,
         Duration batchWait,
         String promptTemplate,
+        String promptSystem,
+        String promptInstruction,
         Duration promptWait,
         int evalInterleave,
         Duration metricsInterval,
@@ -47,6 +52,8 @@ public record GeneratorConfig(
     public static final String MAX_BATCH_SEQUENCES = "generator.max.batch.sequences";
     public static final String BATCH_WAIT_MS = "generator.batch.wait.ms";
     public static final String PROMPT_TEMPLATE = "generator.prompt.template";
+    public static final String PROMPT_SYSTEM = "generator.prompt.system";
+    public static final String PROMPT_INSTRUCTION = "generator.prompt.instruction";
     public static final String PROMPT_WAIT_MS = "generator.prompt.wait.ms";
     public static final String EVAL_INTERLEAVE = "generator.eval.interleave";
     public static final String METRICS_INTERVAL_MS = "generator.metrics.interval.ms";
@@ -70,8 +77,15 @@ public record GeneratorConfig(
                     "Sequences sampled together: G per rollout request, 1 per evaluation prompt.")
             .define(BATCH_WAIT_MS, Type.LONG, 100L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a batch that is not full waits for more requests before it starts.")
-            .define(PROMPT_TEMPLATE, Type.STRING, PromptEncoder.DEFAULT_TEMPLATE, Importance.MEDIUM,
-                    "How a problem is shown to the policy; {problem} stands for its text.")
+            .define(PROMPT_TEMPLATE, Type.STRING, "", Importance.MEDIUM,
+                    "How a problem is shown to a raw completion model; {problem} stands for its text. Empty: the "
+                            + "model's chat template (tokenizer_config.json) when it ships one, else the built-in "
+                            + "task's 'Q: {problem}\\nA:'.")
+            .define(PROMPT_SYSTEM, Type.STRING, "", Importance.MEDIUM,
+                    "System prompt of the chat template's conversation (empty: none).")
+            .define(PROMPT_INSTRUCTION, Type.STRING, "", Importance.MEDIUM,
+                    "Text put after the problem on a new line, e.g. 'Please reason step by step, and put your final "
+                            + "answer within \\boxed{}.' (empty: none).")
             .define(PROMPT_WAIT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a request for an unknown prompt waits for it before it is dead-lettered.")
             .define(EVAL_INTERLEAVE, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
@@ -94,6 +108,7 @@ public record GeneratorConfig(
         return new GeneratorConfig(id, path(c.getString(MODEL_DIR)), path(c.getString(CHECKPOINT_DIR)),
                 c.getString(RUN_ID), c.getString(GROUP_ID), c.getInt(MAX_BATCH_SEQUENCES),
                 Duration.ofMillis(c.getLong(BATCH_WAIT_MS)), c.getString(PROMPT_TEMPLATE),
+                c.getString(PROMPT_SYSTEM), c.getString(PROMPT_INSTRUCTION),
                 Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)), c.getInt(EVAL_INTERLEAVE),
                 Duration.ofMillis(c.getLong(METRICS_INTERVAL_MS)), c.getInt(PROMETHEUS_PORT),
                 Duration.ofMillis(c.getLong(TRANSACTION_TIMEOUT_MS)), Duration.ofMillis(c.getLong(SESSION_TIMEOUT_MS)),

@@ -89,6 +89,8 @@ public final class RolloutGenerator {
 
     private final ConnectionConfig connection;
     private final GeneratorConfig config;
+    /** Resolved from the first policy sampled with: the format is the run's, not a version's. */
+    private volatile PromptFormat promptFormat;
     private final AvroSerdes serdes;
     private final Device device;
     private final Clock clock;
@@ -340,7 +342,22 @@ public final class RolloutGenerator {
             }
         }
 
-        /** What a sampler batch did, counted once its transaction commits. */
+        private PromptFormat promptFormat(Policy policy) {
+        PromptFormat f = promptFormat;
+        if (f == null) {
+            try {
+                f = PromptFormat.resolve(policy.dir(), config.promptTemplate(), config.promptSystem(),
+                        config.promptInstruction());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the chat template of " + policy.dir(), e);
+            }
+            log.info("generator {}: prompts use {}", config.id(), f.describe());
+            promptFormat = f;
+        }
+        return f;
+    }
+
+    /** What a sampler batch did, counted once its transaction commits. */
         private record Sampled(int sequences, long tokens, double seconds) {}
 
         private Sampled sample(BatchPlan plan, Policy policy, Instant startedAt) {
@@ -348,7 +365,7 @@ public final class RolloutGenerator {
                 policies.used(startedAt);
             }
             int maxNewTokens = plan.items.get(0).pending().maxNewTokens(); // one batch key: one budget
-            PromptEncoder encoder = new PromptEncoder(policy, config.promptTemplate());
+            PromptEncoder encoder = new PromptEncoder(policy, promptFormat(policy));
             List<int[]> rows = new ArrayList<>();
             List<Long> rowSeeds = new ArrayList<>();
             List<int[]> promptIds = new ArrayList<>();

@@ -67,6 +67,24 @@ final class UpCommand implements Callable<Integer> {
             description = "Prompt files to load once the stack is up (repeatable).")
     List<Path> prompts = List.of();
 
+    @Option(names = "--eval-file", paramLabel = "FILE.jsonl",
+            description = "Evaluation set, JSONL of problems with \"answer\" or \"answers\" (repeatable; the benchmark "
+                    + "is the file name); default: the built-in task's held-out set.")
+    List<Path> evalFiles = List.of();
+
+    @Option(names = "--prompt-template", paramLabel = "TEXT",
+            description = "A raw completion model's prompt, {problem} standing for the problem (default: the model's "
+                    + "chat template when it ships one, else 'Q: {problem}\\nA:').")
+    String promptTemplate;
+
+    @Option(names = "--system-prompt", paramLabel = "TEXT", description = "System prompt of the chat template's "
+            + "conversation.")
+    String systemPrompt;
+
+    @Option(names = "--instruction", paramLabel = "TEXT", description = "Text after each problem on a new line, e.g. "
+            + "'Please reason step by step, and put your final answer within \\boxed{}.'")
+    String instruction;
+
     @Option(names = "--task-problems", defaultValue = "2000",
             description = "Without --prompts: load this many built-in task problems (seed 0) as prompts; 0 loads none "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -153,6 +171,12 @@ final class UpCommand implements Callable<Integer> {
         if (generators < 1) {
             System.err.println("seedstream up: --generators must be >= 1, was " + generators);
             return 2;
+        }
+        for (Path f : evalFiles) {
+            if (!java.nio.file.Files.isRegularFile(f)) {
+                System.err.println("seedstream up: --eval-file " + f + " is not a file");
+                return 2;
+            }
         }
         Path initial = null;
         if (!once) {
@@ -308,6 +332,13 @@ final class UpCommand implements Callable<Integer> {
         UpdateOptions.put(p, DispatcherConfig.GROUP_SIZE, groupSize);
         UpdateOptions.put(p, DispatcherConfig.MAX_NEW_TOKENS, maxNewTokens);
         UpdateOptions.put(p, DispatcherConfig.EVAL_EVERY, evalEvery);
+        if (!evalFiles.isEmpty()) {
+            p.put(DispatcherConfig.EVAL_FILES, evalFiles.stream().map(f -> f.toAbsolutePath().toString())
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
+        UpdateOptions.put(p, GeneratorConfig.PROMPT_TEMPLATE, promptTemplate);
+        UpdateOptions.put(p, GeneratorConfig.PROMPT_SYSTEM, systemPrompt);
+        UpdateOptions.put(p, GeneratorConfig.PROMPT_INSTRUCTION, instruction);
         return p;
     }
 

@@ -2,8 +2,9 @@ package io.seedstream.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.seedstream.model.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -73,32 +74,35 @@ public final class AdamW implements AutoCloseable {
         return a;
     }
 
-    /** Moments as tensors named exp_avg.NAME / exp_avg_sq.NAME, for checkpoints. */
-    public Map<String, SafeTensors.Tensor> stateTensors() {
-        Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();
-        expAvg.forEach((k, v) -> out.put("exp_avg." + k, new SafeTensors.Tensor(v.getShape().getShape(), v.toFloatArray())));
-        expAvgSq.forEach((k, v) -> out.put("exp_avg_sq." + k,
-                new SafeTensors.Tensor(v.getShape().getShape(), v.toFloatArray())));
+    /**
+     * The moments, named exp_avg.NAME / exp_avg_sq.NAME, as the engine holds them: a checkpoint writes
+     * them from there, never through the Java heap. Read only.
+     */
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        expAvg.forEach((k, v) -> out.put("exp_avg." + k, v));
+        expAvgSq.forEach((k, v) -> out.put("exp_avg_sq." + k, v));
         return out;
     }
 
-    /** Restores the moments and the step count saved by {@link #stateTensors()}. */
-    public void restore(Map<String, SafeTensors.Tensor> tensors, long savedStep) {
+    /** Restores the moments written from {@link #state()} (none: a fresh optimizer) and the step count. */
+    public void restore(Path file, long savedStep) throws IOException {
         expAvg.values().forEach(NDArray::close);
         expAvgSq.values().forEach(NDArray::close);
         expAvg.clear();
         expAvgSq.clear();
-        tensors.forEach((name, t) -> {
-            NDArray a = manager.create(t.data(), new Shape(t.shape()));
-            if (name.startsWith("exp_avg_sq.")) {
-                expAvgSq.put(name.substring("exp_avg_sq.".length()), a);
-            } else if (name.startsWith("exp_avg.")) {
-                expAvg.put(name.substring("exp_avg.".length()), a);
-            } else {
-                a.close();
-                throw new IllegalArgumentException("unexpected optimizer tensor '" + name + "'");
+        if (file != null) {
+            SafeTensors.Header h = SafeTensors.header(file);
+            for (String name : h.entries().keySet()) {
+                if (name.startsWith("exp_avg_sq.")) {
+                    expAvgSq.put(name.substring("exp_avg_sq.".length()), SafeTensors.load(h, name, manager));
+                } else if (name.startsWith("exp_avg.")) {
+                    expAvg.put(name.substring("exp_avg.".length()), SafeTensors.load(h, name, manager));
+                } else {
+                    throw new IllegalArgumentException(file + ": unexpected optimizer tensor '" + name + "'");
+                }
             }
-        });
+        }
         this.step = savedStep;
     }
 

@@ -57,7 +57,7 @@ public final class CheckpointStore {
         Path tmp = root.resolve("." + dirName(state.step()) + ".partial");
         deleteTree(tmp);
         String sha = policy.save(tmp);
-        SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.stateTensors());
+        SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.state(), SafeTensors.DType.F32);
         TrainerState stamped = new TrainerState(state.runId(), state.step(), state.topic(), state.nextOffsets(),
                 state.appliedBatches(), state.rejectedBatches(), state.previous(), sha, state.rng(), state.createdAt());
         JSON.writeValue(tmp.resolve(STATE).toFile(), stamped);
@@ -110,7 +110,7 @@ public final class CheckpointStore {
     /** Restores the optimizer's moments and step count from a checkpoint. */
     public static void restoreOptimizer(Checkpoint c, AdamW optimizer) throws IOException {
         Path f = c.dir().resolve(OPTIMIZER);
-        optimizer.restore(Files.isRegularFile(f) ? SafeTensors.read(f) : java.util.Map.of(), c.state().step());
+        optimizer.restore(Files.isRegularFile(f) ? f : null, c.state().step());
     }
 
     /** Deletes all but the newest {@code keep} checkpoints (0 keeps all) and any partial write. */

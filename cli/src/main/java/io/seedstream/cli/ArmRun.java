@@ -60,20 +60,29 @@ final class ArmRun {
      */
     record Limits(long steps, Double minutes, int evalEvery, int heldOut) {}
 
+    /**
+     * Where an arm's data come from and where it runs.
+     *
+     * @param prompts the training prompts every arm loads into its own prompts topic
+     * @param dataset their dataset name (null: the file's name)
+     * @param benchmark the evaluation set whose rounds the report reads
+     * @param device the generators' and the trainer's device
+     */
+    record Data(Path prompts, String dataset, String benchmark, String device) {}
+
     private final ConnectionConfig stack;
     private final Properties base;
-    private final Path prompts;
+    private final Data data;
     private final Limits limits;
 
     /**
      * @param stack the experiment's broker and registry
      * @param base every arm's settings (up's for the task policy, the model and the limits)
-     * @param prompts the task problems every arm loads into its own prompts topic
      */
-    ArmRun(ConnectionConfig stack, Properties base, Path prompts, Limits limits) {
+    ArmRun(ConnectionConfig stack, Properties base, Data data, Limits limits) {
         this.stack = stack;
         this.base = base;
-        this.prompts = prompts;
+        this.data = data;
         this.limits = limits;
     }
 
@@ -83,7 +92,7 @@ final class ArmRun {
         try (Admin admin = Admin.create(c.kafkaProperties())) {
             new TopicSetup(admin, Duration.ofSeconds(30)).ensureAll(c);
         }
-        if (PromptsCommand.Load.load(c, prompts, "task") != 0) {
+        if (PromptsCommand.Load.load(c, data.prompts(), data.dataset()) != 0) {
             throw new IllegalStateException("the prompts did not load into " + prefix + "prompts");
         }
         Properties keys = new Properties();
@@ -112,7 +121,7 @@ final class ArmRun {
                 meters)) {
             scoring.awaitRunning(Duration.ofMinutes(2));
             long t0 = System.nanoTime();
-            LocalLoop loop = LocalLoop.start(c, keys, 1, ModelCommand.device("cpu"), meters, (step, batchId, r, m) -> {
+            LocalLoop loop = LocalLoop.start(c, keys, 1, ModelCommand.device(data.device()), meters, (step, batchId, r, m) -> {
                 double wall = (System.nanoTime() - t0) / 1e9;
                 versionMadeAt.put(step, wall);
                 stepOfBatch.put(batchId, step);
@@ -207,7 +216,7 @@ final class ArmRun {
         while (true) {
             byVersion.clear();
             for (EvalTally t : scoring.evaluations()) {
-                if (t.benchmark().equals(DispatcherConfig.HELD_OUT_BENCHMARK)) {
+                if (t.benchmark().equals(data.benchmark())) {
                     byVersion.put(t.policyVersion(), t);
                 }
             }

@@ -6,6 +6,7 @@ import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.model.Checkpoints;
 import io.seedstream.model.ModelConfig;
+import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.schemas.ConnectionConfig;
@@ -75,6 +76,19 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--model-dir", paramLabel = "DIR", description = "Initial policy of every arm (default: the shipped "
             + "task policy).")
     Path modelDir;
+
+    @Option(names = "--prompts", paramLabel = "FILE.jsonl", description = "Training prompts of your own (JSONL with "
+            + "\"problem\" and \"answer\" or \"answers\") instead of the built-in task's problems.")
+    Path promptsFile;
+
+    @Option(names = "--eval-file", paramLabel = "FILE.jsonl", description = "Evaluation set of your own (JSONL with "
+            + "answers), evaluated every --eval-every versions instead of the built-in held-out set; keep it disjoint "
+            + "from --prompts.")
+    Path evalFile;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N for every arm's generator and "
+            + "trainer (default: ${DEFAULT-VALUE}).")
+    String device;
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where the report goes "
             + "(for example docs/experiments/NAME).")
@@ -152,14 +166,51 @@ final class ExperimentCommand implements Callable<Integer> {
         base.put(TrainerConfig.MODEL_DIR, policy.toString());
         base.put(GeneratorConfig.MODEL_DIR, policy.toString());
 
+        if (options > 0 && promptsFile != null) {
+            System.err.println("seedstream experiment: --options-share applies to the built-in task, not to --prompts");
+            return 2;
+        }
         if (options > 0) {
             shown.put("task.options.share", String.valueOf(options));
         }
-        Path prompts = UpCommand.taskProblemsFile(dataDir, problems, options);
-        int exported = UpCommand.exportTaskProblems(prompts, problems, options);
-        if (exported != 0) {
-            return exported;
+        Path prompts;
+        String dataset;
+        if (promptsFile != null) {
+            if (!Files.isRegularFile(promptsFile)) {
+                System.err.println("seedstream experiment: --prompts " + promptsFile + " is not a file");
+                return 2;
+            }
+            prompts = promptsFile.toAbsolutePath();
+            dataset = null;
+            shown.put("prompts", promptsFile.getFileName().toString());
+        } else {
+            prompts = UpCommand.taskProblemsFile(dataDir, problems, options);
+            int exported = UpCommand.exportTaskProblems(prompts, problems, options);
+            if (exported != 0) {
+                return exported;
+            }
+            dataset = "task";
         }
+        String benchmark = DispatcherConfig.HELD_OUT_BENCHMARK;
+        if (evalFile != null) {
+            if (!Files.isRegularFile(evalFile)) {
+                System.err.println("seedstream experiment: --eval-file " + evalFile + " is not a file");
+                return 2;
+            }
+            try (var lines = Files.lines(evalFile)) {
+                heldOutSize = (int) lines.filter(l -> !l.isBlank()).count();
+            }
+            benchmark = io.seedstream.producers.prompts.PromptLoader.datasetOf(evalFile);
+            base.put(DispatcherConfig.EVAL_FILES, evalFile.toAbsolutePath().toString());
+            shown.put("eval-file", evalFile.getFileName().toString());
+        }
+        try {
+            ModelCommand.device(device);
+        } catch (IllegalArgumentException e) {
+            System.err.println("seedstream experiment: " + e.getMessage());
+            return 2;
+        }
+        ArmRun.Data armData = new ArmRun.Data(prompts, dataset, benchmark, device);
         List<Integer> seedList = IntStream.range(0, seedCount).boxed().toList();
         ArmRun.Limits limits = new ArmRun.Limits(stepCount, minuteLimit, every, heldOutSize);
         ExperimentReport.Setup setup = new ExperimentReport.Setup(out.getFileName().toString(), commandLine(),
@@ -179,7 +230,7 @@ final class ExperimentCommand implements Callable<Integer> {
         int failed = 0;
         long started = System.nanoTime();
         try (stack; StatusLine line = StatusLine.onStderr(60_000)) {
-            ArmRun runner = new ArmRun(stack.connection(), base, prompts, limits);
+            ArmRun runner = new ArmRun(stack.connection(), base, armData, limits);
             for (int seed : seedList) {
                 for (ExperimentArm arm : armList) {
                     int n = results.size() + 1;

@@ -24,19 +24,25 @@ import picocli.CommandLine.Option;
 final class ModelCommand extends CommandGroup {
 
 
-    /** cpu (default) or gpu; gpu needs a CUDA PyTorch native library (see the README's cuda profile). */
+    /**
+     * cpu (default), gpu or gpu:N; a GPU needs a CUDA PyTorch native library (see the README's cuda
+     * profile). Untested here: no CUDA natives are served to these machines.
+     */
     static Device device(String name) {
         if (name.equals("cpu")) {
             return Device.cpu();
         }
-        if (name.equals("gpu")) {
-            if (Engine.getInstance().getGpuCount() == 0) {
-                throw new IllegalArgumentException("--device gpu: no GPU visible to the PyTorch engine "
-                        + "(build with -Pcuda on a machine with CUDA)");
+        java.util.regex.Matcher gpu = java.util.regex.Pattern.compile("gpu(?::(\\d{1,3}))?").matcher(name);
+        if (gpu.matches()) {
+            int id = gpu.group(1) == null ? 0 : Integer.parseInt(gpu.group(1));
+            int count = Engine.getInstance().getGpuCount();
+            if (id >= count) {
+                throw new IllegalArgumentException("--device " + name + ": the PyTorch engine sees " + count
+                        + " GPU(s) (build with -Pcuda on a machine with CUDA)");
             }
-            return Device.gpu();
+            return Device.gpu(id);
         }
-        throw new IllegalArgumentException("--device was '" + name + "', must be cpu or gpu");
+        throw new IllegalArgumentException("--device was '" + name + "', must be cpu, gpu or gpu:N");
     }
 
     @Command(name = "forward", mixinStandardHelpOptions = true,

@@ -131,6 +131,34 @@ class ExperimentCommandTest {
         assertThat(csv(out.resolve("steps.csv"))).isEqualTo(steps);
     }
 
+    /** An experiment on data of the user's own: prompts and an evaluation set from files, evaluated by benchmark name. */
+    @Test
+    void yourOwnPromptsAndEvaluationSet() throws Exception {
+        Path prompts = tmp.resolve("my-prompts.jsonl");
+        Path bench = tmp.resolve("mybench.jsonl");
+        assertThat(CliRun.of("task", "export", "--n", "40", "--seed", "5", "--out", prompts.toString()).exitCode()).isZero();
+        assertThat(CliRun.of("task", "export", "--held-out", "--n", "8", "--out", bench.toString()).exitCode()).isZero();
+        Path config = tmp.resolve("experiment.properties");
+        Files.writeString(config, """
+                arms=dr-grpo
+                batch.groups=4
+                dispatch.group.size=4
+                """);
+        Path out = tmp.resolve("own");
+        CliRun r = CliRun.of("experiment", "--config", config.toString(), "--seeds", "1", "--steps", "2",
+                "--eval-every", "2", "--prompts", prompts.toString(), "--eval-file", bench.toString(),
+                "--model-dir", UpCommandTest.SHIPPED.toString(), "--out", out.toString(),
+                "--data-dir", tmp.resolve("data").toString());
+        assertThat(r.exitCode()).as("experiment's exit code; stdout: %s", r.out()).isZero();
+        List<Map<String, String>> evals = csv(out.resolve("evals.csv"));
+        assertThat(evals).extracting(e -> e.get("version") + ":" + e.get("answered")).containsExactly("0:8", "2:8");
+        assertThat(evals).allSatisfy(e -> assertThat(Double.parseDouble(e.get("direct_share"))).isBetween(0.0, 1.0));
+        assertThat(Files.readString(out.resolve("report.md"))).contains("prompts=my-prompts.jsonl")
+                .contains("eval-file=mybench.jsonl");
+        Path task = tmp.resolve("data").resolve("task");
+        assertThat(!Files.exists(task) || Files.list(task).findAny().isEmpty()).as("no task problems exported").isTrue();
+    }
+
     private static int colours(BufferedImage img) {
         Set<Integer> seen = new HashSet<>();
         for (int y = 0; y < img.getHeight(); y += 3) {

@@ -35,6 +35,9 @@ import picocli.CommandLine.Option;
             "Writes one JSON line per problem (id, extracted answer, correct, ...) to --out, or to standard output."})
 final class EvalCommand implements Callable<Integer> {
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--model-dir", required = true, description = "Policy (Hugging Face directory).")
     Path modelDir;
 
@@ -139,7 +142,7 @@ final class EvalCommand implements Callable<Integer> {
             System.err.println("seedstream eval: " + e.getMessage());
             return 2;
         }
-        try (NDManager m = NDManager.newBaseManager(); Policy policy = Policy.load(modelDir, m)) {
+        try (NDManager m = NDManager.newBaseManager(ModelCommand.device(device)); Policy policy = Policy.load(modelDir, m)) {
             OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), maxNewTokens, batchSize, answerPrefix,
                     format);
             try (ProgressBar bar = ProgressBar.onStderr("eval " + dataset)) {

@@ -70,7 +70,7 @@ final class LocalLoop implements AutoCloseable {
             Dispatcher.StatusListener onDispatch) {
         ConnectionConfig c = as.apply(BrokerSecurity.Principal.TRAINER);
         AvroSerdes serdes = AvroSerdes.connect(c);
-        StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(p), serdes, meters);
+        StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(p), serdes, meters, device);
         List<RolloutGenerator> generators = new ArrayList<>();
         for (int i = 0; i < generatorCount; i++) {
             Properties g = new Properties();

@@ -37,6 +37,9 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     UpdateOptions update;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--model-dir", description = "Initial policy (Hugging Face directory); not needed when resuming.")
     Path modelDir;
 
@@ -72,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainerConfig config = TrainerConfig.from(p);
         MetricsServer metrics = MetricsServer.start(config.prometheusPort());
         StreamingTrainer trainer = new StreamingTrainer(connection.connection(), config,
-                AvroSerdes.connect(connection.connection()), metrics.registry());
+                AvroSerdes.connect(connection.connection()), metrics.registry(), ModelCommand.device(device));
         System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
                 connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
         // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
@@ -113,12 +116,15 @@ final class TrainCommand implements Callable<Integer> {
         @Mixin
         UpdateOptions update;
 
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+        String device;
+
         @Override
         public Integer call() throws Exception {
             Properties p = new Properties();
             update.putInto(p);
             TrainerConfig config = TrainerConfig.from(p);
-            try (NDManager m = NDManager.newBaseManager(); Policy policy = Policy.load(modelDir, m)) {
+            try (NDManager m = NDManager.newBaseManager(ModelCommand.device(device)); Policy policy = Policy.load(modelDir, m)) {
                 List<TrainingSample> samples = StepFile.read(groups, policy.model().config().vocabSize());
                 Weights refWeights = config.update().loss().klCoef() > 0
                         ? Weights.load(policy.model().config(), modelDir, m) : null;

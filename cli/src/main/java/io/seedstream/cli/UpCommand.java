@@ -139,7 +139,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--minutes", description = "Stop after this many minutes (default: run until Ctrl-C).")
     Double minutes;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu, for the generators (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N, for the generators and the trainer (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with any stage's keys; flags win.")

@@ -73,6 +73,7 @@ public final class StreamingTrainer {
     private final boolean replay;
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    private ai.djl.Device device;
 
     /** A trainer whose meters nobody scrapes (tests): they are still counted. */
     public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes) {
@@ -82,6 +83,13 @@ public final class StreamingTrainer {
     /** @param meters the process's registry (scraped on /metrics); the trainer's meters are tagged with its run */
     public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes, MeterRegistry meters) {
         this(connection, config, serdes, meters, false);
+    }
+
+    /** @param device where the policy, its update and the optimizer live (null: the engine's default device) */
+    public StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes, MeterRegistry meters,
+            ai.djl.Device device) {
+        this(connection, config, serdes, meters, false);
+        this.device = device;
     }
 
     private StreamingTrainer(ConnectionConfig connection, TrainerConfig config, AvroSerdes serdes, MeterRegistry meters,
@@ -121,7 +129,7 @@ public final class StreamingTrainer {
     public Summary run(StepListener listener) throws IOException, InterruptedException {
         store.prune(config.checkpointsKept());
         String topic = connection.topic(Topics.TRAINING_BATCHES);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device)) {
             CheckpointStore.Checkpoint resumed = store.latest().orElse(null);
             java.nio.file.Path start = resumed != null ? resumed.dir() : config.modelDir();
             if (start == null || replay && resumed == null) {

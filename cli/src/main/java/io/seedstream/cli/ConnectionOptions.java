@@ -45,6 +45,7 @@ public final class ConnectionOptions {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read config file " + config + ": " + e.getMessage(), e);
             }
+            ConfigKeys.check(p, config);
         }
         for (Map.Entry<String, String> env : System.getenv().entrySet()) {
             if (env.getKey().startsWith("SEEDSTREAM_") && !env.getKey().equals("SEEDSTREAM_LOG_LEVEL")

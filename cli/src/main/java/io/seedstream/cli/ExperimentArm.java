@@ -71,6 +71,8 @@ record ExperimentArm(String name, Map<String, String> settings) {
             }
             settings.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
         }
+        // a misspelt key would run the arm on the defaults under a name that says otherwise
+        ConfigKeys.check(settings.keySet(), java.util.Set.of(), "arm '" + s.substring(0, colon) + "'");
         return new ExperimentArm(s.substring(0, colon), settings);
     }
 

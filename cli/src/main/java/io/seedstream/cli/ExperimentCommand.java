@@ -121,6 +121,9 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         List<ExperimentArm> armList;
         try {
+            ConfigKeys.check(file.stringPropertyNames().stream().filter(k -> !k.startsWith("arm.")).toList(),
+                    java.util.Set.of("arms", "steps", "seeds", "minutes", "eval.every", "heldout.size", "task.problems",
+                            "task.options.share"), "config " + config);
             armList = arms(file);
         } catch (IllegalArgumentException e) {
             System.err.println("seedstream experiment: " + e.getMessage());

@@ -318,9 +318,12 @@ final class UpCommand implements Callable<Integer> {
             p.putAll(TASK_POLICY_SETTINGS);
         }
         if (config != null) {
+            Properties file = new Properties();
             try (var r = java.nio.file.Files.newBufferedReader(config)) {
-                p.load(r);
+                file.load(r);
             }
+            ConfigKeys.check(file, config);
+            p.putAll(file);
         }
         p.put(TopologySettings.APPLICATION_ID, ClientIds.SCORING_APPLICATION);
         p.put(TopologySettings.STATE_DIR, dataDir.resolve("streams").toString());

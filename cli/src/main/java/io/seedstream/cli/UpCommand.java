@@ -41,7 +41,9 @@ import picocli.CommandLine.Option;
                 + "warm-started tiny policy with SEED-GRPO and evaluates it on a held-out set every few versions.",
             "Data is kept in --data-dir, so a restart resumes where it stopped: the trainer from its checkpoint, the "
                     + "dispatcher from its position, the dashboard from the topology's state. Every stage's key "
-                    + "(trainer.*, generator.*, dispatch.*, scoring.*, batch.*) can be set in --config."})
+                    + "(trainer.*, generator.*, dispatch.*, scoring.*, batch.*) can be set in --config.",
+            "On the built-in task policy, up uses other defaults than the stages' own (shown below), unless a flag "
+                    + "or --config sets them: " + UpCommand.TASK_POLICY_HELP + "."})
 final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -155,6 +157,10 @@ final class UpCommand implements Callable<Integer> {
      * Settings for the 0.8M-parameter task policy, whose defaults suit billion-parameter models:
      * chosen for a model of its size (README, "What `up` runs").
      */
+    /** TASK_POLICY_SETTINGS as --help shows them (a test keeps the two equal). */
+    static final String TASK_POLICY_HELP = "trainer.learning.rate=1e-4 (--lr), trainer.kl.coef=0.1 (--kl-coef), "
+            + "batch.linger.ms=30000, dispatch.eval.every=20 (--eval-every)";
+
     static final Map<String, String> TASK_POLICY_SETTINGS = Map.of(
             TrainerConfig.LR, "1e-4",
             // without an anchor, updates on one batch's prompts undo what earlier ones taught: held-out

@@ -43,4 +43,13 @@ class ConfigKeysTest {
         assertThatThrownBy(() -> ExperimentArm.parse("lr:scoring.modulation=none,trainer.learning.rate=6e-5"))
                 .hasMessageContaining("arm 'lr': unknown key 'scoring.modulation'");
     }
+
+    /** up --help shows the settings up really uses on the task policy, every one of them. */
+    @Test
+    void upsHelpNamesTheDefaultsItUsesOnTheTaskPolicy() {
+        java.io.StringWriter help = new java.io.StringWriter();
+        new picocli.CommandLine(new UpCommand()).usage(new java.io.PrintWriter(help));
+        String text = help.toString().replaceAll("\\s+", " ");
+        UpCommand.TASK_POLICY_SETTINGS.forEach((k, v) -> assertThat(text).contains(k + "=" + v));
+    }
 }

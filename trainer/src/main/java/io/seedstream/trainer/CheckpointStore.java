@@ -44,20 +44,35 @@ public final class CheckpointStore {
         public String uri() {
             return dir.toAbsolutePath().toUri().toString();
         }
+
+        /** Whether it holds the optimizer's moments, so that training can resume from it. */
+        public boolean full() {
+            return Files.isRegularFile(dir.resolve(OPTIMIZER));
+        }
     }
 
     static String dirName(long step) {
         return String.format("%s%010d", PREFIX, step);
     }
 
-    /** Writes weights, tokenizer, optimizer moments and state for {@code state.step()}. */
+    /** Writes weights, tokenizer, optimizer moments and state for {@code state.step()}: a full checkpoint. */
     public Checkpoint write(Policy policy, AdamW optimizer, TrainerState state) throws IOException {
+        return write(policy, optimizer, state, true);
+    }
+
+    /**
+     * Writes weights, tokenizer and state for {@code state.step()}, and the optimizer's moments when
+     * {@code full}: a restart can resume from a full checkpoint only.
+     */
+    public Checkpoint write(Policy policy, AdamW optimizer, TrainerState state, boolean full) throws IOException {
         Files.createDirectories(root);
         Path target = root.resolve(dirName(state.step()));
         Path tmp = root.resolve("." + dirName(state.step()) + ".partial");
         deleteTree(tmp);
         String sha = policy.save(tmp);
-        SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.state(), SafeTensors.DType.F32);
+        if (full) {
+            SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.state(), SafeTensors.DType.F32);
+        }
         TrainerState stamped = new TrainerState(state.runId(), state.step(), state.topic(), state.nextOffsets(),
                 state.appliedBatches(), state.rejectedBatches(), state.previous(), sha, state.rng(), state.createdAt());
         JSON.writeValue(tmp.resolve(STATE).toFile(), stamped);
@@ -107,13 +122,30 @@ public final class CheckpointStore {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
-    /** Restores the optimizer's moments and step count from a checkpoint. */
-    public static void restoreOptimizer(Checkpoint c, AdamW optimizer) throws IOException {
-        Path f = c.dir().resolve(OPTIMIZER);
-        optimizer.restore(Files.isRegularFile(f) ? f : null, c.state().step());
+    /** The newest checkpoint that holds the optimizer's moments: where a restart resumes. */
+    public Optional<Checkpoint> latestFull() throws IOException {
+        List<Checkpoint> all = list();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).full()) {
+                return Optional.of(all.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
-    /** Deletes all but the newest {@code keep} checkpoints (0 keeps all) and any partial write. */
+    /** Restores the optimizer's moments and step count from a full checkpoint. */
+    public static void restoreOptimizer(Checkpoint c, AdamW optimizer) throws IOException {
+        if (!c.full()) {
+            throw new IOException(c.dir() + " holds no optimizer moments (" + OPTIMIZER + "): training resumes from a "
+                    + "full checkpoint only (trainer.checkpoint.full.every)");
+        }
+        optimizer.restore(c.dir().resolve(OPTIMIZER), c.state().step());
+    }
+
+    /**
+     * Deletes all but the newest {@code keep} checkpoints (0 keeps all) and any partial write; the
+     * newest full checkpoint always stays, a restart needs it.
+     */
     public void prune(int keep) throws IOException {
         if (!Files.isDirectory(root)) {
             return;
@@ -125,8 +157,11 @@ public final class CheckpointStore {
         }
         if (keep > 0) {
             List<Checkpoint> all = list();
+            Path full = latestFull().map(Checkpoint::dir).orElse(null);
             for (int i = 0; i < all.size() - keep; i++) {
-                deleteTree(all.get(i).dir());
+                if (!all.get(i).dir().equals(full)) {
+                    deleteTree(all.get(i).dir());
+                }
             }
         }
     }

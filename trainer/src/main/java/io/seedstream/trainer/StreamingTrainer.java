@@ -130,7 +130,12 @@ public final class StreamingTrainer {
         store.prune(config.checkpointsKept());
         String topic = connection.topic(Topics.TRAINING_BATCHES);
         try (NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device)) {
-            CheckpointStore.Checkpoint resumed = store.latest().orElse(null);
+            // the newest full checkpoint: the light ones after it are made again, bit for bit, from the same batches
+            CheckpointStore.Checkpoint resumed = store.latestFull().orElse(null);
+            if (resumed == null && store.latest().isPresent()) {
+                throw new IllegalStateException("the checkpoints in " + store.root() + " hold no full one (with "
+                        + CheckpointStore.OPTIMIZER + "): nothing to resume from");
+            }
             java.nio.file.Path start = resumed != null ? resumed.dir() : config.modelDir();
             if (start == null || replay && resumed == null) {
                 throw new IllegalArgumentException("no checkpoint in " + store.root()
@@ -151,7 +156,7 @@ public final class StreamingTrainer {
                     CheckpointStore.restoreOptimizer(resumed, update.optimizer());
                     run.resumeFrom(resumed);
                 } else {
-                    run.checkpoint(); // version 0: the initial weights, so generators and restarts have a start
+                    run.checkpoint(true); // version 0: the initial weights, so generators and restarts have a start
                 }
                 return run.loop();
             } finally {
@@ -289,8 +294,8 @@ public final class StreamingTrainer {
                         }
                     }
                 }
-                if (!applied.isEmpty() || !rejected.isEmpty()) {
-                    checkpoint(); // a clean stop keeps every finished update
+                if (!applied.isEmpty() || !rejected.isEmpty() || (last != null && !last.full())) {
+                    checkpoint(true); // a clean stop keeps every finished update, resumable without re-applying any
                 }
             } finally {
                 consumerMetrics.close();
@@ -347,11 +352,12 @@ public final class StreamingTrainer {
                 throw new IllegalStateException("step listener failed", e);
             }
             if (step % config.checkpointEvery() == 0) {
-                checkpoint();
+                checkpoint(step % ((long) config.checkpointEvery() * config.fullCheckpointEvery()) == 0);
             }
         }
 
-        void checkpoint() throws IOException {
+        /** @param full whether it also holds the optimizer's moments (where a restart may resume) */
+        void checkpoint(boolean full) throws IOException {
             if (producer != null) {
                 producer.flush(); // the steps' reports (and dead letters) are in the log before the steps are durable
             }
@@ -368,7 +374,7 @@ public final class StreamingTrainer {
             TrainerState s = new TrainerState(config.runId(), step, topic, new TreeMap<>(nextOffsets),
                     List.copyOf(appliedHere), List.copyOf(rejectedHere), before, null, TrainerState.NO_RNG,
                     System.currentTimeMillis());
-            last = store.write(policy, update.optimizer(), s);
+            last = store.write(policy, update.optimizer(), s, full);
             previous = last.dir().getFileName().toString();
             applied.clear();
             rejected.clear();

@@ -16,7 +16,9 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
  * @param modelDir the initial policy (a Hugging Face directory); ignored when a checkpoint exists
  * @param stalenessBound eta: answers from a policy more than eta versions older are rejected
  * @param checkpointEvery write a checkpoint and announce it every this many steps
- * @param checkpointsKept older checkpoints beyond this many are deleted (0 keeps all)
+ * @param checkpointsKept older checkpoints beyond this many are deleted (0 keeps all); the newest full one stays
+ * @param fullCheckpointEvery every this many checkpoints, one also holds the optimizer's moments (what a restart
+ *     resumes from); the others hold the weights and the ledger, what the generators load
  * @param maxSteps stop after this many steps (0: run until stopped)
  * @param prometheusPort port of the /metrics endpoint (-1: off, 0: any free port)
  */
@@ -29,6 +31,7 @@ public record TrainerConfig(
         Path checkpointDir,
         int checkpointEvery,
         int checkpointsKept,
+        int fullCheckpointEvery,
         long maxSteps,
         int prometheusPort,
         long pollMs) {
@@ -57,6 +60,7 @@ public record TrainerConfig(
     public static final String CHECKPOINT_DIR = "trainer.checkpoint.dir";
     public static final String CHECKPOINT_EVERY = "trainer.checkpoint.every";
     public static final String CHECKPOINT_KEEP = "trainer.checkpoint.keep";
+    public static final String CHECKPOINT_FULL_EVERY = "trainer.checkpoint.full.every";
     public static final String MAX_STEPS = "trainer.max.steps";
     public static final String PROMETHEUS_PORT = "trainer.prometheus.port";
     public static final String POLL_MS = "trainer.poll.ms";
@@ -102,7 +106,12 @@ public record TrainerConfig(
             .define(CHECKPOINT_EVERY, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
                     "Checkpoint and announce a new policy version every this many steps.")
             .define(CHECKPOINT_KEEP, Type.INT, 5, Range.atLeast(0), Importance.LOW,
-                    "Checkpoints kept (older ones are deleted; 0 keeps all).")
+                    "Checkpoints kept (older ones are deleted, but never the newest full one; 0 keeps all).")
+            .define(CHECKPOINT_FULL_EVERY, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Every this many checkpoints, one is full: it also holds the optimizer's moments (twice the "
+                            + "weights in float32), and a restart resumes from the newest full one, re-applying the "
+                            + "batches after it. The others hold the weights and the ledger only. 1: every checkpoint "
+                            + "is full.")
             .define(MAX_STEPS, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM, "Stop after this many steps (0: never).")
             .define(PROMETHEUS_PORT, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
                     "Port of the Prometheus /metrics endpoint (-1: off, 0: any free port).")
@@ -122,7 +131,7 @@ public record TrainerConfig(
         String model = c.getString(MODEL_DIR);
         return new TrainerConfig(model.isBlank() ? null : Path.of(model), c.getString(RUN_ID), update, lr,
                 c.getInt(STALENESS), Path.of(c.getString(CHECKPOINT_DIR)), c.getInt(CHECKPOINT_EVERY),
-                c.getInt(CHECKPOINT_KEEP), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT), c.getLong(POLL_MS));
+                c.getInt(CHECKPOINT_KEEP), c.getInt(CHECKPOINT_FULL_EVERY), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT), c.getLong(POLL_MS));
     }
 
     /** Only the trainer.* entries of a larger property set. */

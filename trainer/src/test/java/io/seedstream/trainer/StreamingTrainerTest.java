@@ -138,6 +138,50 @@ class StreamingTrainerTest {
         assertThat(lastVersion.getCheckpointUri()).startsWith("file:");
     }
 
+    /**
+     * Light checkpoints (weights and ledger) at every step, full ones (with the optimizer's moments)
+     * every third: killed between two full ones, the trainer resumes from the older, re-applies the
+     * batches after it and ends on the very weights of an uninterrupted run.
+     */
+    @Test
+    void aCrashBetweenTwoFullCheckpointsResumesFromTheOlderAndEndsOnTheSameWeights(TestCluster cluster,
+            @TempDir Path tmp) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("trainer-full-every");
+        AvroSerdes serdes = cluster.serdes();
+        List<String> batchIds = produceBatches(c, serdes);
+        Path model = TinyPolicyDir.create(tmp.resolve("init"), 11);
+        StreamingTrainer straight = new StreamingTrainer(c, config(model, tmp.resolve("straight"), BATCHES), serdes);
+        straight.run((step, id, r, m) -> { });
+
+        Path dir = tmp.resolve("light");
+        Map<String, Object> settings = settings(model, dir, BATCHES);
+        settings.put(TrainerConfig.CHECKPOINT_EVERY, 1);
+        settings.put(TrainerConfig.CHECKPOINT_FULL_EVERY, 3);
+        StreamingTrainer first = new StreamingTrainer(c, TrainerConfig.from(settings), serdes);
+        assertThatThrownBy(() -> first.run((step, id, r, m) -> {
+            if (step == 5) {
+                throw new IllegalStateException("killed");
+            }
+        })).hasMessageContaining("killed");
+        CheckpointStore store = first.store();
+        assertThat(store.list()).extracting(cp -> cp.state().step() + (cp.full() ? " full" : " light"))
+                .containsExactly("0 full", "1 light", "2 light", "3 full", "4 light");
+        assertThat(store.latestFull().orElseThrow().state().step()).isEqualTo(3);
+        assertThatThrownBy(() -> CheckpointStore.restoreOptimizer(store.latest().orElseThrow(), null))
+                .hasMessageContaining("no optimizer moments");
+
+        settings.put(TrainerConfig.MAX_STEPS, (long) BATCHES - 3);
+        StreamingTrainer restarted = new StreamingTrainer(c, TrainerConfig.from(settings), serdes);
+        List<String> seenAfter = new ArrayList<>();
+        StreamingTrainer.Summary s = restarted.run((step, id, r, m) -> seenAfter.add(id));
+        assertThat(s.startStep()).isEqualTo(3);
+        assertThat(seenAfter).containsExactly("batch-3", "batch-4", "batch-5"); // batch-3 and 4 applied again
+        assertThat(ledger(restarted.store())).containsExactlyElementsOf(batchIds);
+        assertThat(restarted.store().latest().orElseThrow().state().weightsSha256())
+                .isEqualTo(straight.store().latest().orElseThrow().state().weightsSha256());
+        assertThat(restarted.store().latest().orElseThrow().full()).as("a clean stop ends on a full checkpoint").isTrue();
+    }
+
     @Test
     void aReplayFromACheckpointReproducesTheLiveWeightsBitForBitAndAnnouncesNothing(TestCluster cluster,
             @TempDir Path tmp) throws Exception {

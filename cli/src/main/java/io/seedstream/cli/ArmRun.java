@@ -154,7 +154,7 @@ final class ArmRun {
                 long sampled = generator.metrics().tokens();
                 double busy = generator.metrics().samplingSeconds() / wall;
                 long groups = generator.metrics().groups();
-                evals = awaitEvaluations(scoring, versionMadeAt.keySet(), steps, status);
+                evals = awaitEvaluations(scoring, versionMadeAt.keySet(), steps, status, DispatcherConfig.from(keys));
                 double trainSeconds;
                 long trained;
                 synchronized (steps) {
@@ -188,7 +188,9 @@ final class ArmRun {
                 all == null ? Double.NaN : all.passAt1().low(), all == null ? Double.NaN : all.passAt1().high(),
                 all == null ? Double.NaN : all.stepVerifiedPassAt1(), d == null ? Double.NaN : d.mean(),
                 d == null ? Double.NaN : d.low(), d == null ? Double.NaN : d.high(),
-                all == null ? Double.NaN : all.modeShares().getOrDefault(AnswerMode.of(SolutionMode.DIRECT.label()), 0.0));
+                all == null ? Double.NaN : all.modeShares().getOrDefault(AnswerMode.of(SolutionMode.DIRECT.label()), 0.0),
+                all == null || all.k() == 0 ? Double.NaN : all.meanAtK(), all == null || all.k() == 0 ? Double.NaN
+                        : all.passAtK(), all == null || all.k() == 0 ? Double.NaN : all.majorityAtK());
     }
 
     private static String progress(List<Step> steps, ScoringService scoring) {
@@ -208,7 +210,10 @@ final class ArmRun {
      * reached) has all its answers graded, bounded by {@link #EVAL_WAIT}; returns the tallies by version.
      */
     private Map<Long, EvalTally> awaitEvaluations(ScoringService scoring, java.util.Set<Long> versions, List<Step> steps,
-            Consumer<String> status) throws InterruptedException {
+            Consumer<String> status, DispatcherConfig dispatch) throws InterruptedException {
+        // a round that drew samples is complete once every problem's samples are graded too
+        java.util.function.LongPredicate sampledRound = v -> dispatch.evalSamples() > 0
+                && (v / limits.evalEvery()) % dispatch.evalSamplesEvery() == 0;
         List<Long> owed = versions.stream().filter(v -> limits.evalEvery() > 0 && v % limits.evalEvery() == 0)
                 .sorted().toList();
         long end = System.nanoTime() + EVAL_WAIT.toNanos();
@@ -221,7 +226,8 @@ final class ArmRun {
                 }
             }
             boolean complete = owed.stream().allMatch(v -> byVersion.containsKey(v)
-                    && byVersion.get(v).answered() >= limits.heldOut());
+                    && byVersion.get(v).answered() >= limits.heldOut()
+                    && (!sampledRound.test(v) || byVersion.get(v).sampled().size() >= limits.heldOut()));
             if (complete) {
                 return byVersion;
             }

@@ -33,14 +33,16 @@ final class ExperimentData {
     /**
      * Greedy pass@1 of one policy version on the held-out set, graded by the topology: with its
      * bootstrap 95% interval, step-verified pass@1, and the paired change since the run's first
-     * round with its interval, and the share of greedy answers that answer directly ({@code Answer:}, no
-     * steps shown) (NaN where not measured, as in files written before these existed).
+     * round with its interval, the share of greedy answers that answer directly ({@code Answer:}, no
+     * steps shown), and in rounds that drew k samples per problem mean@k, pass@k and majority-of-k
+     * (NaN where not measured, as in files written before these existed).
      */
     record Eval(String arm, int seed, long version, double wallSeconds, long answered, long correct, double low,
-            double high, double stepVerified, double change, double changeLow, double changeHigh, double directShare) {
+            double high, double stepVerified, double change, double changeLow, double changeHigh, double directShare,
+            double meanAtK, double passAtK, double majorityAtK) {
 
         static final String HEADER = "arm,seed,version,wall_s,answered,correct,accuracy,accuracy_low,accuracy_high,"
-                + "step_verified,change_since_first,change_low,change_high,direct_share";
+                + "step_verified,change_since_first,change_low,change_high,direct_share,mean_at_k,pass_at_k,majority_at_k";
 
         double accuracy() {
             return answered == 0 ? Double.NaN : (double) correct / answered;
@@ -48,7 +50,7 @@ final class ExperimentData {
 
         String csv() {
             return Csv.row(arm, seed, version, wallSeconds, answered, correct, accuracy(), low, high, stepVerified, change,
-                    changeLow, changeHigh, directShare);
+                    changeLow, changeHigh, directShare, meanAtK, passAtK, majorityAtK);
         }
     }
 
@@ -115,7 +117,8 @@ final class ExperimentData {
                             Long.parseLong(x.get("answered")), Long.parseLong(x.get("correct")), optional(x, "accuracy_low"),
                             optional(x, "accuracy_high"), optional(x, "step_verified"), optional(x, "change_since_first"),
                             optional(x, "change_low"), optional(x, "change_high"),
-                            optional(x, "direct_share"))).toList();
+                            optional(x, "direct_share"), optional(x, "mean_at_k"), optional(x, "pass_at_k"),
+                            optional(x, "majority_at_k"))).toList();
             out.add(new ArmResult(run, mine, theirs));
         }
         return out;

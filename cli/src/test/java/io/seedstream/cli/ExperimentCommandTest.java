@@ -131,7 +131,10 @@ class ExperimentCommandTest {
         assertThat(csv(out.resolve("steps.csv"))).isEqualTo(steps);
     }
 
-    /** An experiment on data of the user's own: prompts and an evaluation set from files, evaluated by benchmark name. */
+    /**
+     * An experiment on data of the user's own: prompts and an evaluation set from files, evaluated by
+     * benchmark name, each round with samples besides the greedy answers.
+     */
     @Test
     void yourOwnPromptsAndEvaluationSet() throws Exception {
         Path prompts = tmp.resolve("my-prompts.jsonl");
@@ -143,6 +146,7 @@ class ExperimentCommandTest {
                 arms=dr-grpo
                 batch.groups=4
                 dispatch.group.size=4
+                dispatch.eval.samples=3
                 """);
         Path out = tmp.resolve("own");
         CliRun r = CliRun.of("experiment", "--config", config.toString(), "--seeds", "1", "--steps", "2",
@@ -153,6 +157,13 @@ class ExperimentCommandTest {
         List<Map<String, String>> evals = csv(out.resolve("evals.csv"));
         assertThat(evals).extracting(e -> e.get("version") + ":" + e.get("answered")).containsExactly("0:8", "2:8");
         assertThat(evals).allSatisfy(e -> assertThat(Double.parseDouble(e.get("direct_share"))).isBetween(0.0, 1.0));
+        // every round drew 3 samples per problem (generator, topology and report): mean@3 <= pass@3
+        assertThat(evals).allSatisfy(e -> {
+            double mean = Double.parseDouble(e.get("mean_at_k"));
+            assertThat(mean).isBetween(0.0, 1.0);
+            assertThat(Double.parseDouble(e.get("pass_at_k"))).isBetween(mean - 1e-9, 1.0);
+            assertThat(Double.parseDouble(e.get("majority_at_k"))).isBetween(0.0, 1.0);
+        });
         assertThat(Files.readString(out.resolve("report.md"))).contains("prompts=my-prompts.jsonl")
                 .contains("eval-file=mybench.jsonl");
         Path task = tmp.resolve("data").resolve("task");

@@ -286,6 +286,8 @@ public final class Dispatcher {
                 n++;
             }
             if (evalVersion >= 0) {
+                boolean sampled = config.evalSamples() > 0 && config.evalEvery() > 0
+                        && (evalVersion / config.evalEvery()) % config.evalSamplesEvery() == 0;
                 for (EvalSet set : evalSets) {
                     for (Prompt p : set.prompts()) {
                         EvalRequest e = EvalRequest.newBuilder()
@@ -293,6 +295,13 @@ public final class Dispatcher {
                                 .setPromptId(p.getId()).setBenchmark(set.benchmark()).setPolicyVersion(evalVersion)
                                 .setMaxNewTokens(config.maxNewTokens()).setCreatedAt(clock.instant()).build();
                         out.add(new ProducerRecord<>(connection.topic(Topics.EVAL_REQUESTS), p.getId(), e));
+                        if (sampled) {
+                            // a problem's samples draw on the same seeds at every version: rounds compare paired
+                            EvalRequest s = EvalRequest.newBuilder(e).setRequestId(e.getRequestId() + "-samples")
+                                    .setSamples(config.evalSamples()).setTemperature((float) config.evalTemperature())
+                                    .setSeed(sampleSeed(p.getId())).build();
+                            out.add(new ProducerRecord<>(connection.topic(Topics.EVAL_REQUESTS), p.getId(), s));
+                        }
                     }
                 }
                 next.setLastEvalVersion(evalVersion);
@@ -321,5 +330,14 @@ public final class Dispatcher {
             return SamplingParams.newBuilder().setTemperature(config.temperature()).setTopP(config.topP())
                     .setTopK(config.topK()).setMaxNewTokens(config.maxNewTokens()).setSeed(null).build();
         }
+    }
+
+    /** The seed of a problem's evaluation samples: the same at every version, never 0 (0 means "from the id"). */
+    static long sampleSeed(String promptId) {
+        long h = 0x5eed_5a3b_1e5L;
+        for (byte b : promptId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h = 31 * h + b;
+        }
+        return h == 0 ? 1 : h;
     }
 }

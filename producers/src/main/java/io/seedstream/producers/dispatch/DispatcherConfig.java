@@ -20,6 +20,10 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param evalFiles evaluation sets (JSONL, benchmark = file name); empty means the built-in task's
  *     held-out set of {@code heldOutSize} problems
  * @param evalEvery release an evaluation round every this many policy versions (0: never)
+ * @param evalSamples answers sampled per problem besides the greedy one, for mean@k, pass@k and
+ *     majority-of-k (0: greedy only)
+ * @param evalSamplesEvery the samples come with every this many-th round (the first included)
+ * @param evalTemperature temperature of those samples
  */
 public record DispatcherConfig(
         String runId,
@@ -36,6 +40,9 @@ public record DispatcherConfig(
         int heldOutSize,
         long heldOutSeed,
         int evalEvery,
+        int evalSamples,
+        int evalSamplesEvery,
+        double evalTemperature,
         int releaseChunk,
         Duration pollInterval,
         Duration startWait) {
@@ -58,6 +65,9 @@ public record DispatcherConfig(
     public static final String HELD_OUT_SIZE = "dispatch.eval.heldout.size";
     public static final String HELD_OUT_SEED = "dispatch.eval.heldout.seed";
     public static final String EVAL_EVERY = "dispatch.eval.every";
+    public static final String EVAL_SAMPLES = "dispatch.eval.samples";
+    public static final String EVAL_SAMPLES_EVERY = "dispatch.eval.samples.every";
+    public static final String EVAL_TEMPERATURE = "dispatch.eval.temperature";
     public static final String RELEASE_CHUNK = "dispatch.release.chunk";
     public static final String POLL_MS = "dispatch.poll.ms";
     public static final String START_WAIT_MS = "dispatch.start.wait.ms";
@@ -86,6 +96,13 @@ public record DispatcherConfig(
                     "Training seed the built-in held-out set is kept apart from (the task problems' seed).")
             .define(EVAL_EVERY, Type.INT, 10, Range.atLeast(0), Importance.MEDIUM,
                     "An evaluation round every this many policy versions, from the first one (0: never).")
+            .define(EVAL_SAMPLES, Type.INT, 0, Range.between(0, 64), Importance.MEDIUM,
+                    "k: answers sampled per evaluation problem besides the greedy one, for mean@k, pass@k and "
+                            + "majority-of-k (0: greedy only). Each costs as much as a greedy answer.")
+            .define(EVAL_SAMPLES_EVERY, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+                    "The samples come with every this many-th evaluation round, the first included.")
+            .define(EVAL_TEMPERATURE, Type.DOUBLE, 1.0, Range.atLeast(0.01), Importance.LOW,
+                    "Temperature of the evaluation samples.")
             .define(RELEASE_CHUNK, Type.INT, 256, Range.atLeast(1), Importance.LOW,
                     "Most requests released in one transaction.")
             .define(POLL_MS, Type.LONG, 500L, Range.atLeast(1), Importance.LOW,
@@ -99,7 +116,8 @@ public record DispatcherConfig(
                 c.getDouble(TOP_P), c.getInt(TOP_K), c.getInt(MAX_NEW_TOKENS), c.getInt(STALENESS),
                 c.getInt(BATCH_GROUPS), c.getLong(SEED), List.copyOf(c.getList(TRAIN_DATASETS)),
                 c.getList(EVAL_FILES).stream().map(Path::of).toList(), c.getInt(HELD_OUT_SIZE),
-                c.getLong(HELD_OUT_SEED), c.getInt(EVAL_EVERY), c.getInt(RELEASE_CHUNK),
+                c.getLong(HELD_OUT_SEED), c.getInt(EVAL_EVERY), c.getInt(EVAL_SAMPLES),
+                c.getInt(EVAL_SAMPLES_EVERY), c.getDouble(EVAL_TEMPERATURE), c.getInt(RELEASE_CHUNK),
                 Duration.ofMillis(c.getLong(POLL_MS)), Duration.ofMillis(c.getLong(START_WAIT_MS)));
     }
 }

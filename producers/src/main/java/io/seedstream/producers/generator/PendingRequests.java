@@ -47,9 +47,14 @@ final class PendingRequests {
             return isRollout() ? rollout().getPromptId() : eval().getPromptId();
         }
 
-        /** Sequences it takes in a batch: G for a rollout, 1 for a greedy evaluation answer. */
+        /** Sequences it takes in a batch: G for a rollout, 1 for a greedy evaluation answer, k for k samples. */
         int rows() {
-            return isRollout() ? rollout().getGroupSize() : 1;
+            return isRollout() ? rollout().getGroupSize() : Math.max(1, eval().getSamples());
+        }
+
+        /** An evaluation request that asks for samples instead of the greedy answer. */
+        boolean sampledEval() {
+            return !isRollout() && eval().getSamples() > 0;
         }
 
         /** Rollouts: at least their minimum version; evaluation: exactly theirs, so not before it is announced. */
@@ -67,13 +72,18 @@ final class PendingRequests {
                 SamplingParams s = rollout().getSampling();
                 return List.of(s.getTemperature(), s.getTopP(), s.getTopK(), s.getMaxNewTokens());
             }
-            return List.of(eval().getPolicyVersion(), eval().getMaxNewTokens());
+            // greedy answers and samples (at one temperature) never share a batch: the options are per batch
+            return List.of(eval().getPolicyVersion(), eval().getMaxNewTokens(),
+                    sampledEval() ? eval().getTemperature() : -1f);
         }
 
         /** The request's seed, or one derived from its id, so that answering it again samples the same answers. */
         long seed() {
             if (isRollout() && rollout().getSampling().getSeed() != null) {
                 return rollout().getSampling().getSeed();
+            }
+            if (sampledEval() && eval().getSeed() != 0) {
+                return eval().getSeed();
             }
             long h = 1125899906842597L;
             for (byte b : requestId().getBytes(StandardCharsets.UTF_8)) {

@@ -381,8 +381,8 @@ public final class RolloutGenerator {
                 }
             }
             Set<Integer> stop = Set.of(policy.model().config().eosTokenId());
-            SamplingOptions options = plan.kind == BatchPlan.Kind.EVAL ? SamplingOptions.greedy(maxNewTokens, stop)
-                    : optionsOf((RolloutRequest) plan.items.get(0).pending().request(), maxNewTokens, stop);
+            SamplingOptions options = plan.kind == BatchPlan.Kind.EVAL ? evalOptions(plan.items.get(0).pending(),
+                    maxNewTokens, stop) : optionsOf((RolloutRequest) plan.items.get(0).pending().request(), maxNewTokens, stop);
             GroupAssembler assembler = new GroupAssembler(plan, promptIds, policies.version(), startedAt, rows.size());
             long t0 = System.nanoTime();
             List<Completion> done;
@@ -392,6 +392,13 @@ public final class RolloutGenerator {
             }
             return new Sampled(rows.size(), done.stream().mapToLong(c -> c.tokenIds().length).sum(),
                     (System.nanoTime() - t0) / 1e9);
+        }
+
+        /** Greedy, or the samples' temperature (one batch key: one kind of evaluation answer). */
+        private SamplingOptions evalOptions(Pending p, int maxNewTokens, Set<Integer> stop) {
+            EvalRequest e = (EvalRequest) p.request();
+            return p.sampledEval() ? SamplingOptions.sample(e.getTemperature(), 1.0, 0, maxNewTokens, stop, 0)
+                    : SamplingOptions.greedy(maxNewTokens, stop);
         }
 
         private SamplingOptions optionsOf(RolloutRequest r, int maxNewTokens, Set<Integer> stop) {
@@ -463,11 +470,18 @@ public final class RolloutGenerator {
                 } else {
                     EvalRequest e = (EvalRequest) item.pending().request();
                     Completion c = rows[firstRow[i]];
+                    List<String> sampled = new ArrayList<>();
+                    if (item.pending().sampledEval()) {
+                        for (int k = 0; k < e.getSamples(); k++) {
+                            sampled.add(rows[firstRow[i] + k].text());
+                        }
+                    }
                     EvalResult result = EvalResult.newBuilder().setRequestId(e.getRequestId())
                             .setPromptId(e.getPromptId()).setBenchmark(e.getBenchmark())
-                            .setPolicyVersion(e.getPolicyVersion()).setGeneratorId(config.id()).setText(c.text())
+                            .setPolicyVersion(e.getPolicyVersion()).setGeneratorId(config.id())
+                            .setText(item.pending().sampledEval() ? "" : c.text())
                             .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH)
-                            .setCreatedAt(now).build();
+                            .setSampledTexts(sampled).setCreatedAt(now).build();
                     producer.send(new ProducerRecord<>(connection.topic(Topics.EVAL_RESULTS), e.getPromptId(), result));
                 }
             }

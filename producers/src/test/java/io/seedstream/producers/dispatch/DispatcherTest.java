@@ -48,6 +48,8 @@ class DispatcherTest {
         props.put(DispatcherConfig.GROUP_SIZE, 2);
         props.put(DispatcherConfig.EVAL_EVERY, 2);
         props.put(DispatcherConfig.HELD_OUT_SIZE, 5);
+        props.put(DispatcherConfig.EVAL_SAMPLES, 3);
+        props.put(DispatcherConfig.EVAL_SAMPLES_EVERY, 2);
         props.put(DispatcherConfig.POLL_MS, 100L);
         DispatcherConfig config = DispatcherConfig.from(props);
         ExecutorService pool = Executors.newCachedThreadPool();
@@ -88,9 +90,19 @@ class DispatcherTest {
             Map<String, Integer> perPrompt = new HashMap<>();
             all.forEach(r -> perPrompt.merge(r.getPromptId(), 1, Integer::sum));
             assertThat(perPrompt).hasSize(10).allSatisfy((k, v) -> assertThat(v).isEqualTo(2));
-            // evaluation every 2 versions from the first: versions 0 and 2, on the built-in held-out set
+            // evaluation every 2 versions from the first: versions 0 and 2, on the built-in held-out set; the first
+            // round (every second one) also asks for 3 samples per problem, with a problem's own seed
             List<EvalRequest> evals = committedNow(c, serdes, Topics.EVAL_REQUESTS);
-            assertThat(evals).hasSize(10);
+            assertThat(evals).hasSize(15);
+            List<EvalRequest> sampled = evals.stream().filter(e -> e.getSamples() > 0).toList();
+            assertThat(sampled).hasSize(5).allSatisfy(e -> {
+                assertThat(e.getPolicyVersion()).isZero();
+                assertThat(e.getSamples()).isEqualTo(3);
+                assertThat(e.getTemperature()).isEqualTo(1.0f);
+                assertThat(e.getSeed()).isEqualTo(Dispatcher.sampleSeed(e.getPromptId())).isNotZero();
+            });
+            assertThat(evals.stream().filter(e -> e.getSamples() == 0).map(EvalRequest::getPromptId).sorted().toList())
+                    .as("every problem answered greedily at both versions").hasSize(10);
             assertThat(evals.stream().map(EvalRequest::getPolicyVersion).distinct().sorted().toList())
                     .containsExactly(0L, 2L);
             assertThat(evals).allSatisfy(e -> assertThat(e.getBenchmark()).isEqualTo("task-heldout"));

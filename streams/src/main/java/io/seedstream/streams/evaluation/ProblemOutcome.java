@@ -63,6 +63,23 @@ public record ProblemOutcome(String id, int level, boolean correct, boolean step
                 modes);
     }
 
+    /**
+     * A problem's samples graded on their own (they come in a result of their own): only the
+     * sample fields mean anything; {@link #withSamplesOf} puts them beside the greedy answer's.
+     */
+    public static ProblemOutcome gradeSamples(Grader grader, String id, int level, List<String> references,
+            List<Answer> samples) {
+        ProblemOutcome o = grade(grader, id, level, references, new Answer("", true), samples);
+        return new ProblemOutcome(id, level, false, false, AnswerMode.NONE, o.samples(), o.samplesCorrect(),
+                o.majorityCorrect(), o.sampleModes());
+    }
+
+    /** This greedy outcome with the sample fields of {@code sampled} (the same problem). */
+    public ProblemOutcome withSamplesOf(ProblemOutcome sampled) {
+        return new ProblemOutcome(id, level, correct, stepVerified, mode, sampled.samples(), sampled.samplesCorrect(),
+                sampled.majorityCorrect(), sampled.sampleModes());
+    }
+
     private static boolean right(Grader grader, List<String> references, Answer a) {
         if (a.truncated()) {
             return false;

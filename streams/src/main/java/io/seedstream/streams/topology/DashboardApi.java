@@ -413,8 +413,8 @@ final class DashboardApi implements AutoCloseable {
             EvalTally f = first.computeIfAbsent(e.benchmark(), b -> e);
             // the bootstraps cost milliseconds a round and the page asks every 2 s: a round is computed once
             // for each state of it and of its first round
-            String key = e.benchmark() + "@" + e.policyVersion() + "/" + e.answered() + "|" + f.policyVersion() + "/"
-                    + f.answered();
+            String key = e.benchmark() + "@" + e.policyVersion() + "/" + e.answered() + "+" + e.sampled().size() + "|"
+                    + f.policyVersion() + "/" + f.answered();
             out.add(evalJson.computeIfAbsent(key, k -> eval(e, f)).deepCopy());
         }
         return out;
@@ -425,7 +425,8 @@ final class DashboardApi implements AutoCloseable {
 
     /**
      * A round as the dashboard shows it: accuracy, its bootstrap 95% interval, step-verified
-     * accuracy, the greedy answers' modes, per level, and the paired change since {@code first}.
+     * accuracy, the greedy answers' modes, per level, the paired change since {@code first}, and
+     * when the round drew k samples per problem, mean@k, pass@k, majority-of-k and the samples' modes.
      */
     static ObjectNode eval(EvalTally e, EvalTally first) {
         ObjectNode o = JsonSerde.JSON.createObjectNode().put("benchmark", e.benchmark()).put("policy_version", e.policyVersion())
@@ -438,6 +439,12 @@ final class DashboardApi implements AutoCloseable {
         o.put("accuracy_low", all.passAt1().low()).put("accuracy_high", all.passAt1().high())
                 .put("step_verified", all.stepVerifiedPassAt1());
         o.set("modes", JsonSerde.JSON.valueToTree(all.modeShares()));
+        if (all.k() > 0) {
+            // only once every problem's samples are in: a partial mean@k would not be the round's
+            o.put("k", all.k()).put("mean_at_k", all.meanAtK()).put("pass_at_k", all.passAtK())
+                    .put("majority_at_k", all.majorityAtK());
+            o.set("sample_modes", JsonSerde.JSON.valueToTree(all.sampleModeShares()));
+        }
         ArrayNode levels = o.putArray("levels");
         for (EvalSummary l : summaries.subList(1, summaries.size())) {
             levels.addObject().put("level", l.group()).put("problems", l.problems()).put("accuracy", l.passAt1().mean())

@@ -69,21 +69,23 @@ public final class DashboardRecords {
         }
     }
 
-    /** Greedy evaluation results of one policy version on one benchmark. */
     /**
-     * One evaluation round (a benchmark at a policy version): its counts and each problem's outcome,
-     * from which the per-level summaries and the paired change from an earlier round are computed.
+     * One evaluation round (a benchmark at a policy version): its counts (of greedy answers) and each
+     * problem's outcome, from which the per-level summaries and the paired change from an earlier
+     * round are computed; when the round drew samples, each problem's samples are kept apart until
+     * they are put beside its greedy answer.
      */
     public record EvalTally(String benchmark, long policyVersion, long answered, long correct,
-            java.util.SortedMap<String, ProblemOutcome> outcomes) {
+            java.util.SortedMap<String, ProblemOutcome> outcomes, java.util.SortedMap<String, ProblemOutcome> sampled) {
 
         public EvalTally {
-            // tallies written before outcomes were kept have none
+            // tallies written before outcomes (or samples) were kept have none
             outcomes = outcomes == null ? new java.util.TreeMap<>() : outcomes;
+            sampled = sampled == null ? new java.util.TreeMap<>() : sampled;
         }
 
         public static EvalTally empty() {
-            return new EvalTally("", -1, 0, 0, new java.util.TreeMap<>());
+            return new EvalTally("", -1, 0, 0, new java.util.TreeMap<>(), new java.util.TreeMap<>());
         }
 
         EvalTally add(String bench, long version, boolean isCorrect, ProblemOutcome o) {
@@ -91,7 +93,23 @@ public final class DashboardRecords {
             if (o != null) {
                 next.put(o.id(), o);
             }
-            return new EvalTally(bench, version, answered + 1, correct + (isCorrect ? 1 : 0), next);
+            return new EvalTally(bench, version, answered + 1, correct + (isCorrect ? 1 : 0), next, sampled);
+        }
+
+        EvalTally addSamples(String bench, long version, ProblemOutcome o) {
+            java.util.TreeMap<String, ProblemOutcome> next = new java.util.TreeMap<>(sampled);
+            next.put(o.id(), o);
+            return new EvalTally(bench, version, answered, correct, outcomes, next);
+        }
+
+        /** Each greedy outcome with its problem's samples beside it, where they came. */
+        public java.util.List<ProblemOutcome> combined() {
+            java.util.List<ProblemOutcome> out = new java.util.ArrayList<>(outcomes.size());
+            for (ProblemOutcome o : outcomes.values()) {
+                ProblemOutcome s = sampled.get(o.id());
+                out.add(s == null ? o : o.withSamplesOf(s));
+            }
+            return out;
         }
 
         public double accuracy() {
@@ -100,8 +118,7 @@ public final class DashboardRecords {
 
         /** Overall and per level (greedy measures; the bootstrap seeded by the version, so it reads the same). */
         public java.util.List<EvalSummary> summaries() {
-            return outcomes.isEmpty() ? java.util.List.of()
-                    : EvalSummary.byLevel(java.util.List.copyOf(outcomes.values()), policyVersion);
+            return outcomes.isEmpty() ? java.util.List.of() : EvalSummary.byLevel(combined(), policyVersion);
         }
 
         /** The paired change of greedy pass@1 since {@code earlier}, on the problems both graded; null if none. */

@@ -16,12 +16,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Grades a greedy evaluation answer against its prompt's references with the same grader as the
- * rewards, and checks its steps (step-verified accuracy). Undecodable results and results for unknown prompts become dead letters.
+ * rewards, and checks its steps (step-verified accuracy); or a problem's sampled answers (mean@k,
+ * pass@k, majority-of-k by meaning). Undecodable results and results for unknown prompts become dead letters.
  */
 final class GradeEvalProcessor implements Processor<String, byte[], String, GradeEvalProcessor.EvalOutcome> {
 
-    /** A graded evaluation answer, or a dead letter. */
-    record EvalOutcome(String benchmark, long policyVersion, ProblemOutcome outcome, Outcome dead) {}
+    /** A graded evaluation answer (the greedy one, or the samples), or a dead letter. */
+    record EvalOutcome(String benchmark, long policyVersion, ProblemOutcome outcome, boolean sampled, Outcome dead) {}
 
     private final Deserializer<EvalResult> results;
     private final String topic;
@@ -64,19 +65,28 @@ final class GradeEvalProcessor implements Processor<String, byte[], String, Grad
             dead(record, partition, offset, "join-prompt-eval", "prompt '" + r.getPromptId() + "' unknown", null, now);
             return;
         }
-        ProblemOutcome outcome = ProblemOutcome.grade(grader, r.getPromptId(), ProblemOutcome.levelOf(prompt.getMetadata()),
-                prompt.getAnswers(),
-                new ProblemOutcome.Answer(r.getText(), r.getFinishReason() == FinishReason.LENGTH), List.of());
+        int level = ProblemOutcome.levelOf(prompt.getMetadata());
+        boolean sampled = !r.getSampledTexts().isEmpty();
+        ProblemOutcome outcome;
+        if (sampled) {
+            // a sample's finish reason is not recorded: an answer that ran out of tokens has no boxed answer
+            // to extract, so it is graded wrong all the same
+            outcome = ProblemOutcome.gradeSamples(grader, r.getPromptId(), level, prompt.getAnswers(),
+                    r.getSampledTexts().stream().map(t -> new ProblemOutcome.Answer(t, false)).toList());
+        } else {
+            outcome = ProblemOutcome.grade(grader, r.getPromptId(), level, prompt.getAnswers(),
+                    new ProblemOutcome.Answer(r.getText(), r.getFinishReason() == FinishReason.LENGTH), List.of());
+        }
         metrics.evalGraded();
         context.forward(new Record<>(r.getBenchmark() + "@" + r.getPolicyVersion(),
-                new EvalOutcome(r.getBenchmark(), r.getPolicyVersion(), outcome, null), record.timestamp()));
+                new EvalOutcome(r.getBenchmark(), r.getPolicyVersion(), outcome, sampled, null), record.timestamp()));
     }
 
 
     private void dead(Record<String, byte[]> record, int partition, long offset, String stage, String error,
             Throwable cause, Instant now) {
         metrics.deadLetter(stage);
-        context.forward(new Record<>(record.key(), new EvalOutcome(null, -1, null,
+        context.forward(new Record<>(record.key(), new EvalOutcome(null, -1, null, false,
                 Outcome.dead(topic, partition, offset, stage, error, cause, record.key(), record.value(), now)),
                 record.timestamp()));
     }

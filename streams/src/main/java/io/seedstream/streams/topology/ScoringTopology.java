@@ -138,10 +138,13 @@ public final class ScoringTopology {
                 .branch((k, o) -> o.dead() != null, Branched.as("dead"))
                 .defaultBranch(Branched.as("graded"));
         evals.get("eval-graded")
-                .mapValues(o -> new EvalGrade(o.benchmark(), o.policyVersion(), o.outcome().correct(), o.outcome()), Named.as("eval-grade-of"))
+                .mapValues(o -> new EvalGrade(o.benchmark(), o.policyVersion(), o.outcome().correct(), o.outcome(),
+                        o.sampled()), Named.as("eval-grade-of"))
                 .groupByKey(Grouped.with("eval-grades-by-benchmark-version", Serdes.String(),
                         new JsonSerde<>(EvalGrade.class)))
-                .aggregate(EvalTally::empty, (k, g, tally) -> tally.add(g.benchmark(), g.policyVersion(), g.correct(), g.outcome()),
+                .aggregate(EvalTally::empty, (k, g, tally) -> g.sampled()
+                                ? tally.addSamples(g.benchmark(), g.policyVersion(), g.outcome())
+                                : tally.add(g.benchmark(), g.policyVersion(), g.correct(), g.outcome()),
                         Named.as("aggregate-eval-accuracy"),
                         Materialized.<String, EvalTally, KeyValueStore<Bytes, byte[]>>as(EVAL_ACCURACY_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(new JsonSerde<>(EvalTally.class)));
@@ -192,7 +195,8 @@ public final class ScoringTopology {
     }
 
     /** One graded evaluation answer, repartitioned by benchmark and version (outcome null when an older build wrote it). */
-    record EvalGrade(String benchmark, long policyVersion, boolean correct, ProblemOutcome outcome) {}
+    /** @param sampled the outcome holds a problem's samples, not its greedy answer */
+    record EvalGrade(String benchmark, long policyVersion, boolean correct, ProblemOutcome outcome, boolean sampled) {}
 
     static GroupSummary summary(ScoredGroup g) {
         int n = g.getRewards().size();

@@ -99,7 +99,14 @@ function renderEval(evals) {
   const data = [xs];
   benchmarks.forEach((b, i) => {
     series.push(line(b, i), line(b + " 95% low", i), line(b + " 95% high", i), line(b + " step-verified", i + 3));
-    for (const k of ["accuracy", "accuracy_low", "accuracy_high", "step_verified"]) {
+    const keys = ["accuracy", "accuracy_low", "accuracy_high", "step_verified"];
+    // rounds that drew k samples per problem (dispatch.eval.samples) also show mean@k, as points
+    if (evals.some(e => e.benchmark === b && e.mean_at_k !== undefined)) {
+      const k = evals.find(e => e.benchmark === b && e.k !== undefined).k;
+      series.push(Object.assign(line(b + " mean@" + k, i + 5), { points: { show: true, size: 6 } }));
+      keys.push("mean_at_k");
+    }
+    for (const k of keys) {
       data.push(xs.map(x => { const e = at(b, x); return e && e[k] !== undefined ? e[k] : null; }));
     }
   });
@@ -115,6 +122,9 @@ function renderEval(evals) {
       + (100 * e.change.low).toFixed(1) + ", " + (100 * e.change.high).toFixed(1) + "] since v" + e.change.since_version;
     if (e.modes) t += ", modes " + Object.entries(e.modes).sort((a, b) => b[1] - a[1])
       .map(([m, v]) => m + " " + pct(v)).join(" ");
+    const s = evals.filter(x => x.benchmark === e.benchmark && x.mean_at_k !== undefined).pop();
+    if (s) t += "; with " + s.k + " samples @v" + s.policy_version + ": mean@" + s.k + " " + pct(s.mean_at_k)
+      + ", pass@" + s.k + " " + pct(s.pass_at_k) + ", majority " + pct(s.majority_at_k);
     return t;
   }).join("; ") : "-";
   renderEvalLevels(last);

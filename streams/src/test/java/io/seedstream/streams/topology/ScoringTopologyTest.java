@@ -372,6 +372,47 @@ class ScoringTopologyTest {
         assertThat(shown.get("step_verified").asDouble()).isEqualTo(0.5);
         assertThat(shown.get("change").get("since_version").asLong()).isEqualTo(1);
         assertThat(shown.get("change").get("mean").asDouble()).isEqualTo(0.5); // q went from wrong to right
+        assertThat(shown.has("mean_at_k")).as("no samples in this round").isFalse();
+    }
+
+    /**
+     * A round that drew samples: each problem's samples come in a result of their own, before or
+     * after its greedy answer; mean@k, pass@k and majority-of-k appear once every problem has them,
+     * and the greedy counts never include them.
+     */
+    @Test
+    void sampledEvaluationAnswersGiveMeanPassAndMajorityAtK() throws Exception {
+        start(ScoringConfig.DEFAULT);
+        prompts.pipeInput("p", prompt("p", "3"));
+        prompts.pipeInput("q", prompt("q", "\\frac{1}{2}"));
+        evalResults.pipeInput("p", sampled("p", 2, "Steps: 1+2=3. \\boxed{3}", "\\boxed{4}", "\\boxed{3.0}", "\\boxed{4}"));
+        evalResults.pipeInput("p", eval("p", "task-heldout", 2, "\\boxed{3}"));
+        evalResults.pipeInput("q", eval("q", "task-heldout", 2, "\\boxed{2}"));
+        EvalTally partial = (EvalTally) driver.getKeyValueStore(ScoringTopology.EVAL_ACCURACY_STORE).get("task-heldout@2");
+        assertThat(partial.answered()).isEqualTo(2);
+        assertThat(partial.summaries().get(0).k()).as("q's samples have not come").isZero();
+        assertThat(DashboardApi.eval(partial, partial).has("mean_at_k")).isFalse();
+
+        evalResults.pipeInput("q", sampled("q", 2, "\\boxed{0.5}", "\\boxed{2}", "\\boxed{2}", "\\boxed{1/2}"));
+        EvalTally t = (EvalTally) driver.getKeyValueStore(ScoringTopology.EVAL_ACCURACY_STORE).get("task-heldout@2");
+        assertThat(t.answered()).isEqualTo(2);
+        assertThat(t.correct()).isEqualTo(1);
+        EvalSummary all = t.summaries().get(0);
+        assertThat(all.k()).isEqualTo(4);
+        assertThat(all.meanAtK()).isEqualTo(0.5); // p: 2 of 4 right (3 and 3.0), q: 2 of 4 (0.5 and 1/2)
+        assertThat(all.passAtK()).isEqualTo(1.0);
+        // majority by meaning: p ties 3 against 4 (2-2), q ties 1/2 against 2 (2-2); MajorityVote breaks ties
+        assertThat(all.majorityAtK()).isBetween(0.0, 1.0);
+        assertThat(all.sampleModeShares()).containsEntry("steps", 1.0 / 8);
+        ObjectNode shown = DashboardApi.eval(t, t);
+        assertThat(shown.get("k").asInt()).isEqualTo(4);
+        assertThat(shown.get("mean_at_k").asDouble()).isEqualTo(0.5);
+        assertThat(shown.get("pass_at_k").asDouble()).isEqualTo(1.0);
+    }
+
+    private static EvalResult sampled(String promptId, long version, String... texts) {
+        return EvalResult.newBuilder(eval(promptId, "task-heldout", version, "")).setRequestId("s-" + promptId)
+                .setSampledTexts(List.of(texts)).build();
     }
 
     private static EvalResult eval(String promptId, String benchmark, long version, String text) {

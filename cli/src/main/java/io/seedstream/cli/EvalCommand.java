@@ -138,6 +138,7 @@ final class EvalCommand implements Callable<Integer> {
         PromptFormat format;
         try {
             format = PromptFormat.resolve(modelDir, promptTemplate, systemPrompt, instruction);
+            System.err.println("seedstream eval: prompts use " + format.describe());
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("seedstream eval: " + e.getMessage());
             return 2;

@@ -11,11 +11,14 @@ public final class Policy implements AutoCloseable {
     private final Transformer model;
     private final PolicyTokenizer tokenizer;
     private final Path dir;
+    /** The companion files of the directory it was loaded from, by name: kept, since that directory may be pruned. */
+    private final java.util.Map<String, byte[]> companions;
 
-    private Policy(Transformer model, PolicyTokenizer tokenizer, Path dir) {
+    private Policy(Transformer model, PolicyTokenizer tokenizer, Path dir, java.util.Map<String, byte[]> companions) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.dir = dir;
+        this.companions = companions;
     }
 
     public static Policy load(Path dir, NDManager manager) throws IOException {
@@ -25,8 +28,15 @@ public final class Policy implements AutoCloseable {
             }
         }
         ModelConfig config = ModelConfig.read(dir.resolve(Checkpoints.CONFIG));
+        java.util.Map<String, byte[]> companions = new java.util.LinkedHashMap<>();
+        for (String f : COMPANIONS) {
+            if (Files.isRegularFile(dir.resolve(f))) {
+                companions.put(f, Files.readAllBytes(dir.resolve(f)));
+            }
+        }
         Weights weights = Weights.load(config, dir, manager);
-        return new Policy(new Transformer(config, weights), PolicyTokenizer.load(dir.resolve(Checkpoints.TOKENIZER)), dir);
+        return new Policy(new Transformer(config, weights), PolicyTokenizer.load(dir.resolve(Checkpoints.TOKENIZER)), dir,
+                companions);
     }
 
     public Transformer model() {
@@ -56,16 +66,12 @@ public final class Policy implements AutoCloseable {
 
     /**
      * Saves the current weights as a checkpoint with this policy's tokenizer and the companion files
-     * of the directory it was loaded from; returns the weights' sha256.
+     * of the directory it was loaded from (as they were then); returns the weights' sha256.
      */
     public String save(Path out) throws IOException {
         String sha = Checkpoints.save(out, model.config(), model.weights(), tokenizer.json());
-        if (!Files.isSameFile(dir, out)) {
-            for (String f : COMPANIONS) {
-                if (Files.isRegularFile(dir.resolve(f))) {
-                    Files.copy(dir.resolve(f), out.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
+        for (java.util.Map.Entry<String, byte[]> f : companions.entrySet()) {
+            Files.write(out.resolve(f.getKey()), f.getValue());
         }
         return sha;
     }

@@ -38,10 +38,13 @@ class PromptFormatTest {
         assertThat(format.text("2+2?")).isEqualTo("<system>Be brief.\n<user>2+2?\nBox it.\n<assistant>");
 
         Path next = tmp.resolve("version-1");
+        String config = Files.readString(start.resolve("tokenizer_config.json"));
         try (NDManager m = NDManager.newBaseManager(); Policy p = Policy.load(start, m)) {
+            // the trainer's checkpoints are pruned under it: the directory a policy came from may be gone
+            Files.delete(start.resolve("tokenizer_config.json"));
             p.save(next);
         }
-        assertThat(next.resolve("tokenizer_config.json")).hasSameTextualContentAs(start.resolve("tokenizer_config.json"));
+        assertThat(next.resolve("tokenizer_config.json")).hasContent(config);
         assertThat(PromptFormat.resolve(next, "", "Be brief.", "Box it.").text("2+2?")).isEqualTo(format.text("2+2?"));
     }
 }

@@ -72,8 +72,9 @@ final class UpStatus implements AutoCloseable {
     private long evalReadAt = System.nanoTime() - EVAL_READ_INTERVAL_NANOS;
 
     /**
-     * The newest round: accuracy with its 95% interval, step-verified accuracy, and the paired change
-     * since the first round once the newest is complete. Recomputed only when a round grows.
+     * The newest round: accuracy with its 95% interval, step-verified accuracy, mean@k and pass@k when
+     * it drew samples, and the paired change since the first round once the newest is complete.
+     * Recomputed only when a round grows.
      */
     private synchronized String evaluation() {
         // every round's per-problem outcomes are read from the store: once every few seconds, not at every redraw
@@ -86,7 +87,8 @@ final class UpStatus implements AutoCloseable {
         if (newest == null) {
             return "";
         }
-        String key = newest.benchmark() + "@" + newest.policyVersion() + "/" + newest.answered();
+        String key = newest.benchmark() + "@" + newest.policyVersion() + "/" + newest.answered() + "+"
+                + newest.sampled().size();
         if (key.equals(evalKey)) {
             return evalText;
         }
@@ -97,6 +99,10 @@ final class UpStatus implements AutoCloseable {
             EvalSummary a = summaries.get(0);
             s.append(String.format(Locale.ROOT, " [%.0f-%.0f] verified %.1f%%", 100 * a.passAt1().low(),
                     100 * a.passAt1().high(), 100 * a.stepVerifiedPassAt1()));
+            if (a.k() > 0) {
+                s.append(String.format(Locale.ROOT, " mean@%d %.1f%% pass@%d %.1f%%", a.k(), 100 * a.meanAtK(), a.k(),
+                        100 * a.passAtK()));
+            }
         }
         s.append(String.format(Locale.ROOT, " @v%d (%d)", newest.policyVersion(), newest.answered()));
         EvalTally first = all.stream().filter(e -> e.benchmark().equals(newest.benchmark()))

@@ -20,6 +20,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param registryTimeoutMs bound on each registry HTTP call
  * @param clientOverrides {@code security.*}, {@code sasl.*} and {@code ssl.*} settings, passed
  *     unchanged to every Kafka client
+ * @param registryUserInfo {@code user:password} for the registry's HTTP basic authentication, as
+ *     Confluent's clients take it ({@code basic.auth.credentials.source=USER_INFO} with
+ *     {@code basic.auth.user.info}); null for none or credentials in the URL
  */
 public record ConnectionConfig(
         String bootstrapServers,
@@ -27,13 +30,20 @@ public record ConnectionConfig(
         String topicPrefix,
         boolean autoRegisterSchemas,
         int registryTimeoutMs,
-        Map<String, String> clientOverrides) {
+        Map<String, String> clientOverrides,
+        String registryUserInfo) {
 
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
     public static final String SCHEMA_REGISTRY_TIMEOUT_MS = "schema.registry.timeout.ms";
+    /** Confluent's names: where the registry's credentials come from (URL or USER_INFO), and the user info. */
+    public static final String BASIC_AUTH_SOURCE = "basic.auth.credentials.source";
+    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+    /** The same, with the prefix Kafka Connect and ksqlDB configurations use. */
+    public static final String REGISTRY_BASIC_AUTH_SOURCE = "schema.registry." + BASIC_AUTH_SOURCE;
+    public static final String REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry." + BASIC_AUTH_USER_INFO;
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081";
@@ -53,10 +63,48 @@ public record ConnectionConfig(
                             "Register a record's schema on first use; when false the schema"
                                     + " must already be registered under the subject.")
                     .define(SCHEMA_REGISTRY_TIMEOUT_MS, Type.INT, 10_000, Range.atLeast(1),
-                            Importance.LOW, "Bound on each schema registry HTTP call, in ms.");
+                            Importance.LOW, "Bound on each schema registry HTTP call, in ms.")
+                    .define(BASIC_AUTH_SOURCE, Type.STRING, "URL", ConfigDef.ValidString.in("URL", "USER_INFO"),
+                            Importance.MEDIUM, "Where the registry's HTTP basic credentials come from: the URL "
+                                    + "(http://user:password@host) or basic.auth.user.info.")
+                    .define(BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.MEDIUM,
+                            "user:password for the registry, with basic.auth.credentials.source=USER_INFO.")
+                    .define(REGISTRY_BASIC_AUTH_SOURCE, Type.STRING, null, Importance.LOW,
+                            "The same as basic.auth.credentials.source.")
+                    .define(REGISTRY_BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.LOW,
+                            "The same as basic.auth.user.info.");
 
     public ConnectionConfig {
         clientOverrides = Map.copyOf(clientOverrides);
+    }
+
+    /** Settings without registry credentials beyond the URL's. */
+    public ConnectionConfig(String bootstrapServers, String registryUrl, String topicPrefix, boolean autoRegisterSchemas,
+            int registryTimeoutMs, Map<String, String> clientOverrides) {
+        this(bootstrapServers, registryUrl, topicPrefix, autoRegisterSchemas, registryTimeoutMs, clientOverrides, null);
+    }
+
+    /** The credentials of basic.auth.user.info when the source is USER_INFO; a clear error when they do not fit. */
+    private static String userInfo(AbstractConfig parsed) {
+        String source = parsed.getString(REGISTRY_BASIC_AUTH_SOURCE) != null ? parsed.getString(REGISTRY_BASIC_AUTH_SOURCE)
+                : parsed.getString(BASIC_AUTH_SOURCE);
+        org.apache.kafka.common.config.types.Password info = parsed.getPassword(REGISTRY_BASIC_AUTH_USER_INFO) != null
+                ? parsed.getPassword(REGISTRY_BASIC_AUTH_USER_INFO) : parsed.getPassword(BASIC_AUTH_USER_INFO);
+        if (!source.equals("USER_INFO") && !source.equals("URL")) {
+            throw new IllegalArgumentException(BASIC_AUTH_SOURCE + " was '" + source + "', must be URL or USER_INFO");
+        }
+        if (source.equals("URL")) {
+            if (info != null) {
+                throw new IllegalArgumentException(BASIC_AUTH_USER_INFO + " is set but " + BASIC_AUTH_SOURCE
+                        + " is URL: set it to USER_INFO to use them");
+            }
+            return null;
+        }
+        if (info == null || !info.value().contains(":")) {
+            throw new IllegalArgumentException(BASIC_AUTH_SOURCE + "=USER_INFO needs " + BASIC_AUTH_USER_INFO
+                    + " as user:password");
+        }
+        return info.value();
     }
 
     /** The configuration of the embedded defaults. */
@@ -83,25 +131,36 @@ public record ConnectionConfig(
                 parsed.getString(TOPIC_PREFIX),
                 parsed.getBoolean(AUTO_REGISTER_SCHEMAS),
                 parsed.getInt(SCHEMA_REGISTRY_TIMEOUT_MS),
-                overrides);
+                overrides,
+                userInfo(parsed));
+    }
+
+    /** Every setting, the registry's password left out (a record's default would print it). */
+    @Override
+    public String toString() {
+        return "ConnectionConfig[bootstrapServers=" + bootstrapServers + ", registryUrl=" + registryUrl + ", topicPrefix="
+                + topicPrefix + ", autoRegisterSchemas=" + autoRegisterSchemas + ", registryTimeoutMs=" + registryTimeoutMs
+                + ", clientOverrides=" + clientOverrides.keySet() + ", registryUserInfo="
+                + (registryUserInfo == null ? "none" : registryUserInfo.substring(0, registryUserInfo.indexOf(':')) + ":[hidden]")
+                + "]";
     }
 
     /** A copy pointing at other servers, keeping everything else. */
     public ConnectionConfig withServers(String bootstrap, String registry) {
         return new ConnectionConfig(bootstrap, registry, topicPrefix, autoRegisterSchemas,
-                registryTimeoutMs, clientOverrides);
+                registryTimeoutMs, clientOverrides, registryUserInfo);
     }
 
     /** A copy with other client security settings (another principal's). */
     public ConnectionConfig withClientOverrides(Map<String, String> overrides) {
         return new ConnectionConfig(bootstrapServers, registryUrl, topicPrefix, autoRegisterSchemas,
-                registryTimeoutMs, overrides);
+                registryTimeoutMs, overrides, registryUserInfo);
     }
 
     /** A copy with another topic prefix. */
     public ConnectionConfig withTopicPrefix(String prefix) {
         return new ConnectionConfig(bootstrapServers, registryUrl, prefix, autoRegisterSchemas,
-                registryTimeoutMs, clientOverrides);
+                registryTimeoutMs, clientOverrides, registryUserInfo);
     }
 
     /** The full name of a topic in this deployment. */

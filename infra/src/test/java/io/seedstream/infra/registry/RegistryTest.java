@@ -213,6 +213,20 @@ class RegistryTest {
                     HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("[]");
 
             int id = admin.register("things-value", V1);
+            // Confluent's way of giving the credentials apart from the URL, with either spelling of the keys
+            for (String prefix : List.of("", "schema.registry.")) {
+                io.seedstream.schemas.ConnectionConfig userInfo = io.seedstream.schemas.ConnectionConfig.from(java.util.Map.of(
+                        io.seedstream.schemas.ConnectionConfig.SCHEMA_REGISTRY_URL, server.url(),
+                        prefix + "basic.auth.credentials.source", "USER_INFO",
+                        prefix + "basic.auth.user.info", "schema-admin:s3cret:with colon"));
+                assertThat(userInfo.toString()).contains("schema-admin:[hidden]").doesNotContain("s3cret");
+                assertThat(io.seedstream.schemas.serde.AvroSerdes.connect(userInfo).registry()
+                        .register("user-info-" + prefix.length() + "-value", V1)).isPositive();
+            }
+            assertThatThrownBy(() -> io.seedstream.schemas.ConnectionConfig.from(java.util.Map.of(
+                    "basic.auth.user.info", "schema-admin:x"))).hasMessageContaining("basic.auth.credentials.source is URL");
+            assertThatThrownBy(() -> io.seedstream.schemas.ConnectionConfig.from(java.util.Map.of(
+                    "basic.auth.credentials.source", "USER_INFO"))).hasMessageContaining("user:password");
             // reads, lookups and compatibility checks stay open: serializers and deserializers need no password
             assertThat(anonymous.schemaById(id)).isEqualTo(V1);
             assertThat(anonymous.incompatibilities("things-value", V2_WITH_DEFAULT)).isEmpty();

@@ -42,12 +42,20 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
      *     basic authentication and are left out of every message
      */
     public RestSchemaRegistryClient(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, null);
+    }
+
+    /**
+     * @param userInfo {@code user:password} given apart from the URL (Confluent's
+     *     {@code basic.auth.credentials.source=USER_INFO}); null to take the URL's, if any
+     */
+    public RestSchemaRegistryClient(String baseUrl, Duration timeout, String userInfo) {
         URI uri = URI.create(baseUrl);
-        String userInfo = uri.getRawUserInfo();
-        String plain = userInfo == null ? baseUrl : baseUrl.replace(userInfo + "@", "");
+        String inUrl = uri.getRawUserInfo();
+        String plain = inUrl == null ? baseUrl : baseUrl.replace(inUrl + "@", "");
         this.baseUrl = plain.endsWith("/") ? plain.substring(0, plain.length() - 1) : plain;
-        this.authorization = userInfo == null ? null
-                : basicAuthorization(java.net.URLDecoder.decode(userInfo, StandardCharsets.UTF_8));
+        this.authorization = userInfo != null ? basicAuthorization(userInfo) : inUrl == null ? null
+                : basicAuthorization(java.net.URLDecoder.decode(inUrl, StandardCharsets.UTF_8));
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }

@@ -28,7 +28,7 @@ public final class AvroSerdes {
     /** Serdes talking to the registry named in the connection settings. */
     public static AvroSerdes connect(ConnectionConfig config) {
         return new AvroSerdes(new RestSchemaRegistryClient(config.registryUrl(),
-                Duration.ofMillis(config.registryTimeoutMs())), config.autoRegisterSchemas());
+                Duration.ofMillis(config.registryTimeoutMs()), config.registryUserInfo()), config.autoRegisterSchemas());
     }
 
     public SchemaRegistryClient registry() {

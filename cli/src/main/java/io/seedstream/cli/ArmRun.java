@@ -211,9 +211,6 @@ final class ArmRun {
      */
     private Map<Long, EvalTally> awaitEvaluations(ScoringService scoring, java.util.Set<Long> versions, List<Step> steps,
             Consumer<String> status, DispatcherConfig dispatch) throws InterruptedException {
-        // a round that drew samples is complete once every problem's samples are graded too
-        java.util.function.LongPredicate sampledRound = v -> dispatch.evalSamples() > 0
-                && (v / limits.evalEvery()) % dispatch.evalSamplesEvery() == 0;
         List<Long> owed = versions.stream().filter(v -> limits.evalEvery() > 0 && v % limits.evalEvery() == 0)
                 .sorted().toList();
         long end = System.nanoTime() + EVAL_WAIT.toNanos();
@@ -227,7 +224,8 @@ final class ArmRun {
             }
             boolean complete = owed.stream().allMatch(v -> byVersion.containsKey(v)
                     && byVersion.get(v).answered() >= limits.heldOut()
-                    && (!sampledRound.test(v) || byVersion.get(v).sampled().size() >= limits.heldOut()));
+                    // a round that drew samples is complete once every problem's samples are graded too
+                    && (!dispatch.samplesAt(v) || byVersion.get(v).sampled().size() >= limits.heldOut()));
             if (complete) {
                 return byVersion;
             }

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -75,18 +76,8 @@ final class EvalCommand implements Callable<Integer> {
                     + "the policy holds but greedy decoding may not choose.")
     String answerPrefix;
 
-    @Option(names = "--prompt-template", paramLabel = "TEXT", description = "A raw completion model's prompt, "
-            + "{problem} standing for the problem (default: the model's chat template when it ships one, else "
-            + "'Q: {problem}\\nA:'), as generator.prompt.template.")
-    String promptTemplate;
-
-    @Option(names = "--system-prompt", paramLabel = "TEXT", defaultValue = "",
-            description = "System prompt of the chat template's conversation, as generator.prompt.system.")
-    String systemPrompt;
-
-    @Option(names = "--instruction", paramLabel = "TEXT", defaultValue = "",
-            description = "Text after the problem on a new line, as generator.prompt.instruction.")
-    String instruction;
+    @Mixin
+    PromptOptions prompt;
 
     @Option(names = "--baseline", paramLabel = "RESULTS.jsonl",
             description = "An earlier --out of this command on the same problems (e.g. of version 0): report the paired "
@@ -137,7 +128,7 @@ final class EvalCommand implements Callable<Integer> {
         List<ProblemOutcome> outcomes;
         PromptFormat format;
         try {
-            format = PromptFormat.resolve(modelDir, promptTemplate, systemPrompt, instruction);
+            format = prompt.resolve(modelDir);
             System.err.println("seedstream eval: prompts use " + format.describe());
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("seedstream eval: " + e.getMessage());

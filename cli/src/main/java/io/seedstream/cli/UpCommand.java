@@ -74,18 +74,8 @@ final class UpCommand implements Callable<Integer> {
                     + "is the file name); default: the built-in task's held-out set.")
     List<Path> evalFiles = List.of();
 
-    @Option(names = "--prompt-template", paramLabel = "TEXT",
-            description = "A raw completion model's prompt, {problem} standing for the problem (default: the model's "
-                    + "chat template when it ships one, else 'Q: {problem}\\nA:').")
-    String promptTemplate;
-
-    @Option(names = "--system-prompt", paramLabel = "TEXT", description = "System prompt of the chat template's "
-            + "conversation.")
-    String systemPrompt;
-
-    @Option(names = "--instruction", paramLabel = "TEXT", description = "Text after each problem on a new line, e.g. "
-            + "'Please reason step by step, and put your final answer within \\boxed{}.'")
-    String instruction;
+    @Mixin
+    PromptOptions prompt;
 
     @Option(names = "--task-problems", defaultValue = "2000",
             description = "Without --prompts: load this many built-in task problems (seed 0) as prompts; 0 loads none "
@@ -345,9 +335,7 @@ final class UpCommand implements Callable<Integer> {
             p.put(DispatcherConfig.EVAL_FILES, evalFiles.stream().map(f -> f.toAbsolutePath().toString())
                     .collect(java.util.stream.Collectors.joining(",")));
         }
-        UpdateOptions.put(p, GeneratorConfig.PROMPT_TEMPLATE, promptTemplate);
-        UpdateOptions.put(p, GeneratorConfig.PROMPT_SYSTEM, systemPrompt);
-        UpdateOptions.put(p, GeneratorConfig.PROMPT_INSTRUCTION, instruction);
+        prompt.putInto(p);
         return p;
     }
 

@@ -87,8 +87,7 @@ final class UpStatus implements AutoCloseable {
         if (newest == null) {
             return "";
         }
-        String key = newest.benchmark() + "@" + newest.policyVersion() + "/" + newest.answered() + "+"
-                + newest.sampled().size();
+        String key = newest.revision();
         if (key.equals(evalKey)) {
             return evalText;
         }

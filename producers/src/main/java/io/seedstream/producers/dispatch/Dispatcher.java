@@ -286,8 +286,7 @@ public final class Dispatcher {
                 n++;
             }
             if (evalVersion >= 0) {
-                boolean sampled = config.evalSamples() > 0 && config.evalEvery() > 0
-                        && (evalVersion / config.evalEvery()) % config.evalSamplesEvery() == 0;
+                boolean sampled = config.samplesAt(evalVersion);
                 for (EvalSet set : evalSets) {
                     for (Prompt p : set.prompts()) {
                         EvalRequest e = EvalRequest.newBuilder()

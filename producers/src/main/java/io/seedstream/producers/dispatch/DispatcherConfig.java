@@ -120,4 +120,9 @@ public record DispatcherConfig(
                 c.getInt(EVAL_SAMPLES_EVERY), c.getDouble(EVAL_TEMPERATURE), c.getInt(RELEASE_CHUNK),
                 Duration.ofMillis(c.getLong(POLL_MS)), Duration.ofMillis(c.getLong(START_WAIT_MS)));
     }
+
+    /** Whether the evaluation round of a version also draws {@link #evalSamples} samples per problem. */
+    public boolean samplesAt(long version) {
+        return evalSamples > 0 && evalEvery > 0 && (version / evalEvery) % evalSamplesEvery == 0;
+    }
 }

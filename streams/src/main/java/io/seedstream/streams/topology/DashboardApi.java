@@ -413,8 +413,7 @@ final class DashboardApi implements AutoCloseable {
             EvalTally f = first.computeIfAbsent(e.benchmark(), b -> e);
             // the bootstraps cost milliseconds a round and the page asks every 2 s: a round is computed once
             // for each state of it and of its first round
-            String key = e.benchmark() + "@" + e.policyVersion() + "/" + e.answered() + "+" + e.sampled().size() + "|"
-                    + f.policyVersion() + "/" + f.answered();
+            String key = e.revision() + "|" + f.revision();
             out.add(evalJson.computeIfAbsent(key, k -> eval(e, f)).deepCopy());
         }
         return out;

@@ -102,6 +102,11 @@ public final class DashboardRecords {
             return new EvalTally(bench, version, answered, correct, outcomes, next);
         }
 
+        /** Which round and how far it has filled: what is derived from it changes only with this. */
+        public String revision() {
+            return benchmark + "@" + policyVersion + "/" + answered + "+" + sampled.size();
+        }
+
         /** Each greedy outcome with its problem's samples beside it, where they came. */
         public java.util.List<ProblemOutcome> combined() {
             java.util.List<ProblemOutcome> out = new java.util.ArrayList<>(outcomes.size());

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {BenchCommand.Startup.class, BenchCommand.Grade.class, BenchCommand.Streams.class,
-            BenchCommand.Model.class, BenchCommand.Train.class, BenchCommand.Generate.class})
+            BenchCommand.Model.class, BenchCommand.Train.class, BenchCommand.Generate.class, MemoryBenchmark.class,
+            MemoryBenchmark.Worker.class})
 final class BenchCommand extends CommandGroup {
 
 

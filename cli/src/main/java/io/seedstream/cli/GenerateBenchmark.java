@@ -167,7 +167,7 @@ final class GenerateBenchmark {
                         problems, maxNewTokens, announcements, batchSeconds, seed);
                 generator.stop();
                 running.get(1, TimeUnit.MINUTES);
-                return Run.of(name, ModelBenchmark.parameters(config), requests, maxNewTokens, measured, announce);
+                return Run.of(name, config.parameterCount(), requests, maxNewTokens, measured, announce);
             } finally {
                 generator.stop();
                 thread.shutdownNow();

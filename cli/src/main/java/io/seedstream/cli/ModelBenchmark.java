@@ -33,18 +33,6 @@ final class ModelBenchmark {
     /** The built-in task's policy. */
     static final ModelConfig TINY = io.seedstream.producers.task.TaskPolicy.CONFIG;
 
-    static long parameters(ModelConfig c) {
-        long n = 0;
-        for (String name : c.weightNames()) {
-            long p = 1;
-            for (long d : c.shapeOf(name)) {
-                p *= d;
-            }
-            n += p;
-        }
-        return n;
-    }
-
     /**
      * FLOPs of one training step (forward and backward) over {@code sequences} sequences of
      * {@code seqLen} tokens, of which {@code predicted} per sequence go through the output
@@ -54,7 +42,7 @@ final class ModelBenchmark {
      */
     static double trainingFlops(ModelConfig c, int sequences, int seqLen, int predicted) {
         double vocabTimesWidth = (double) c.vocabSize() * c.hiddenSize();
-        double blockWeights = parameters(c) - vocabTimesWidth * (c.tieWordEmbeddings() ? 1 : 2);
+        double blockWeights = c.parameterCount() - vocabTimesWidth * (c.tieWordEmbeddings() ? 1 : 2);
         double perSequence = seqLen * (6.0 * blockWeights + 12.0 * c.numLayers() * seqLen * c.hiddenSize())
                 + predicted * 6.0 * vocabTimesWidth;
         return sequences * perSequence;
@@ -78,7 +66,7 @@ final class ModelBenchmark {
 
     static Map<String, Object> run(ModelConfig c, NDManager m, double peakGflops, int trainBatch, int trainLen) {
         Map<String, Object> r = new LinkedHashMap<>();
-        long params = parameters(c);
+        long params = c.parameterCount();
         r.put("parameters", params);
         SplittableRandom rnd = new SplittableRandom(1);
         try (Weights w = Weights.random(c, 1, m)) {
@@ -175,19 +163,6 @@ final class ModelBenchmark {
         return ids;
     }
 
-    static long rssKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (java.io.IOException e) {
-            return -1;
-        }
-        return -1;
-    }
-
     /** Resident memory before and after many generate-and-train iterations of the tiny model. */
     static Map<String, Object> soak(NDManager m, int iterations) {
         Map<String, Object> r = new LinkedHashMap<>();
@@ -207,11 +182,11 @@ final class ModelBenchmark {
                 }
                 if (i == iterations / 10) {
                     System.gc();
-                    before = rssKb();
+                    before = ProcessMemory.residentKb();
                 }
             }
             System.gc();
-            long after = rssKb();
+            long after = ProcessMemory.residentKb();
             r.put("iterations", iterations);
             r.put("rss_kb_after_warmup", before);
             r.put("rss_kb_at_end", after);

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TrainCommand.class,
             ModelCommand.class,
+            PlanCommand.class,
             BenchCommand.class,
             ExperimentCommand.class,
             ChaosCommand.class,

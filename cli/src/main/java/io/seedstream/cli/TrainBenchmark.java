@@ -46,7 +46,7 @@ final class TrainBenchmark {
             }
         }
         double perStep = BenchCommand.median(seconds);
-        long params = ModelBenchmark.parameters(c);
+        long params = c.parameterCount();
         int seq = promptLen + completionLen;
         double tokens = (double) answers * seq;
         double flops = ModelBenchmark.trainingFlops(c, answers, seq, completionLen);

@@ -53,6 +53,19 @@ public final class Checkpoints {
 
     private Checkpoints() {}
 
+    /**
+     * The dtype a directory's weights are stored in: that of its token embedding, the largest
+     * tensor (a hub checkpoint stores all its matrices in one dtype).
+     */
+    public static SafeTensors.DType storedDtype(Path dir) throws IOException {
+        String embedding = "model.embed_tokens.weight";
+        Path file = weightFiles(dir).get(embedding);
+        if (file == null) {
+            throw new IOException("no tensor '" + embedding + "' in " + dir);
+        }
+        return SafeTensors.header(file).entry(embedding).dtype();
+    }
+
     /** Whether a directory holds weights, in one file or in shards. */
     public static boolean hasWeights(Path dir) {
         return Files.isRegularFile(dir.resolve(WEIGHTS)) || Files.isRegularFile(dir.resolve(INDEX));
@@ -126,7 +139,8 @@ public final class Checkpoints {
     public static String save(Path dir, ModelConfig config, Weights weights, byte[] tokenizerJson, SaveOptions options)
             throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config.toJson()));
+        ObjectNode configJson = config.toJson().put("torch_dtype", options.dtype().torchName());
+        Files.writeString(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(configJson));
         List<Map<String, NDArray>> shards = new ArrayList<>();
         long shardBytes = 0;
         long total = 0;

@@ -115,6 +115,19 @@ public record ModelConfig(
         return o;
     }
 
+    /** How many numbers the weights hold (tied embeddings counted once). */
+    public long parameterCount() {
+        long n = 0;
+        for (String name : weightNames()) {
+            long p = 1;
+            for (long d : shapeOf(name)) {
+                p *= d;
+            }
+            n += p;
+        }
+        return n;
+    }
+
     /** Names of every weight tensor this config needs, in Hugging Face's naming. */
     public List<String> weightNames() {
         List<String> names = new java.util.ArrayList<>();

@@ -58,6 +58,15 @@ public final class SafeTensors {
             return bytes;
         }
 
+        /** The name transformers gives the dtype in config.json's {@code torch_dtype}. */
+        public String torchName() {
+            return switch (this) {
+                case F32 -> "float32";
+                case BF16 -> "bfloat16";
+                case F16 -> "float16";
+            };
+        }
+
         public DataType engine() {
             return engine;
         }

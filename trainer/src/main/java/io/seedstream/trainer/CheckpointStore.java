@@ -17,7 +17,9 @@ import java.util.stream.Stream;
 
 /**
  * A directory of checkpoints, one sub-directory per step ({@code step-0000000042}), each in the
- * Hugging Face layout plus {@code optimizer.safetensors} and {@code trainer-state.json}. A
+ * Hugging Face layout (in the model's own dtype) plus {@code trainer-state.json}; a full one also
+ * holds {@code optimizer.safetensors} and, for a model narrower than float32, its float32 master
+ * weights. A
  * checkpoint is written into a temporary directory and renamed into place, so a crash leaves
  * either a whole checkpoint or none.
  */
@@ -25,6 +27,11 @@ public final class CheckpointStore {
 
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "trainer-state.json";
+    /**
+     * The float32 weights a full checkpoint also holds when the model's own dtype (its weights
+     * file) is narrower: resuming from the rounded weights would not continue the run bit for bit.
+     */
+    public static final String MASTER_WEIGHTS = "master-weights.safetensors";
     private static final String PREFIX = "step-";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -49,6 +56,12 @@ public final class CheckpointStore {
         public boolean full() {
             return Files.isRegularFile(dir.resolve(OPTIMIZER));
         }
+
+        /** Where training resumes its weights from: the float32 master copy if there is one, else the weights. */
+        public Path resumeWeights() {
+            Path master = dir.resolve(MASTER_WEIGHTS);
+            return Files.isRegularFile(master) ? master : dir;
+        }
     }
 
     static String dirName(long step) {
@@ -72,6 +85,9 @@ public final class CheckpointStore {
         String sha = policy.save(tmp);
         if (full) {
             SafeTensors.write(tmp.resolve(OPTIMIZER), optimizer.state(), SafeTensors.DType.F32);
+            if (policy.dtype() != SafeTensors.DType.F32) {
+                SafeTensors.write(tmp.resolve(MASTER_WEIGHTS), policy.model().weights().all(), SafeTensors.DType.F32);
+            }
         }
         TrainerState stamped = new TrainerState(state.runId(), state.step(), state.topic(), state.nextOffsets(),
                 state.appliedBatches(), state.rejectedBatches(), state.previous(), sha, state.rng(), state.createdAt());

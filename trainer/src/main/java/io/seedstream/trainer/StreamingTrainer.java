@@ -141,7 +141,7 @@ public final class StreamingTrainer {
                 throw new IllegalArgumentException("no checkpoint in " + store.root()
                         + (replay ? " to replay from" : " and no " + TrainerConfig.MODEL_DIR + " to start from"));
             }
-            try (Policy policy = Policy.load(start, manager);
+            try (Policy policy = Policy.load(start, manager, resumed != null ? resumed.resumeWeights() : start);
                     Weights refWeights = config.update().loss().klCoef() > 0
                             ? Weights.load(policy.model().config(), referenceDir(), manager)
                             : null;

@@ -3,14 +3,18 @@ package io.seedstream.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
+import io.seedstream.model.Checkpoints;
+import io.seedstream.model.SafeTensors;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,10 +150,26 @@ class StreamingTrainerTest {
     @Test
     void aCrashBetweenTwoFullCheckpointsResumesFromTheOlderAndEndsOnTheSameWeights(TestCluster cluster,
             @TempDir Path tmp) throws Exception {
-        ConnectionConfig c = cluster.isolatedConnection("trainer-full-every");
+        crashBetweenFullCheckpoints(cluster, tmp, "trainer-full-every", SafeTensors.DType.F32);
+    }
+
+    /**
+     * A bf16 model: its checkpoints stay bf16 (what generators and other tools load), and the full
+     * ones also hold the float32 master weights, from which the restart continues: the resumed
+     * run's master weights equal the uninterrupted run's, not merely their bf16 rounding.
+     */
+    @Test
+    void aBf16ModelKeepsItsDtypeAndResumesFromFloat32MasterWeights(TestCluster cluster, @TempDir Path tmp)
+            throws Exception {
+        crashBetweenFullCheckpoints(cluster, tmp, "trainer-full-every-bf16", SafeTensors.DType.BF16);
+    }
+
+    private void crashBetweenFullCheckpoints(TestCluster cluster, Path tmp, String name, SafeTensors.DType dtype)
+            throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection(name);
         AvroSerdes serdes = cluster.serdes();
         List<String> batchIds = produceBatches(c, serdes);
-        Path model = TinyPolicyDir.create(tmp.resolve("init"), 11);
+        Path model = TinyPolicyDir.create(tmp.resolve("init"), 11, dtype);
         StreamingTrainer straight = new StreamingTrainer(c, config(model, tmp.resolve("straight"), BATCHES), serdes);
         straight.run((step, id, r, m) -> { });
 
@@ -180,6 +200,19 @@ class StreamingTrainerTest {
         assertThat(restarted.store().latest().orElseThrow().state().weightsSha256())
                 .isEqualTo(straight.store().latest().orElseThrow().state().weightsSha256());
         assertThat(restarted.store().latest().orElseThrow().full()).as("a clean stop ends on a full checkpoint").isTrue();
+        for (CheckpointStore.Checkpoint k : restarted.store().list()) {
+            assertThat(Checkpoints.storedDtype(k.dir())).isEqualTo(dtype);
+            assertThat(new ObjectMapper().readTree(k.dir().resolve(Checkpoints.CONFIG).toFile()).get("torch_dtype")
+                    .asText()).isEqualTo(dtype.torchName());
+            assertThat(Files.exists(k.dir().resolve(CheckpointStore.MASTER_WEIGHTS)))
+                    .as("master weights in step %d", k.state().step())
+                    .isEqualTo(k.full() && dtype != SafeTensors.DType.F32);
+        }
+        if (dtype != SafeTensors.DType.F32) {
+            Path resumedMaster = restarted.store().latest().orElseThrow().dir().resolve(CheckpointStore.MASTER_WEIGHTS);
+            Path straightMaster = straight.store().latest().orElseThrow().dir().resolve(CheckpointStore.MASTER_WEIGHTS);
+            assertThat(Checkpoints.sha256(resumedMaster)).isEqualTo(Checkpoints.sha256(straightMaster));
+        }
     }
 
     @Test

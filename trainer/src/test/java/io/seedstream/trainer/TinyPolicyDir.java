@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.model.CharacterTokenizer;
 import io.seedstream.model.Checkpoints;
 import io.seedstream.model.ModelConfig;
+import io.seedstream.model.SafeTensors;
 import io.seedstream.model.Weights;
 import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.avro.Answer;
@@ -30,8 +31,14 @@ public final class TinyPolicyDir {
     private TinyPolicyDir() {}
 
     public static Path create(Path dir, long seed) throws IOException {
+        return create(dir, seed, SafeTensors.DType.F32);
+    }
+
+    /** Saved in the given dtype, as a hub checkpoint in bf16 is. */
+    public static Path create(Path dir, long seed, SafeTensors.DType dtype) throws IOException {
         try (NDManager m = NDManager.newBaseManager(); Weights w = Weights.random(CONFIG, seed, m)) {
-            Checkpoints.save(dir, CONFIG, w, CharacterTokenizer.json(List.of("<eos>"), ALPHABET));
+            Checkpoints.save(dir, CONFIG, w, CharacterTokenizer.json(List.of("<eos>"), ALPHABET),
+                    new Checkpoints.SaveOptions(dtype, Checkpoints.MAX_SHARD_BYTES));
         }
         return dir;
     }

@@ -1,0 +1,105 @@
+package io.seedstream.model;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Expected peak resident memory of one trainer and one generator, and the disk one checkpoint
+ * takes, from a model's config and the run's shapes alone (nothing is loaded). Each total is a
+ * sum of named parts so that a user sees what to shrink. The parts are counts of what the code
+ * holds (weights, gradients, AdamW's two moments, a reference copy when the KL penalty is on, the
+ * KV cache) plus the activations one micro-batch keeps for its backward pass, per token and
+ * layer, and a fixed engine and JVM overhead. The activation and overhead coefficients were
+ * measured on this code (docs/real-models.md, `seedstream bench memory` checks them).
+ */
+public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String, Long> generator,
+        long lightCheckpointBytes, long fullCheckpointBytes) {
+
+    /**
+     * @param answersPerStep answers in one training step (batch groups x group size)
+     * @param promptTokens the longest prompt in tokens
+     * @param completionTokens the answer budget (max new tokens)
+     * @param microBatchTokens the trainer's padded-token budget per forward/backward pass
+     * @param reference whether the trainer holds a frozen reference (KL penalty on)
+     * @param generatorSequences sequences a generator samples together
+     * @param checkpointDtype the dtype checkpoints are written in
+     */
+    public record Shapes(int answersPerStep, int promptTokens, int completionTokens, long microBatchTokens,
+            boolean reference, int generatorSequences, SafeTensors.DType checkpointDtype) {
+
+        public Shapes {
+            if (answersPerStep < 1 || promptTokens < 1 || completionTokens < 1 || microBatchTokens < 1
+                    || generatorSequences < 1) {
+                throw new IllegalArgumentException("every shape must be at least 1: " + this);
+            }
+        }
+    }
+
+    /** The engine (libtorch), the JVM and its heap, and the process's code: measured, not derived. */
+    static final long OVERHEAD_BYTES = 700L << 20;
+    /**
+     * Floats one token keeps per layer for the backward pass, per unit of hidden width,
+     * intermediate width and attention row (keys it attends to, per head).
+     */
+    static final double PER_HIDDEN = 16;
+    static final double PER_INTERMEDIATE = 5;
+    static final double PER_SCORE = 3;
+    /** Floats per predicted token and vocabulary entry: logits, log-softmax and their gradients. */
+    static final double PER_VOCAB = 4;
+    /** Floats per sampled sequence and vocabulary entry at one decode step: logits, softmax, sorted copy. */
+    static final double PER_VOCAB_DECODE = 6;
+
+    public static MemoryPlan of(ModelConfig c, Shapes s) {
+        long p = c.parameterCount();
+        long weights = 4 * p; // float32 in the engine (bf16 on disk is widened on load)
+        int seq = s.promptTokens() + s.completionTokens();
+        long perPass = Math.max(1, Math.min(s.answersPerStep(), s.microBatchTokens() / seq)); // sequences
+        long tokens = perPass * seq;
+        double perTokenLayer = PER_HIDDEN * c.hiddenSize() + PER_INTERMEDIATE * c.intermediateSize()
+                + PER_SCORE * (double) c.numHeads() * seq;
+
+        Map<String, Long> trainer = new LinkedHashMap<>();
+        trainer.put("weights", weights);
+        trainer.put("gradients", weights);
+        trainer.put("adamw_moments", 2 * weights);
+        trainer.put("reference_weights", s.reference() ? weights : 0L);
+        trainer.put("activations", (long) (4 * perTokenLayer * c.numLayers() * tokens));
+        trainer.put("output_layer", (long) (4 * PER_VOCAB * c.vocabSize() * perPass * s.completionTokens()));
+        trainer.put("engine_and_jvm", OVERHEAD_BYTES);
+
+        long cacheTokens = (long) s.generatorSequences() * seq;
+        Map<String, Long> generator = new LinkedHashMap<>();
+        generator.put("weights", weights);
+        generator.put("kv_cache", 4L * 2 * c.numLayers() * c.numKvHeads() * c.headDim() * cacheTokens);
+        generator.put("prefill", (long) (4 * perTokenLayer * (long) s.generatorSequences() * s.promptTokens()));
+        generator.put("decode_logits", (long) (4 * PER_VOCAB_DECODE * c.vocabSize() * s.generatorSequences()));
+        generator.put("engine_and_jvm", OVERHEAD_BYTES);
+
+        long light = 0;
+        for (String name : c.weightNames()) {
+            light += SafeTensors.bytes(c.shapeOf(name), s.checkpointDtype());
+        }
+        // the moments stay float32, and a narrower model's full checkpoint also holds float32 master weights
+        long full = light + 2 * weights + (s.checkpointDtype() == SafeTensors.DType.F32 ? 0 : weights);
+        return new MemoryPlan(p, Collections.unmodifiableMap(trainer), Collections.unmodifiableMap(generator), light,
+                full);
+    }
+
+    public long trainerBytes() {
+        return trainer.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public long generatorBytes() {
+        return generator.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * What any float32 AdamW trainer must hold: weights, gradients and two moments (16 bytes a
+     * parameter), plus a reference copy when there is one. The benchmark's yardstick.
+     */
+    public long trainerStateBytes() {
+        return trainer.get("weights") + trainer.get("gradients") + trainer.get("adamw_moments")
+                + trainer.get("reference_weights");
+    }
+}

@@ -114,11 +114,15 @@ public final class SafeTensors {
         }
     }
 
-    /** The engine takes at most this many bytes of a mapping at once (a ByteBuffer holds under 2 GiB). */
-    static final long CHUNK_BYTES = 1L << 30;
+    /** Bytes a tensor moves between file and engine at a time, through one reusable direct buffer. */
+    static final int CHUNK_BYTES = 1 << 26;
 
     /** Elements converted between bf16 and float32 at a time, in one reusable direct buffer (64 MiB of float32). */
     private static final int CONVERT_ELEMENTS = 1 << 24;
+    /** The conversion buffers, allocated once (loads and writes are serialised on them). */
+    private static ByteBuffer readBuffer;
+    private static ByteBuffer wideBuffer;
+    private static ByteBuffer narrowBuffer;
 
     private static final long MAX_HEADER = 100_000_000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -198,10 +202,12 @@ public final class SafeTensors {
 
     /**
      * One tensor in native memory the manager owns, as {@link DType#engine()} (F32 and F16 as
-     * stored, BF16 widened to float32): mapped from the file a chunk at a time and copied by the
-     * engine, never through Java arrays.
+     * stored, BF16 widened to float32): read from the file a chunk at a time into one reusable
+     * direct buffer and copied by the engine, never through Java arrays. Neither a mapping nor a
+     * fresh direct buffer per tensor: both stay resident until a garbage collection that a small
+     * heap may never run, which held about a model's size again after loading (bench memory).
      */
-    public static NDArray load(Header h, String name, NDManager m) throws IOException {
+    public static synchronized NDArray load(Header h, String name, NDManager m) throws IOException {
         Entry e = h.entry(name);
         Shape shape = new Shape(e.shape());
         if (e.count() == 0) {
@@ -209,25 +215,33 @@ public final class SafeTensors {
         }
         boolean widen = e.dtype() == DType.BF16;
         long perChunk = widen ? CONVERT_ELEMENTS : CHUNK_BYTES / e.dtype().bytes();
-        ByteBuffer wide = widen ? ByteBuffer.allocateDirect(4 * (int) Math.min(perChunk, e.count()))
-                .order(ByteOrder.LITTLE_ENDIAN) : null;
+        if (readBuffer == null) {
+            readBuffer = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        if (widen && wideBuffer == null) {
+            wideBuffer = ByteBuffer.allocateDirect(4 * CONVERT_ELEMENTS).order(ByteOrder.LITTLE_ENDIAN);
+        }
         try (FileChannel ch = FileChannel.open(h.file(), StandardOpenOption.READ)) {
             // one array the engine owns, filled chunk by chunk: the peak is the tensor plus one chunk
             NDArray flat = e.count() <= perChunk ? null : m.create(new Shape(e.count()), e.dtype().engine());
             for (long first = 0; first < e.count(); first += perChunk) {
                 int n = (int) Math.min(perChunk, e.count() - first);
-                ByteBuffer chunk = ch.map(FileChannel.MapMode.READ_ONLY,
-                        h.dataStart() + e.begin() + first * e.dtype().bytes(), (long) n * e.dtype().bytes())
-                        .order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer chunk = readBuffer.clear().limit(n * e.dtype().bytes());
+                long position = h.dataStart() + e.begin() + first * e.dtype().bytes();
+                while (chunk.hasRemaining()) {
+                    if (ch.read(chunk, position + chunk.position()) < 0) {
+                        throw new IOException(h.file() + " ends inside tensor '" + name + "'");
+                    }
+                }
+                chunk.flip();
                 if (widen) {
-                    wide.clear();
+                    ByteBuffer wide = wideBuffer.clear();
                     for (int i = 0; i < n; i++) {
                         wide.putInt((chunk.getShort() & 0xffff) << 16); // bf16 is the top half of a float32
                     }
                     chunk = wide.flip();
                 }
-                // the engine wraps a direct buffer without copying it; the copy is memory it owns (a mapping is
-                // read-only, and the conversion buffer is reused)
+                // the engine wraps a direct buffer without copying it; the copy is memory it owns (the buffer is reused)
                 try (NDArray view = m.create(chunk, new Shape(n), e.dtype().engine())) {
                     if (flat == null) {
                         flat = view.duplicate();
@@ -324,10 +338,9 @@ public final class SafeTensors {
      * to nearest even, as PyTorch rounds), so no tensor is ever whole in the Java heap and tensors
      * of any size are written.
      */
-    public static void write(Path file, Map<String, NDArray> tensors, DType dtype) throws IOException {
+    public static synchronized void write(Path file, Map<String, NDArray> tensors, DType dtype) throws IOException {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         tensors.forEach((k, t) -> shapes.put(k, t.getShape().getShape()));
-        ByteBuffer narrow = null;
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(out, ByteBuffer.wrap(headerBytes(shapes, name -> dtype != null ? dtype
@@ -345,10 +358,11 @@ public final class SafeTensors {
                         NDArray typed = part.getDataType() == d.engine() ? part : part.toType(d.engine(), false);
                         ByteBuffer bytes = typed.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                         if (d == DType.BF16) {
-                            if (narrow == null) {
-                                narrow = ByteBuffer.allocateDirect(2 * CONVERT_ELEMENTS).order(ByteOrder.LITTLE_ENDIAN);
+                            if (narrowBuffer == null) {
+                                narrowBuffer = ByteBuffer.allocateDirect(2 * CONVERT_ELEMENTS)
+                                        .order(ByteOrder.LITTLE_ENDIAN);
                             }
-                            narrow.clear();
+                            ByteBuffer narrow = narrowBuffer.clear();
                             while (bytes.hasRemaining()) {
                                 narrow.putShort(toBf16(bytes.getInt()));
                             }

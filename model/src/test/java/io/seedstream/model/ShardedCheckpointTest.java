@@ -135,7 +135,7 @@ class ShardedCheckpointTest {
 
     /**
      * An f16 tensor of 2.2 GB (over a ByteBuffer's 2 GB) in a sparse file: read into the engine and
-     * written back, its marked elements (first, each side of the 1 GB chunk boundary, last) in place.
+     * written back, its marked elements (first, each side of a chunk boundary, last) in place.
      */
     @Test
     void aTensorOverTwoGigabytesIsReadAndWritten(@TempDir Path tmp) throws Exception {

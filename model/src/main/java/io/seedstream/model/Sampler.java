@@ -101,8 +101,7 @@ public final class Sampler {
                     chosen[i] = t;
                     tokens.get(i).add(t);
                     logprobs.get(i).add(d.logprob());
-                    if (o.stopTokenIds().contains(t)
-                            || (!o.stopStrings().isEmpty() && containsStop(decode(tokens.get(i)), o))) {
+                    if (o.stopTokenIds().contains(t)) {
                         done[i] = true;
                         stopped[i] = true;
                         out[i] = completion(tokens.get(i), logprobs.get(i), true, o);
@@ -137,22 +136,7 @@ public final class Sampler {
             lps[j] = logprobList.get(j);
         }
         int textLen = ids.length > 0 && o.stopTokenIds().contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
-        String text = decoder.apply(Arrays.copyOf(ids, textLen));
-        for (String s : o.stopStrings()) {
-            int at = text.indexOf(s);
-            if (at >= 0) {
-                text = text.substring(0, at);
-            }
-        }
-        return new Completion(text, ids, lps, stopped);
-    }
-
-    private String decode(List<Integer> ids) {
-        return decoder.apply(ids.stream().mapToInt(Integer::intValue).toArray());
-    }
-
-    private static boolean containsStop(String text, SamplingOptions o) {
-        return o.stopStrings().stream().anyMatch(text::contains);
+        return new Completion(decoder.apply(Arrays.copyOf(ids, textLen)), ids, lps, stopped);
     }
 
     private static boolean allDone(boolean[] done) {

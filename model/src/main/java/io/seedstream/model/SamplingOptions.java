@@ -1,6 +1,5 @@
 package io.seedstream.model;
 
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -14,11 +13,10 @@ import java.util.Set;
  * @param topK keep the k most likely tokens; 0 disables it
  * @param maxNewTokens token budget; a completion that reaches it finishes with LENGTH
  * @param stopTokenIds tokens that end a completion (included in its tokens, not in its text)
- * @param stopStrings strings that end a completion (its text is cut before them)
  * @param seed seed of the sampling randomness (each sequence of the batch derives its own)
  */
 public record SamplingOptions(boolean greedy, double temperature, double topP, int topK, int maxNewTokens,
-        Set<Integer> stopTokenIds, List<String> stopStrings, long seed) {
+        Set<Integer> stopTokenIds, long seed) {
 
     public SamplingOptions {
         if (!greedy && !(temperature > 0)) {
@@ -34,19 +32,14 @@ public record SamplingOptions(boolean greedy, double temperature, double topP, i
             throw new IllegalArgumentException("max new tokens was " + maxNewTokens + ", must be >= 1");
         }
         stopTokenIds = Set.copyOf(stopTokenIds);
-        stopStrings = List.copyOf(stopStrings);
     }
 
     public static SamplingOptions greedy(int maxNewTokens, Set<Integer> stopTokenIds) {
-        return new SamplingOptions(true, 1.0, 1.0, 0, maxNewTokens, stopTokenIds, List.of(), 0);
+        return new SamplingOptions(true, 1.0, 1.0, 0, maxNewTokens, stopTokenIds, 0);
     }
 
     public static SamplingOptions sample(double temperature, double topP, int topK, int maxNewTokens,
             Set<Integer> stopTokenIds, long seed) {
-        return new SamplingOptions(false, temperature, topP, topK, maxNewTokens, stopTokenIds, List.of(), seed);
-    }
-
-    public SamplingOptions withStopStrings(List<String> stops) {
-        return new SamplingOptions(greedy, temperature, topP, topK, maxNewTokens, stopTokenIds, stops, seed);
+        return new SamplingOptions(false, temperature, topP, topK, maxNewTokens, stopTokenIds, seed);
     }
 }

@@ -1,7 +1,6 @@
 package io.seedstream.trainer;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -132,16 +131,5 @@ public record TrainerConfig(
         return new TrainerConfig(model.isBlank() ? null : Path.of(model), c.getString(RUN_ID), update, lr,
                 c.getInt(STALENESS), Path.of(c.getString(CHECKPOINT_DIR)), c.getInt(CHECKPOINT_EVERY),
                 c.getInt(CHECKPOINT_KEEP), c.getInt(CHECKPOINT_FULL_EVERY), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT), c.getLong(POLL_MS));
-    }
-
-    /** Only the trainer.* entries of a larger property set. */
-    public static Map<String, Object> ownKeys(Map<?, ?> props) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        props.forEach((k, v) -> {
-            if (String.valueOf(k).startsWith("trainer.")) {
-                out.put(String.valueOf(k), v);
-            }
-        });
-        return out;
     }
 }

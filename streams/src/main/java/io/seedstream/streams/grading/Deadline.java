@@ -29,10 +29,4 @@ final class Deadline {
             throw new Exceeded(budgetMs);
         }
     }
-
-    void checkNow() {
-        if (System.nanoTime() > endNanos) {
-            throw new Exceeded(budgetMs);
-        }
-    }
 }

@@ -39,8 +39,17 @@ final class MemoryBenchmark implements Callable<Integer> {
     static final ModelConfig QWEN2_0_5B = new ModelConfig("qwen2", 151_936, 896, 4864, 24, 14, 2, 64, 1e-6,
             1_000_000, true, true, 32_768, 151_643, 151_645);
 
-    @Option(names = "--model-dir", description = "Model to measure (default: a random Qwen2-0.5B-shaped one).")
+    /** SmolLM-360M's published shape: a Llama with 15 heads over 5 KV heads and a 49k vocabulary. */
+    static final ModelConfig SMOLLM_360M = new ModelConfig("llama", 49_152, 960, 2560, 32, 15, 5, 64, 1e-5, 10_000,
+            false, true, 2048, 0, 0);
+
+    @Option(names = "--model-dir", description = "Model to measure (default: a random one of --random-shape).")
     Path modelDir;
+
+    @Option(names = "--random-shape", defaultValue = "qwen2-0.5b",
+            description = "Shape of the random model when no --model-dir: qwen2-0.5b or smollm-360m (default: "
+                    + "${DEFAULT-VALUE}).")
+    String randomShape;
 
     @Option(names = "--answers", defaultValue = "8", description = "Answers per training step and sequences sampled "
             + "together (default: ${DEFAULT-VALUE}).")
@@ -86,9 +95,15 @@ final class MemoryBenchmark implements Callable<Integer> {
     private int run() throws Exception {
         Path model = modelDir;
         if (model == null) {
-            model = scratch.resolve("qwen2-0.5b-random");
-            System.err.println("seedstream bench memory: writing a random Qwen2-0.5B-shaped model (bf16)...");
-            FootprintWorkload.writeRandom(QWEN2_0_5B, model, SafeTensors.DType.BF16);
+            ModelConfig shape = switch (randomShape) {
+                case "qwen2-0.5b" -> QWEN2_0_5B;
+                case "smollm-360m" -> SMOLLM_360M;
+                default -> throw new IllegalArgumentException("--random-shape was '" + randomShape
+                        + "', must be qwen2-0.5b or smollm-360m");
+            };
+            model = scratch.resolve(randomShape + "-random");
+            System.err.println("seedstream bench memory: writing a random " + randomShape + "-shaped model (bf16)...");
+            FootprintWorkload.writeRandom(shape, model, SafeTensors.DType.BF16);
         }
         ModelConfig c = ModelConfig.read(model.resolve(Checkpoints.CONFIG));
         MemoryPlan plan = MemoryPlan.of(c, new MemoryPlan.Shapes(answers, promptTokens, completionTokens,
@@ -97,7 +112,7 @@ final class MemoryBenchmark implements Callable<Integer> {
         ObjectNode root = JSON.createObjectNode();
         root.put("benchmark", "memory");
         root.put("cores", Runtime.getRuntime().availableProcessors());
-        root.put("model", modelDir == null ? "random Qwen2-0.5B-shaped (bf16 on disk)" : model.toString());
+        root.put("model", modelDir == null ? "random " + randomShape + "-shaped (bf16 on disk)" : model.toString());
         root.put("parameters", plan.parameters());
         root.putObject("shapes").put("answers", answers).put("prompt_tokens", promptTokens)
                 .put("completion_tokens", completionTokens).put("micro_batch_tokens", microBatchTokens)

@@ -36,19 +36,31 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
         }
     }
 
-    /** The engine (libtorch), the JVM and its heap, and the process's code: measured, not derived. */
-    static final long OVERHEAD_BYTES = 700L << 20;
+    /**
+     * The engine (libtorch), the JVM and its heap, the loader's two 64 MiB buffers: measured (a
+     * trainer of the built-in task's tiny policy after loading, plus the buffers), not derived.
+     */
+    static final long OVERHEAD_BYTES = 360L << 20;
     /**
      * Floats one token keeps per layer for the backward pass, per unit of hidden width,
-     * intermediate width and attention row (keys it attends to, per head).
+     * intermediate width and attention row (the keys it attends to, per head). Fitted with
+     * {@link #PER_VOCAB} on two shapes of a Qwen2-0.5B-shaped model (docs/real-models.md).
      */
-    static final double PER_HIDDEN = 16;
-    static final double PER_INTERMEDIATE = 5;
-    static final double PER_SCORE = 3;
-    /** Floats per predicted token and vocabulary entry: logits, log-softmax and their gradients. */
-    static final double PER_VOCAB = 4;
-    /** Floats per sampled sequence and vocabulary entry at one decode step: logits, softmax, sorted copy. */
-    static final double PER_VOCAB_DECODE = 6;
+    static final double PER_HIDDEN = 12.8;
+    static final double PER_INTERMEDIATE = 4;
+    static final double PER_SCORE = 2.4;
+    /**
+     * Floats per predicted token and vocabulary entry in the trainer: logits, the log-softmax's
+     * intermediates and result, and their gradients.
+     */
+    static final double PER_VOCAB = 10;
+    /**
+     * Floats per cached token and layer that one decode step holds until it ends, per unit of
+     * query width (heads x head size) and of key/value width: every layer's keys and values,
+     * concatenated with the cache and repeated to the query heads.
+     */
+    static final double PER_DECODE_QUERY = 4;
+    static final double PER_DECODE_KV = 4;
 
     public static MemoryPlan of(ModelConfig c, Shapes s) {
         long p = c.parameterCount();
@@ -69,11 +81,11 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
         trainer.put("engine_and_jvm", OVERHEAD_BYTES);
 
         long cacheTokens = (long) s.generatorSequences() * seq;
+        double decodePerToken = PER_DECODE_QUERY * c.numHeads() * c.headDim() + PER_DECODE_KV * c.numKvHeads() * c.headDim();
         Map<String, Long> generator = new LinkedHashMap<>();
         generator.put("weights", weights);
         generator.put("kv_cache", 4L * 2 * c.numLayers() * c.numKvHeads() * c.headDim() * cacheTokens);
-        generator.put("prefill", (long) (4 * perTokenLayer * (long) s.generatorSequences() * s.promptTokens()));
-        generator.put("decode_logits", (long) (4 * PER_VOCAB_DECODE * c.vocabSize() * s.generatorSequences()));
+        generator.put("decode_step", (long) (4 * decodePerToken * c.numLayers() * cacheTokens));
         generator.put("engine_and_jvm", OVERHEAD_BYTES);
 
         long light = 0;

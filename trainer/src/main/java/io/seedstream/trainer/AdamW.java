@@ -46,8 +46,10 @@ public final class AdamW implements AutoCloseable {
         double biasCorrection1 = 1 - Math.pow(b1, step);
         double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
         float stepSize = (float) (lr / biasCorrection1);
-        try (NDManager scratch = manager.newSubManager()) {
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            // one parameter's temporaries at a time: a scratch over the whole loop held four
+            // copies of the model at the step's end, the trainer's peak at real size (bench memory)
+            try (NDManager scratch = manager.newSubManager()) {
                 // the step writes through a detached view of the weights (same storage): an in-place op on a
                 // leaf that requires grad is refused while the thread's grad mode is on, which is the default
                 // of every new thread (up runs the trainer on its own)

@@ -42,7 +42,8 @@ public record GeneratorConfig(
         int prometheusPort,
         Duration transactionTimeout,
         Duration sessionTimeout,
-        Duration startWait) {
+        Duration startWait,
+        Duration firstVersionWait) {
 
     public static final String ID = "generator.id";
     public static final String MODEL_DIR = "generator.model.dir";
@@ -61,6 +62,7 @@ public record GeneratorConfig(
     public static final String TRANSACTION_TIMEOUT_MS = "generator.transaction.timeout.ms";
     public static final String SESSION_TIMEOUT_MS = "generator.session.timeout.ms";
     public static final String START_WAIT_MS = "generator.start.wait.ms";
+    public static final String FIRST_VERSION_WAIT_MS = "generator.first.version.wait.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(ID, Type.STRING, "", Importance.HIGH,
@@ -100,7 +102,10 @@ public record GeneratorConfig(
             .define(SESSION_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(1000), Importance.LOW,
                     "Consumer session timeout: how soon the group notices a dead generator.")
             .define(START_WAIT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
-                    "How long to wait at start for policy-versions and prompts to be read.");
+                    "How long to wait at start for policy-versions and prompts to be read.")
+            .define(FIRST_VERSION_WAIT_MS, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,
+                    "Without a model directory: how long to wait for the trainer's first announcement (a generator "
+                            + "started before the trainer) before giving up.");
 
     public static GeneratorConfig from(Map<?, ?> props) {
         AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
@@ -112,7 +117,7 @@ public record GeneratorConfig(
                 Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)), c.getInt(EVAL_INTERLEAVE),
                 Duration.ofMillis(c.getLong(METRICS_INTERVAL_MS)), c.getInt(PROMETHEUS_PORT),
                 Duration.ofMillis(c.getLong(TRANSACTION_TIMEOUT_MS)), Duration.ofMillis(c.getLong(SESSION_TIMEOUT_MS)),
-                Duration.ofMillis(c.getLong(START_WAIT_MS)));
+                Duration.ofMillis(c.getLong(START_WAIT_MS)), Duration.ofMillis(c.getLong(FIRST_VERSION_WAIT_MS)));
     }
 
     private static Path path(String s) {

@@ -46,15 +46,38 @@ final class PolicyHolder implements AutoCloseable {
         this.versions = versions;
     }
 
-    /** The newest announced version, or the model directory (version 0) when none is announced or loadable. */
-    void start(Path modelDir) throws IOException {
+    /**
+     * Takes the newest announced version, else the model directory (version 0) when none is
+     * announced or loadable; without either, waits up to
+     * {@code firstVersionWait} for the trainer's first announcement (a generator may start first).
+     *
+     * @return false when stopped while waiting (nothing to generate with)
+     */
+    boolean start(Path modelDir, java.time.Duration firstVersionWait, java.util.function.BooleanSupplier stopping)
+            throws IOException, InterruptedException {
+        if (modelDir == null && versions.latest().isEmpty()) {
+            long end = System.nanoTime() + firstVersionWait.toNanos();
+            long nextLog = 0;
+            while (versions.latest().isEmpty() && System.nanoTime() < end && !stopping.getAsBoolean()) {
+                if (System.nanoTime() >= nextLog) {
+                    log.info("waiting up to {} s for run '{}' to announce its first version (no model directory given)",
+                            Math.max(0, (end - System.nanoTime()) / 1_000_000_000L), versions.runId());
+                    nextLog = System.nanoTime() + 30_000_000_000L;
+                }
+                Thread.sleep(200);
+            }
+        }
         Optional<Announcement> latest = versions.latest();
         if (latest.isPresent() && reload()) {
-            return;
+            return true;
+        }
+        if (modelDir == null && latest.isEmpty() && stopping.getAsBoolean()) {
+            return false;
         }
         if (modelDir == null) {
             throw new IOException(latest.isEmpty()
-                    ? "no policy version announced for run '" + versions.runId() + "' and no model directory given"
+                    ? "no policy version announced for run '" + versions.runId() + "' within "
+                            + firstVersionWait.toMillis() + " ms and no model directory given"
                     : "the announced version " + latest.get().number() + " was refused and no model directory given");
         }
         long t0 = System.nanoTime();
@@ -62,6 +85,7 @@ final class PolicyHolder implements AutoCloseable {
         version = 0;
         metrics.reloaded(0, (System.nanoTime() - t0) / 1e9);
         log.info("generating with {} as version 0 (no version announced yet)", modelDir);
+        return true;
     }
 
     Policy current() {

@@ -152,7 +152,9 @@ public final class RolloutGenerator {
                             versions);
                     KafkaProducer<String, Object> producer = producer(clientId);
                     KafkaConsumer<String, byte[]> consumer = consumer(clientId + "-requests")) {
-                policies.start(config.modelDir());
+                if (!policies.start(config.modelDir(), config.firstVersionWait(), () -> stopping)) {
+                    return new Summary(0, 0, 0, 0, -1); // stopped before the trainer's first announcement
+                }
                 producer.initTransactions(); // fences a predecessor with this id and aborts its open transaction
                 KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, metrics.tags());
                 KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer, metrics.tags());

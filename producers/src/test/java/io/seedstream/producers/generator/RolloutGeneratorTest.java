@@ -8,6 +8,7 @@ import static io.seedstream.infra.harness.TestTopics.send;
 import static io.seedstream.producers.generator.PipelineFixture.randomPolicy;
 import static io.seedstream.producers.generator.PipelineFixture.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -104,6 +105,32 @@ class RolloutGeneratorTest {
             assertThat(a.metrics().groups()).as("generator a's share").isPositive();
             assertThat(b.metrics().groups()).as("generator b's share").isPositive();
             assertThat(a.metrics().groups() + b.metrics().groups()).isEqualTo(200);
+        }
+    }
+
+    /** Issue 24: a generator started before the trainer, without a model directory, waits for version 1. */
+    @Test
+    void aGeneratorStartedBeforeTheTrainersFirstAnnouncementWaitsForIt(TestCluster cluster, @TempDir Path tmp)
+            throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("first-version");
+        AvroSerdes serdes = cluster.serdes();
+        Path v1 = tmp.resolve("v1");
+        String sha1 = randomPolicy(v1, 4);
+        send(c, serdes, prompts(c, 2));
+        GeneratorConfig impatient = generatorConfig("impatient", c.topicPrefix() + "gen", tmp,
+                Map.of(GeneratorConfig.MODEL_DIR, "", GeneratorConfig.FIRST_VERSION_WAIT_MS, 0L));
+        assertThatThrownBy(() -> new RolloutGenerator(c, impatient, serdes, Device.cpu(), Clock.systemUTC()).run())
+                .hasMessageContaining("no policy version announced for run 'seedstream' within 0 ms");
+        try (Running running = new Running()) {
+            running.start(c, serdes, generatorConfig("early", c.topicPrefix() + "gen", tmp,
+                    Map.of(GeneratorConfig.MODEL_DIR, "")));
+            send(c, serdes, List.of(request(c, "waits", "p0", 4, 1.0, 6, 0)));
+            Thread.sleep(1500);
+            assertThat(await(c, serdes, Topics.ROLLOUTS, "read_committed", 1, Duration.ofSeconds(2), Duration.ZERO))
+                    .as("nothing sampled before the first announcement").isEmpty();
+            send(c, serdes, List.of(announce(c, "seedstream", 1, v1, sha1)));
+            assertThat(await(c, serdes, Topics.ROLLOUTS, "read_committed", 1, MAX, Duration.ZERO))
+                    .singleElement().satisfies(r -> assertThat(r.value().getPolicyVersion()).isEqualTo(1));
         }
     }
 

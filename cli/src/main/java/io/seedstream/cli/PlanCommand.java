@@ -60,8 +60,8 @@ final class PlanCommand implements Callable<Integer> {
             description = "Sequences a generator samples together (default: generator.max.batch.sequences).")
     Integer generatorSequences;
 
-    @Option(names = "--checkpoint-dtype", defaultValue = "fp32",
-            description = "Dtype checkpoints are written in (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-dtype",
+            description = "Dtype checkpoints are written in (default: the model's own, config.json's torch_dtype).")
     String checkpointDtype;
 
     @Option(names = "--json", description = "Print the plan as one JSON object instead of a table.")
@@ -86,7 +86,7 @@ final class PlanCommand implements Callable<Integer> {
                 microBatchTokens != null ? microBatchTokens : trainer.update().microBatchTokens(),
                 trainer.update().loss().klCoef() > 0,
                 generatorSequences != null ? generatorSequences : generator.maxBatchSequences(),
-                SafeTensors.DType.parse(checkpointDtype));
+                SafeTensors.DType.parse(checkpointDtype != null ? checkpointDtype : ownDtype(configJson)));
         MemoryPlan plan = MemoryPlan.of(c, shapes);
         if (json) {
             ObjectNode o = JSON.valueToTree(plan);
@@ -106,6 +106,11 @@ final class PlanCommand implements Callable<Integer> {
                         + "checkpoint%n", gb(plan.trainerBytes()), gb(plan.generatorBytes()),
                 gb(plan.lightCheckpointBytes()), gb(plan.fullCheckpointBytes()));
         return 0;
+    }
+
+    /** What the trainer writes checkpoints in: the dtype the model came in (float32 when config.json does not say). */
+    private static String ownDtype(Path configJson) throws IOException {
+        return JSON.readTree(configJson.toFile()).path("torch_dtype").asText("float32");
     }
 
     private Properties properties() throws IOException {

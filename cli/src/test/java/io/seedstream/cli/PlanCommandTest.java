@@ -36,7 +36,10 @@ class PlanCommandTest {
                 .isEqualTo(4 * QWEN25_MATH_1_5B.parameterCount());
         assertThat(plan.get("lightCheckpointBytes").asLong()).isEqualTo(2 * QWEN25_MATH_1_5B.parameterCount());
 
+        // without --checkpoint-dtype, the model's own: config.json says float32 here
         String table = CliRun.ok("plan", "--model-dir", tmp.toString());
+        assertThat(table).containsPattern("light checkpoint +" + String.format(java.util.Locale.ROOT, "%.2f GB",
+                4 * QWEN25_MATH_1_5B.parameterCount() / 1e9));
         assertThat(table).contains("1.54B parameters").contains("adamw moments").contains("kv cache")
                 .containsPattern("seedstream plan: trainer [0-9.]+ GB, generator [0-9.]+ GB, [0-9.]+ GB per version");
     }

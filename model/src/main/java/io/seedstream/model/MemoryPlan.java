@@ -9,9 +9,10 @@ import java.util.Map;
  * takes, from a model's config and the run's shapes alone (nothing is loaded). Each total is a
  * sum of named parts so that a user sees what to shrink. The parts are counts of what the code
  * holds (weights, gradients, AdamW's two moments, a reference copy when the KL penalty is on, the
- * KV cache) plus the activations one micro-batch keeps for its backward pass, per token and
- * layer, and a fixed engine and JVM overhead. The activation and overhead coefficients were
- * measured on this code (docs/real-models.md, `seedstream bench memory` checks them).
+ * KV cache) plus what one micro-batch keeps for its backward pass (per token and layer, and per
+ * predicted token and vocabulary entry), one layer of a generator's prefill, and fixed engine,
+ * JVM and sampling overheads. Those coefficients were fitted to measured peaks of this code, not derived
+ * (docs/real-models.md); `seedstream bench memory` checks them against a real run.
  */
 public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String, Long> generator,
         long lightCheckpointBytes, long fullCheckpointBytes) {
@@ -55,12 +56,11 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
      */
     static final double PER_VOCAB = 10;
     /**
-     * Floats per cached token and layer that one decode step holds until it ends, per unit of
-     * query width (heads x head size) and of key/value width: every layer's keys and values,
-     * concatenated with the cache and repeated to the query heads.
+     * What sampling adds beyond the weights, the cache and one layer's prefill: the Java heap's
+     * growth between collections and the engine's workspace, measured at 0.46-0.60 GB on two
+     * models and two batch shapes (`bench memory`), not derived.
      */
-    static final double PER_DECODE_QUERY = 4;
-    static final double PER_DECODE_KV = 4;
+    static final long SAMPLING_HEADROOM_BYTES = 500L << 20;
 
     public static MemoryPlan of(ModelConfig c, Shapes s) {
         long p = c.parameterCount();
@@ -81,11 +81,14 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
         trainer.put("engine_and_jvm", OVERHEAD_BYTES);
 
         long cacheTokens = (long) s.generatorSequences() * seq;
-        double decodePerToken = PER_DECODE_QUERY * c.numHeads() * c.headDim() + PER_DECODE_KV * c.numKvHeads() * c.headDim();
+        // a generator frees each layer's intermediates as soon as the layer is done: one layer of the prefill
+        double prefillPerToken = PER_HIDDEN * c.hiddenSize() + PER_INTERMEDIATE * c.intermediateSize()
+                + PER_SCORE * (double) c.numHeads() * s.promptTokens();
         Map<String, Long> generator = new LinkedHashMap<>();
         generator.put("weights", weights);
         generator.put("kv_cache", 4L * 2 * c.numLayers() * c.numKvHeads() * c.headDim() * cacheTokens);
-        generator.put("decode_step", (long) (4 * decodePerToken * c.numLayers() * cacheTokens));
+        generator.put("prefill_layer", (long) (4 * prefillPerToken * s.generatorSequences() * s.promptTokens()));
+        generator.put("sampling_headroom", SAMPLING_HEADROOM_BYTES);
         generator.put("engine_and_jvm", OVERHEAD_BYTES);
 
         long light = 0;

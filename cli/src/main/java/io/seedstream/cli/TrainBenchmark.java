@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A full SEED-GRPO update (log-probs, loss, backward, clipping, AdamW) as the trainer runs it:
@@ -24,17 +23,8 @@ final class TrainBenchmark {
 
     static Map<String, Object> run(ModelConfig c, NDManager m, double peakGflops, int answers, int promptLen,
             int completionLen, int steps) {
-        SplittableRandom rnd = new SplittableRandom(7);
-        List<TrainingSample> batch = new ArrayList<>();
-        for (int i = 0; i < answers; i++) {
-            int[] prompt = ModelBenchmark.randomIds(rnd, c.vocabSize(), promptLen);
-            int[] completion = ModelBenchmark.randomIds(rnd, c.vocabSize(), completionLen);
-            float[] old = new float[completionLen];
-            for (int t = 0; t < completionLen; t++) {
-                old[t] = (float) -Math.log(c.vocabSize()) + (float) (0.1 * rnd.nextGaussian());
-            }
-            batch.add(new TrainingSample(prompt, completion, old, i % 2 == 0 ? 0.5 : -0.5, 0));
-        }
+        List<TrainingSample> batch = FootprintWorkload.randomBatch(c,
+                new FootprintWorkload.Shape(answers, promptLen, completionLen, PolicyUpdate.Options.defaults().microBatchTokens()));
         List<Double> seconds = new ArrayList<>();
         try (Weights w = Weights.random(c, 3, m);
                 PolicyUpdate update = new PolicyUpdate(new Transformer(c, w), null, PolicyUpdate.Options.defaults(), m)) {

@@ -376,7 +376,7 @@ public final class SafeTensors {
     }
 
     /** The bf16 nearest a float32 (ties to even), NaN kept NaN. */
-    static short toBf16(int floatBits) {
+    public static short toBf16(int floatBits) {
         if ((floatBits & 0x7fffffff) > 0x7f800000) {
             return (short) ((floatBits >>> 16) | 0x40); // a quiet NaN
         }

@@ -260,17 +260,26 @@ final class MemoryBenchmark implements Callable<Integer> {
     }
 
     /** The workload {@link MemoryBenchmark} runs in a child JVM. */
-    @Command(name = "footprint-worker", hidden = true, description = "One trainer or generator workload (internal).")
+    @Command(name = "footprint-worker", hidden = true, mixinStandardHelpOptions = true,
+            description = "One trainer or generator workload of `bench memory`, alone in its JVM; prints one JSON line.")
     static final class Worker implements Callable<Integer> {
 
-        @Option(names = "--role", required = true) String role;
-        @Option(names = "--model-dir", required = true) Path modelDir;
-        @Option(names = "--answers", required = true) int answers;
-        @Option(names = "--prompt-tokens", required = true) int promptTokens;
-        @Option(names = "--completion-tokens", required = true) int completionTokens;
-        @Option(names = "--micro-batch-tokens", required = true) long microBatchTokens;
-        @Option(names = "--repeats", required = true) int repeats;
-        @Option(names = "--save-dir") Path saveDir;
+        @Option(names = "--role", required = true, description = "trainer or generator.")
+        String role;
+        @Option(names = "--model-dir", required = true, description = "Hugging Face model directory.")
+        Path modelDir;
+        @Option(names = "--answers", required = true, description = "Answers per step, sequences sampled together.")
+        int answers;
+        @Option(names = "--prompt-tokens", required = true, description = "Prompt length.")
+        int promptTokens;
+        @Option(names = "--completion-tokens", required = true, description = "Answer length.")
+        int completionTokens;
+        @Option(names = "--micro-batch-tokens", required = true, description = "Trainer tokens per pass.")
+        long microBatchTokens;
+        @Option(names = "--repeats", required = true, description = "Steps or sampling runs.")
+        int repeats;
+        @Option(names = "--save-dir", description = "Where the trainer writes its checkpoint.")
+        Path saveDir;
 
         @Override
         public Integer call() throws Exception {

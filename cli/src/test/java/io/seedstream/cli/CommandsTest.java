@@ -1,10 +1,16 @@
 package io.seedstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedstream.infra.harness.RealKafkaExtension;
+import io.seedstream.infra.harness.SampleRecords;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.Topic;
+import io.seedstream.schemas.serde.AvroSerdes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,9 +65,30 @@ class CommandsTest {
         CliRun first = run(withConnection(c, "topics", "create"));
         CliRun second = run(withConnection(c, "topics", "create"));
         assertThat(first.exitCode()).isZero();
-        assertThat(first.out()).contains("10 topics ready").contains("10 created, 0 existed");
+        assertThat(first.out()).contains("10 topics ready").contains("10 created, 0 existed")
+                .contains("10 value schemas registered");
         assertThat(second.exitCode()).isZero();
         assertThat(second.out()).contains("0 created, 10 existed");
+    }
+
+    /** Stages that may not register schemas (auto.register.schemas=false) find what topics create registered. */
+    @Test
+    void topicsCreateRegistersTheSchemasThatStagesWithoutRegisterRightsLookUp(TestCluster cluster) {
+        ConnectionConfig c = cluster.connection().withTopicPrefix(cluster.newPrefix());
+        AvroSerdes lookUpOnly = new AvroSerdes(AvroSerdes.connect(c).registry(), false);
+        SpecificRecord prompt = SampleRecords.prompt();
+        assertThatThrownBy(() -> serialize(lookUpOnly, c, prompt)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("auto.register.schemas=false");
+        assertThat(run(withConnection(c, "topics", "create")).exitCode()).isZero();
+        for (SpecificRecord r : SampleRecords.all()) {
+            assertThat(serialize(lookUpOnly, c, r)).as(r.getSchema().getName()).isNotEmpty();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static byte[] serialize(AvroSerdes serdes, ConnectionConfig c, SpecificRecord r) {
+        Topic<String, SpecificRecord> t = SampleRecords.topicOf(r);
+        return serdes.forClass((Class<SpecificRecord>) r.getClass(), false).serializer().serialize(c.topic(t), r);
     }
 
     @Test

@@ -142,9 +142,10 @@ final class ChaosCommand implements Callable<Integer> {
         out = out.toAbsolutePath();
         Files.createDirectories(out);
         t0 = System.nanoTime();
-        int brokerPort = freePort();
-        int controllerPort = freePort();
-        int registryPort = freePort();
+        int[] ports = freePorts(3);
+        int brokerPort = ports[0];
+        int controllerPort = ports[1];
+        int registryPort = ports[2];
         ConnectionConfig c = ConnectionConfig.defaults().withServers("127.0.0.1:" + brokerPort,
                 "http://127.0.0.1:" + registryPort);
         Path cfg = writeStageKeys(c, model);
@@ -559,8 +560,27 @@ final class ChaosCommand implements Callable<Integer> {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /**
+     * n distinct free ports: the sockets are held open until all are chosen, or the kernel may hand
+     * a just-closed port out again (a broker and a registry on one port: "cannot listen").
+     */
+    private static int[] freePorts(int n) throws IOException {
+        List<ServerSocket> open = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                open.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : open) {
+                s.close();
+            }
         }
     }
 }

@@ -61,6 +61,18 @@ final class ConfigKeys {
         check(p.stringPropertyNames(), Set.of(), "config " + file);
     }
 
+    /** A --config properties file, read and checked: an unknown key is refused. */
+    static java.util.Properties load(Path file) {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        check(p, file);
+        return p;
+    }
+
     /** The known key closest to {@code key}: fewest edits, or the only one of its stage with a shared word. */
     private static String nearest(String key, Set<String> extra) {
         Set<String> all = new TreeSet<>(KNOWN);

@@ -1,11 +1,6 @@
 package io.seedstream.cli;
 
 import io.seedstream.schemas.ConnectionConfig;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -38,15 +33,7 @@ public final class ConnectionOptions {
 
     /** Every property from the file, the environment and the flags, merged by precedence. */
     public Properties properties() {
-        Properties p = new Properties();
-        if (config != null) {
-            try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read config file " + config + ": " + e.getMessage(), e);
-            }
-            ConfigKeys.check(p, config);
-        }
+        Properties p = config != null ? ConfigKeys.load(config) : new Properties();
         for (Map.Entry<String, String> env : System.getenv().entrySet()) {
             if (env.getKey().startsWith("SEEDSTREAM_") && !env.getKey().equals("SEEDSTREAM_LOG_LEVEL")
                     && !env.getKey().equals("SEEDSTREAM_JAVA_OPTS")) {

@@ -224,13 +224,7 @@ final class MemoryBenchmark implements Callable<Integer> {
         args.addAll(shape);
         args.addAll(List.of(extra));
         StageProcess p = new StageProcess("footprint-" + role, List.of(), args, scratch.resolve("logs"));
-        int code = p.runToEnd(Duration.ofMinutes(60));
-        List<String> lines = Files.readAllLines(p.log());
-        if (code != 0) {
-            throw new IllegalStateException("the " + role + " workload exited with " + code + ": "
-                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
-        }
-        return JSON.readTree(lines.get(lines.size() - 1));
+        return result("the " + role + " workload", p.runToEnd(Duration.ofMinutes(60)), p.log(), "");
     }
 
     private JsonNode python(String role, List<String> shape, String dtype) throws IOException, InterruptedException {
@@ -250,10 +244,15 @@ final class MemoryBenchmark implements Callable<Integer> {
             p.destroyForcibly();
             throw new IllegalStateException("PyTorch " + role + " (" + dtype + ") took over 60 minutes");
         }
+        return result("PyTorch " + role + " (" + dtype + ")", p.exitValue(), log,
+                " (is torch installed for " + python + "? --python none skips it)");
+    }
+
+    /** A workload's result, the last line of its log; its exit code and the log's end when it failed. */
+    private static JsonNode result(String what, int code, Path log, String hint) throws IOException {
         List<String> lines = Files.readAllLines(log);
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("PyTorch " + role + " (" + dtype + ") exited with " + p.exitValue()
-                    + " (is torch installed for " + python + "? --python none skips it): "
+        if (code != 0) {
+            throw new IllegalStateException(what + " exited with " + code + hint + ": "
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
         }
         return JSON.readTree(lines.get(lines.size() - 1));

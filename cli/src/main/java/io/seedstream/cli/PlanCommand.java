@@ -10,8 +10,6 @@ import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.trainer.TrainerConfig;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -75,7 +73,7 @@ final class PlanCommand implements Callable<Integer> {
             return 2;
         }
         ModelConfig c = ModelConfig.read(configJson);
-        Properties p = properties();
+        Properties p = config != null ? ConfigKeys.load(config) : new Properties();
         DispatcherConfig dispatch = DispatcherConfig.from(p);
         TrainerConfig trainer = TrainerConfig.from(p);
         GeneratorConfig generator = GeneratorConfig.from(p);
@@ -111,17 +109,6 @@ final class PlanCommand implements Callable<Integer> {
     /** What the trainer writes checkpoints in: the dtype the model came in (float32 when config.json does not say). */
     private static String ownDtype(Path configJson) throws IOException {
         return JSON.readTree(configJson.toFile()).path("torch_dtype").asText("float32");
-    }
-
-    private Properties properties() throws IOException {
-        Properties p = new Properties();
-        if (config != null) {
-            try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
-                p.load(r);
-            }
-            ConfigKeys.check(p, config);
-        }
-        return p;
     }
 
     private static void print(String title, Map<String, Long> parts, long total) {

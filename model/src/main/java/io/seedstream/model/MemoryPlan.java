@@ -68,8 +68,7 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
         int seq = s.promptTokens() + s.completionTokens();
         long perPass = Math.max(1, Math.min(s.answersPerStep(), s.microBatchTokens() / seq)); // sequences
         long tokens = perPass * seq;
-        double perTokenLayer = PER_HIDDEN * c.hiddenSize() + PER_INTERMEDIATE * c.intermediateSize()
-                + PER_SCORE * (double) c.numHeads() * seq;
+        double perTokenLayer = activationFloats(c, seq);
 
         Map<String, Long> trainer = new LinkedHashMap<>();
         trainer.put("weights", weights);
@@ -82,8 +81,7 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
 
         long cacheTokens = (long) s.generatorSequences() * seq;
         // a generator frees each layer's intermediates as soon as the layer is done: one layer of the prefill
-        double prefillPerToken = PER_HIDDEN * c.hiddenSize() + PER_INTERMEDIATE * c.intermediateSize()
-                + PER_SCORE * (double) c.numHeads() * s.promptTokens();
+        double prefillPerToken = activationFloats(c, s.promptTokens());
         Map<String, Long> generator = new LinkedHashMap<>();
         generator.put("weights", weights);
         generator.put("kv_cache", 4L * 2 * c.numLayers() * c.numKvHeads() * c.headDim() * cacheTokens);
@@ -99,6 +97,12 @@ public record MemoryPlan(long parameters, Map<String, Long> trainer, Map<String,
         long full = light + 2 * weights + (s.checkpointDtype() == SafeTensors.DType.F32 ? 0 : weights);
         return new MemoryPlan(p, Collections.unmodifiableMap(trainer), Collections.unmodifiableMap(generator), light,
                 full);
+    }
+
+    /** Floats one token keeps in one layer when it attends to {@code attended} positions. */
+    private static double activationFloats(ModelConfig c, int attended) {
+        return PER_HIDDEN * c.hiddenSize() + PER_INTERMEDIATE * c.intermediateSize()
+                + PER_SCORE * (double) c.numHeads() * attended;
     }
 
     public long trainerBytes() {

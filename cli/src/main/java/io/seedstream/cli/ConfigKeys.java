@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * nearest known one, so a typo ({@code trainer.learning_rate}) stops the command instead of
  * silently leaving the default in place.
  */
-final class ConfigKeys {
+public final class ConfigKeys {
 
     /** Passed unchanged to every Kafka client (ConnectionConfig keeps them). */
     private static final List<String> CLIENT_PREFIXES = List.of("security.", "sasl.", "ssl.");
@@ -45,7 +45,7 @@ final class ConfigKeys {
      *
      * @param source where the keys come from, for the message (a file, an arm)
      */
-    static void check(Collection<String> keys, Set<String> extra, String source) {
+    public static void check(Collection<String> keys, Set<String> extra, String source) {
         for (String key : new TreeSet<>(keys)) {
             if (KNOWN.contains(key) || extra.contains(key) || CLIENT_PREFIXES.stream().anyMatch(key::startsWith)) {
                 continue;
@@ -57,12 +57,12 @@ final class ConfigKeys {
         }
     }
 
-    static void check(java.util.Properties p, Path file) {
+    public static void check(java.util.Properties p, Path file) {
         check(p.stringPropertyNames(), Set.of(), "config " + file);
     }
 
     /** A --config properties file, read and checked: an unknown key is refused. */
-    static java.util.Properties load(Path file) {
+    public static java.util.Properties load(Path file) {
         java.util.Properties p = new java.util.Properties();
         try (java.io.Reader r = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
             p.load(r);

@@ -9,11 +9,11 @@ import java.util.concurrent.TimeUnit;
  * asks the work to stop and holds the JVM up to a grace period so the work can finish cleanly (a
  * checkpoint, an open transaction). Close it when the work has returned.
  */
-final class GracefulStop implements AutoCloseable {
+public final class GracefulStop implements AutoCloseable {
 
     private final CountDownLatch finished = new CountDownLatch(1);
 
-    GracefulStop(String command, Runnable stop, Duration grace) {
+    public GracefulStop(String command, Runnable stop, Duration grace) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.run();
             try {

@@ -5,7 +5,7 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** The method's options of DESIGN.md section 1, shared by {@code streams} and {@code up}; each is a scoring.* key. */
-final class MethodOptions {
+public final class MethodOptions {
 
     @Option(names = "--clustering", description = "exact | normalized | math (default: math).")
     String clustering;
@@ -25,7 +25,7 @@ final class MethodOptions {
     @Option(names = "--filter-zero-advantage", description = "Drop groups whose advantages are all zero (counted).")
     Boolean filterZero;
 
-    void putInto(Properties p) {
+    public void putInto(Properties p) {
         UpdateOptions.put(p, ScoringConfig.CLUSTERING, clustering);
         UpdateOptions.put(p, ScoringConfig.ESTIMATOR, estimator);
         UpdateOptions.put(p, ScoringConfig.ADVANTAGE, advantage);

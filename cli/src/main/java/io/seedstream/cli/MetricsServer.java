@@ -9,7 +9,7 @@ import java.io.IOException;
  * GET /metrics for Prometheus: a Micrometer registry served by the Prometheus client's own HTTP
  * server, on the loopback interface (put a proxy or an agent in front to expose it further).
  */
-final class MetricsServer implements AutoCloseable {
+public final class MetricsServer implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry;
     private final HTTPServer server;
@@ -20,19 +20,19 @@ final class MetricsServer implements AutoCloseable {
     }
 
     /** A registry for a process's meters, and a server for it when {@code port >= 0} (0: any free port). */
-    static MetricsServer start(int port) throws IOException {
+    public static MetricsServer start(int port) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         HTTPServer server = port < 0 ? null : HTTPServer.builder().hostname("127.0.0.1").port(port)
                 .registry(registry.getPrometheusRegistry()).buildAndStart();
         return new MetricsServer(registry, server);
     }
 
-    PrometheusMeterRegistry registry() {
+    public PrometheusMeterRegistry registry() {
         return registry;
     }
 
     /** The port it serves on, or -1 when it does not serve. */
-    int port() {
+    public int port() {
         return server == null ? -1 : server.getPort();
     }
 

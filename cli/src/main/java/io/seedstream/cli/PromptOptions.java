@@ -8,7 +8,7 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** How problems become prompts, as flags: the generator.prompt.* keys of every command that samples. */
-final class PromptOptions {
+public final class PromptOptions {
 
     @Option(names = "--prompt-template", paramLabel = "TEXT", description = "A raw completion model's prompt, "
             + "{problem} standing for the problem (default: the model's chat template when it ships one, else "
@@ -24,14 +24,14 @@ final class PromptOptions {
     String instruction;
 
     /** The flags given, as the generators' keys. */
-    void putInto(Properties p) {
+    public void putInto(Properties p) {
         UpdateOptions.put(p, GeneratorConfig.PROMPT_TEMPLATE, template);
         UpdateOptions.put(p, GeneratorConfig.PROMPT_SYSTEM, system);
         UpdateOptions.put(p, GeneratorConfig.PROMPT_INSTRUCTION, instruction);
     }
 
     /** The format for a model directory, as the generators resolve it. */
-    PromptFormat resolve(Path modelDir) throws IOException {
+    public PromptFormat resolve(Path modelDir) throws IOException {
         return PromptFormat.resolve(modelDir, template, system, instruction);
     }
 }

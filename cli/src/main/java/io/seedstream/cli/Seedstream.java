@@ -1,5 +1,25 @@
 package io.seedstream.cli;
 
+import io.seedstream.cli.bench.BenchCommand;
+import io.seedstream.cli.chaos.ChaosCommand;
+import io.seedstream.cli.experiment.ExperimentCommand;
+import io.seedstream.cli.local.UpCommand;
+import io.seedstream.cli.log.ReplayCommand;
+import io.seedstream.cli.log.TailCommand;
+import io.seedstream.cli.offline.EvalCommand;
+import io.seedstream.cli.offline.GradeCommand;
+import io.seedstream.cli.offline.ModelCommand;
+import io.seedstream.cli.offline.PlanCommand;
+import io.seedstream.cli.offline.PromptsCommand;
+import io.seedstream.cli.offline.ScoreCommand;
+import io.seedstream.cli.offline.TaskCommand;
+import io.seedstream.cli.stage.BrokerCommand;
+import io.seedstream.cli.stage.DispatchCommand;
+import io.seedstream.cli.stage.GenerateCommand;
+import io.seedstream.cli.stage.RegistryCommand;
+import io.seedstream.cli.stage.StreamsCommand;
+import io.seedstream.cli.stage.TopicsCommand;
+import io.seedstream.cli.stage.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -3,13 +3,13 @@ package io.seedstream.cli;
 import java.util.concurrent.CountDownLatch;
 
 /** Blocks a long-running command until the process is asked to stop (Ctrl-C, SIGTERM). */
-final class Shutdown {
+public final class Shutdown {
 
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch cleaned = new CountDownLatch(1);
 
     /** Runs {@code cleanup} on shutdown, after which {@link #await()} returns. */
-    Shutdown(Runnable cleanup) {
+    public Shutdown(Runnable cleanup) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopped.countDown();
             try {
@@ -20,7 +20,7 @@ final class Shutdown {
         }, "seedstream-shutdown"));
     }
 
-    void await() throws InterruptedException {
+    public void await() throws InterruptedException {
         stopped.await();
         cleaned.await();
     }

@@ -7,7 +7,7 @@ import java.io.PrintStream;
  * place (at most a few times a second); otherwise (a pipe, CI) a new line is printed at most
  * every {@code everyMillis}, so logs stay short.
  */
-final class StatusLine implements AutoCloseable {
+public final class StatusLine implements AutoCloseable {
 
     private final PrintStream out;
     private final boolean terminal;
@@ -21,11 +21,11 @@ final class StatusLine implements AutoCloseable {
         this.everyNanos = everyMillis * 1_000_000L;
     }
 
-    static StatusLine onStderr(long everyMillis) {
+    public static StatusLine onStderr(long everyMillis) {
         return new StatusLine(System.err, everyMillis);
     }
 
-    synchronized void show(String text) {
+    public synchronized void show(String text) {
         long now = System.nanoTime();
         if (now - lastNanos < (terminal ? 200_000_000L : everyNanos)) {
             return;

@@ -5,7 +5,7 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** The update's flags, shared by {@code train} and {@code train step}; each is also a trainer.* key. */
-final class UpdateOptions {
+public final class UpdateOptions {
 
     @Option(names = "--aggregation", description = "constant | token-mean | seq-mean (default: constant).")
     String aggregation;
@@ -41,7 +41,7 @@ final class UpdateOptions {
     @Option(names = "--micro-batch-tokens", description = "Padded tokens per forward/backward pass (default: 8192).")
     Long microBatchTokens;
 
-    void putInto(Properties p) {
+    public void putInto(Properties p) {
         put(p, TrainerConfig.AGGREGATION, aggregation);
         put(p, TrainerConfig.EPS_LOW, epsLow);
         put(p, TrainerConfig.EPS_HIGH, epsHigh);
@@ -55,7 +55,7 @@ final class UpdateOptions {
         put(p, TrainerConfig.MICRO_BATCH_TOKENS, microBatchTokens);
     }
 
-    static void put(Properties p, String key, Object value) {
+    public static void put(Properties p, String key, Object value) {
         if (value != null) {
             p.put(key, String.valueOf(value));
         }

@@ -8,22 +8,22 @@ import java.util.List;
 import picocli.CommandLine;
 
 /** Runs the seedstream command in this JVM and captures what it prints on standard output. */
-record CliRun(int exitCode, String out) {
+public record CliRun(int exitCode, String out) {
 
     /** Runs a command that must succeed; returns its standard output. */
-    static String ok(String... args) {
+    public static String ok(String... args) {
         CliRun r = of(args);
         org.assertj.core.api.Assertions.assertThat(r.exitCode()).as("exit code of %s", String.join(" ", args)).isZero();
         return r.out();
     }
 
     /** The flags that point a command at a test cluster's connection (broker, registry, topic prefix). */
-    static List<String> connectionFlags(ConnectionConfig c) {
+    public static List<String> connectionFlags(ConnectionConfig c) {
         return List.of("--bootstrap-servers", c.bootstrapServers(), "--registry-url", c.registryUrl(),
                 "--topic-prefix", c.topicPrefix());
     }
 
-    static CliRun of(String... args) {
+    public static CliRun of(String... args) {
         PrintStream saved = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));

@@ -1,14 +1,16 @@
 package io.seedstream.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import io.seedstream.cli.experiment.ExperimentArm;
+import io.seedstream.cli.local.UpCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A config key no stage reads is refused with the nearest one, in a file and in an experiment arm. */
 class ConfigKeysTest {

@@ -18,7 +18,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * What the dashboard page showed in headless Chromium (Debian's chromium and chromium-driver,
  * which .ci/run installs) once it had refreshed from the API, read from the rendered DOM.
  */
-record DashboardView(String newestVersion, String newestEval, int versionPoints, int evalPoints, int lossPoints,
+public record DashboardView(String newestVersion, String newestEval, int versionPoints, int evalPoints, int lossPoints,
         int promptRows, String firstPromptId, String firstPromptMeanings, List<String> laggingGroups) {
 
     private static final String CHROMIUM = "/usr/bin/chromium";
@@ -39,7 +39,7 @@ record DashboardView(String newestVersion, String newestEval, int versionPoints,
               groups: [...document.querySelectorAll('#consumer-lag tbody tr')].map(tr => tr.cells[0].textContent) };
             """;
 
-    int pointsIn(String chart) {
+    public int pointsIn(String chart) {
         return switch (chart) {
             case "chart-versions" -> versionPoints;
             case "chart-eval" -> evalPoints;
@@ -49,7 +49,7 @@ record DashboardView(String newestVersion, String newestEval, int versionPoints,
     }
 
     /** Opens the page, waits until it has drawn the run's data, saves a screenshot and reads what it shows. */
-    static DashboardView open(String url, Path screenshot) throws IOException {
+    public static DashboardView open(String url, Path screenshot) throws IOException {
         if (!Files.isExecutable(Path.of(CHROMIUM)) || !Files.isExecutable(Path.of(DRIVER))) {
             throw new IllegalStateException("the dashboard test needs Chromium: apt-get install -y chromium "
                     + "chromium-driver (.ci/run does this)");

@@ -1,0 +1,104 @@
+package io.seedstream.cli.stage;
+
+import io.seedstream.cli.ConnectionOptions;
+import io.seedstream.cli.GracefulStop;
+import io.seedstream.cli.StatusLine;
+import io.seedstream.cli.UpdateOptions;
+import io.seedstream.producers.dispatch.Dispatcher;
+import io.seedstream.producers.dispatch.DispatcherConfig;
+import io.seedstream.schemas.serde.AvroSerdes;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "dispatch", mixinStandardHelpOptions = true,
+        description = {"Run the dispatcher: release rollout requests from the prompts table, epoch by epoch in a seeded "
+                + "shuffle, at most (eta + v + 1) x B groups in all while v is the newest policy version (AReaL's "
+                + "admission rule), and evaluation requests every --eval-every versions.",
+            "Its position is kept in Kafka (dispatch-positions), written in the transaction of the requests it "
+                    + "released, so a restart releases nothing twice. Every option is also a dispatch.* key of the "
+                    + "--config file; eta and B are the trainer's and the topology's keys."})
+public final class DispatchCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--group-size", description = "G, answers per prompt (default: 8).")
+    Integer groupSize;
+
+    @Option(names = "--temperature", description = "Sampling temperature (default: 1.0).")
+    Double temperature;
+
+    @Option(names = "--top-p", description = "Nucleus mass (default: 1.0).")
+    Double topP;
+
+    @Option(names = "--max-new-tokens", description = "Token budget per answer (default: 128).")
+    Integer maxNewTokens;
+
+    @Option(names = "--staleness", description = "eta, the trainer's staleness bound (default: 2).")
+    Integer staleness;
+
+    @Option(names = "--batch-groups", description = "B, groups per training batch (default: 16).")
+    Integer batchGroups;
+
+    @Option(names = "--seed", description = "Seed of the epochs' shuffles (default: 0).")
+    Long seed;
+
+    @Option(names = "--datasets", split = ",", description = "Datasets to train on (default: all but the benchmarks).")
+    List<String> datasets;
+
+    @Option(names = "--eval-every", description = "Evaluate every K policy versions, 0 never (default: 10).")
+    Integer evalEvery;
+
+    @Option(names = "--eval-file", description = "Evaluation set, JSONL (repeatable; default: the built-in task's "
+            + "held-out set; e.g. datasets/eval/math500.jsonl).")
+    List<Path> evalFiles;
+
+    @Option(names = "--run-id", description = "Training run (default: seedstream).")
+    String runId;
+
+    @Override
+    public Integer call() throws Exception {
+        Properties p = connection.properties();
+        UpdateOptions.put(p, DispatcherConfig.GROUP_SIZE, groupSize);
+        UpdateOptions.put(p, DispatcherConfig.TEMPERATURE, temperature);
+        UpdateOptions.put(p, DispatcherConfig.TOP_P, topP);
+        UpdateOptions.put(p, DispatcherConfig.MAX_NEW_TOKENS, maxNewTokens);
+        UpdateOptions.put(p, DispatcherConfig.STALENESS, staleness);
+        UpdateOptions.put(p, DispatcherConfig.BATCH_GROUPS, batchGroups);
+        UpdateOptions.put(p, DispatcherConfig.SEED, seed);
+        UpdateOptions.put(p, DispatcherConfig.EVAL_EVERY, evalEvery);
+        UpdateOptions.put(p, DispatcherConfig.RUN_ID, runId);
+        if (datasets != null) {
+            p.put(DispatcherConfig.TRAIN_DATASETS, String.join(",", datasets));
+        }
+        if (evalFiles != null) {
+            p.put(DispatcherConfig.EVAL_FILES, evalFiles.stream().map(Path::toString).collect(Collectors.joining(",")));
+        }
+        DispatcherConfig config = DispatcherConfig.from(p);
+        Dispatcher dispatcher = new Dispatcher(connection.connection(), config, AvroSerdes.connect(connection.connection()),
+                Clock.systemUTC());
+        System.err.printf(Locale.ROOT, "seedstream dispatch: run %s, G = %d, eta = %d, B = %d (Ctrl-C to stop)%n",
+                config.runId(), config.groupSize(), config.stalenessBound(), config.batchGroups());
+        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
+        try (GracefulStop stop = new GracefulStop("dispatch", dispatcher::stop, Duration.ofSeconds(30))) {
+            Dispatcher.Status s;
+            try (StatusLine status = StatusLine.onStderr(10_000)) {
+                s = dispatcher.run(st -> status.show(String.format(Locale.ROOT,
+                        "version %d  released %d of %d admitted  epoch %d at %d  evaluation rounds %d",
+                        st.newestVersion(), st.released(), st.capacity(), st.epoch(), st.index(), st.evalRounds())));
+            }
+            System.out.printf("seedstream dispatch: %d groups released in all, epoch %d at %d, %d evaluation rounds, "
+                    + "newest version %d%n", s.released(), s.epoch(), s.index(), s.evalRounds(), s.newestVersion());
+        }
+        return 0;
+    }
+}

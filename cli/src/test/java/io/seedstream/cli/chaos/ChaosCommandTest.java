@@ -1,0 +1,72 @@
+package io.seedstream.cli.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seedstream.cli.Seedstream;
+import io.seedstream.cli.local.UpCommandTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code seedstream chaos} with a small budget: the whole stack as separate JVMs on the shipped
+ * task policy, one fault of each kind (kill -9 of a generator, the topology, the trainer, the
+ * dispatcher; kill -9 and restart of the broker), then the reconciliation of the log and the
+ * checkpoints. Every check must hold, including bit-identical weights against a replay without
+ * faults. (A few minutes on 2 cores.)
+ */
+class ChaosCommandTest {
+
+    @Test
+    void oneFaultOfEachKindLosesNothingAndCountsNothingTwice(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("chaos");
+        int rc = new CommandLine(new Seedstream()).execute("chaos", "--out", out.toString(), "--faults", "5",
+                "--seed", "3", "--fault-interval", "8", "--group-size", "4", "--batch-groups", "4",
+                "--max-new-tokens", "32", "--task-problems", "100", "--heldout", "8", "--eval-every", "5",
+                "--model-dir", UpCommandTest.SHIPPED.toString());
+        String report = Files.exists(out.resolve("reconciliation.md")) ? Files.readString(out.resolve("reconciliation.md"))
+                : "(no reconciliation.md)";
+        assertThat(rc).as("chaos exit code; the reconciliation:\n" + report).isZero();
+
+        JsonNode json = new ObjectMapper().readTree(out.resolve("reconciliation.json").toFile());
+        assertThat(json.get("ok").asBoolean()).isTrue();
+        Set<String> kinds = new HashSet<>();
+        for (JsonNode f : json.get("faults")) {
+            kinds.add(f.get("kind").asText());
+            assertThat(f.get("recovery_seconds").isNumber()).as("fault %s recovered", f).isTrue();
+        }
+        assertThat(json.get("faults")).hasSize(5);
+        assertThat(kinds).containsExactlyInAnyOrder("KILL_GENERATOR", "KILL_TOPOLOGY", "KILL_TRAINER",
+                "KILL_DISPATCHER", "RESTART_BROKER");
+        JsonNode checks = json.get("checks");
+        assertThat(checks.size()).isGreaterThanOrEqualTo(12);
+        for (JsonNode c : checks) {
+            assertThat(c.get("ok").asBoolean()).as("%s: %s", c.get("what").asText(), c.get("found").asText()).isTrue();
+        }
+        assertThat(found(checks, "rollout requests")).doesNotStartWith("0 answered").contains("0 unanswered")
+                .contains("0 answered twice");
+        assertThat(found(checks, "trainer resumed")).isEqualTo("1 of 1");
+        assertThat(found(checks, "dead letters")).isEqualTo("1 for injected records, 0 other");
+        assertThat(found(checks, "replay train")).contains("bit-identical").doesNotStartWith("0 of");
+        // every killed process ran again: its second incarnation has a log
+        for (String name : new String[] {"broker", "topology", "trainer", "dispatcher"}) {
+            assertThat(out.resolve("logs").resolve(name + "-2.log")).exists();
+        }
+        assertThat(Files.readString(out.resolve("logs").resolve("trainer-2.log"))).contains("resuming from step-");
+    }
+
+    private static String found(JsonNode checks, String what) {
+        for (JsonNode c : checks) {
+            if (c.get("what").asText().contains(what)) {
+                return c.get("found").asText();
+            }
+        }
+        throw new AssertionError("no check about " + what);
+    }
+}

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.DeadLetters;
 import io.seedstream.schemas.LogReading;
@@ -233,8 +234,10 @@ public final class StreamingTrainer {
             nextOffsets.putAll(s.nextOffsets());
             previous = c.dir().getFileName().toString();
             last = c;
-            // operators (and seedstream chaos) read where a restarted trainer picked up
             log.info("resuming from {} (version {}) at offsets {} of {}", previous, step, nextOffsets, topic);
+            // supervisors (seedstream chaos among them) check where a restarted trainer picked up
+            StageEvents.emit("trainer", StageEvents.RESUMED, Map.of("checkpoint", previous, "version", step,
+                    "offsets", new TreeMap<>(nextOffsets), "topic", topic));
             announce(c); // idempotent: the previous process may have died before announcing it
         }
 

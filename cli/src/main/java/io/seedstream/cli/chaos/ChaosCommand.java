@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.seedstream.cli.local.StageProcess;
 import io.seedstream.cli.local.UpCommand;
 import io.seedstream.model.Checkpoints;
@@ -11,6 +12,7 @@ import io.seedstream.model.ModelConfig;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.topology.TopologySettings;
@@ -28,8 +30,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -212,23 +216,22 @@ public final class ChaosCommand implements Callable<Integer> {
             String config = cfg.toString();
             StageProcess broker = new StageProcess("broker", JVM, List.of("broker", "--data-dir",
                     out.resolve("kafka").toString(), "--port", String.valueOf(brokerPort), "--controller-port",
-                    String.valueOf(controllerPort)), logs, "seedstream broker: ready at");
+                    String.valueOf(controllerPort)), logs);
             StageProcess registry = new StageProcess("registry", JVM, List.of("registry", "--port",
-                    String.valueOf(registryPort), "--config", config), logs, "seedstream registry: serving");
+                    String.valueOf(registryPort), "--config", config), logs);
             StageProcess topology = new StageProcess("topology", JVM, List.of("streams", "--config", config,
                     "--state-dir", out.resolve("streams").toString(), "--dashboard-port", String.valueOf(freePort())),
-                    logs, "scoring topology running");
+                    logs);
             StageProcess trainer = new StageProcess("trainer", JVM, List.of("train", "--config", config,
-                    "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString()), logs,
-                    "seedstream train: reading");
+                    "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString()), logs);
             List<StageProcess> gens = new ArrayList<>();
             for (int i = 0; i < generatorCount; i++) {
                 gens.add(new StageProcess("generator-" + i, JVM, List.of("generate", "--config", config,
                         "--model-dir", model.toString(), "--checkpoint-dir", checkpoints.toString(), "--generator-id",
-                        "gen-" + i), logs, "seedstream generate: generator"));
+                        "gen-" + i), logs));
             }
             StageProcess dispatcher = new StageProcess("dispatcher", JVM, List.of("dispatch", "--config", config),
-                    logs, "seedstream dispatch: run");
+                    logs);
             return new Stack(logs, checkpoints, broker, registry, topology, trainer, List.copyOf(gens), dispatcher);
         }
 
@@ -251,6 +254,13 @@ public final class ChaosCommand implements Callable<Integer> {
         if (rc != 0) {
             throw new IllegalStateException("creating the topics or loading the prompts failed; see " + stack.logs());
         }
+    }
+
+    /** A {@code resumed} event's partition-to-offset map. */
+    private static Map<Integer, Long> offsets(JsonNode node) {
+        Map<Integer, Long> out = new TreeMap<>();
+        node.fields().forEachRemaining(e -> out.put(Integer.parseInt(e.getKey()), e.getValue().asLong()));
+        return out;
     }
 
     /** The faults, one after another, each followed by a new version (or the end of the run). */
@@ -281,9 +291,10 @@ public final class ChaosCommand implements Callable<Integer> {
             victim.start();
             victim.awaitReady(READY);
             if (last != null) {
-                victim.awaitLog("resuming from", READY);
+                StageEvents.Event resumed = victim.awaitEvent(StageEvents.RESUMED, READY);
                 resumes.add(new ChaosReconciliation.Resume(i + 1, last.dir().getFileName().toString(),
-                        last.state().nextOffsets(), victim.logLine("resuming from")));
+                        last.state().nextOffsets(), resumed.fields().path("checkpoint").asText(),
+                        offsets(resumed.fields().path("offsets"))));
             }
             Double recovered = null;
             try {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
@@ -41,12 +42,15 @@ final class ChaosReconciliation {
     /** A record written on purpose where a stage will refuse it: the one dead letter each may cause. */
     record Injected(String topic, int partition, long offset, String what) {}
 
-    /** A trainer restart: the newest checkpoint when it was killed, and what the next incarnation said. */
-    record Resume(int fault, String expectedCheckpoint, Map<Integer, Long> expectedOffsets, String logLine) {
+    /**
+     * A trainer restart: the newest checkpoint when it was killed and its stored offsets, against the
+     * checkpoint and offsets the next incarnation's {@code resumed} event named.
+     */
+    record Resume(int fault, String expectedCheckpoint, Map<Integer, Long> expectedOffsets, String checkpoint,
+            Map<Integer, Long> offsets) {
 
         boolean ok() {
-            return logLine != null && logLine.contains("resuming from " + expectedCheckpoint + " ")
-                    && logLine.contains("at offsets " + expectedOffsets + " ");
+            return expectedCheckpoint.equals(checkpoint) && new TreeMap<>(expectedOffsets).equals(offsets);
         }
     }
 
@@ -258,7 +262,7 @@ final class ChaosReconciliation {
         long ok = resumes.stream().filter(Resume::ok).count();
         List<String> bad = resumes.stream().filter(x -> !x.ok())
                 .map(x -> "fault " + x.fault() + ": expected " + x.expectedCheckpoint() + " " + x.expectedOffsets()
-                        + ", log said " + x.logLine()).toList();
+                        + ", it resumed from " + x.checkpoint() + " " + x.offsets()).toList();
         check("the trainer resumed from its last checkpoint at the stored offsets after each kill",
                 resumes.size() + " of " + resumes.size(),
                 ok + " of " + resumes.size() + (bad.isEmpty() ? "" : "; " + String.join("; ", bad)),

@@ -1,6 +1,7 @@
 package io.seedstream.cli.local;
 
 import io.seedstream.cli.Seedstream;
+import io.seedstream.schemas.StageEvents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,27 +22,20 @@ public final class StageProcess {
     private final List<String> args;
     private final List<String> jvmOptions;
     private final Path logDir;
-    private final String readyLine;
     private Process process;
     private int incarnation;
 
-    /** A one-shot command ({@link #runToEnd}). */
+    /** A command run once ({@link #runToEnd}) or a stage started and stopped ({@link #start}, {@link #awaitReady}). */
     public StageProcess(String name, List<String> jvmOptions, List<String> args, Path logDir) {
-        this(name, jvmOptions, args, logDir, null);
-    }
-
-    /** A long-running command, ready once its log holds {@code readyLine}. */
-    public StageProcess(String name, List<String> jvmOptions, List<String> args, Path logDir, String readyLine) {
         this.name = name;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.args = List.copyOf(args);
         this.logDir = logDir;
-        this.readyLine = readyLine;
     }
 
-    /** Waits until the current incarnation says it is ready. */
+    /** Waits until the current incarnation says it is ready (its {@code ready} event). */
     public void awaitReady(Duration limit) throws IOException, InterruptedException {
-        awaitLog(readyLine, limit);
+        awaitEvent(StageEvents.READY, limit);
     }
 
     public String name() {
@@ -61,15 +55,23 @@ public final class StageProcess {
         return logDir.resolve(name + "-" + incarnation + ".log");
     }
 
+    /** The current incarnation's stage events ({@link StageEvents}). */
+    public Path events() {
+        return logDir.resolve(name + "-" + incarnation + ".events.jsonl");
+    }
+
     public StageProcess start() throws IOException {
         incarnation++;
         Files.createDirectories(logDir);
+        Files.deleteIfExists(events());
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Seedstream.class.getName()));
         command.addAll(args);
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log().toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log().toFile());
+        pb.environment().put(StageEvents.ENV, events().toString());
+        process = pb.start();
         return this;
     }
 
@@ -114,34 +116,33 @@ public final class StageProcess {
         return process.exitValue();
     }
 
-    /** Waits until the current incarnation's log holds {@code text}; fails when it ends first or after {@code limit}. */
-    public void awaitLog(String text, Duration limit) throws IOException, InterruptedException {
+    /**
+     * Waits for the current incarnation's first event named {@code event} and returns it; fails when
+     * the process ends first or after {@code limit}.
+     */
+    public StageEvents.Event awaitEvent(String event, Duration limit) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (!logHas(text)) {
+        while (true) {
+            for (StageEvents.Event e : StageEvents.read(events())) {
+                if (e.event().equals(event)) {
+                    return e;
+                }
+            }
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " ended (exit " + process.exitValue() + ") before it was ready; "
-                        + "the end of its log:\n" + tail(20));
+                throw new IllegalStateException(name + " ended (exit " + process.exitValue() + ") before its '" + event
+                        + "' event; the end of its log:\n" + tail(20));
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " not ready after " + limit.toSeconds() + " s; the end of its "
-                        + "log:\n" + tail(20));
+                throw new IllegalStateException(name + " sent no '" + event + "' event within " + limit.toSeconds()
+                        + " s; the end of its log:\n" + tail(20));
             }
             Thread.sleep(200);
         }
     }
 
-    boolean logHas(String text) throws IOException {
-        return logText().contains(text);
-    }
-
     /** The current incarnation's log so far (undecodable bytes replaced, never an error). */
     public String logText() throws IOException {
         return Files.exists(log()) ? new String(Files.readAllBytes(log()), StandardCharsets.UTF_8) : "";
-    }
-
-    /** The first line of the current incarnation's log that contains {@code text}, or null. */
-    public String logLine(String text) throws IOException {
-        return logText().lines().filter(l -> l.contains(text)).findFirst().orElse(null);
     }
 
     public String tail(int lines) throws IOException {

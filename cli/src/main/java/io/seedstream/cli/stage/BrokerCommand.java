@@ -6,6 +6,7 @@ import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.broker.EmbeddedKafka;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.StageEvents;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -83,6 +84,7 @@ public final class BrokerCommand implements Callable<Integer> {
         }
         System.out.printf("seedstream broker: ready at %s in %.1f s, data in %s%s (Ctrl-C to stop)%n",
                 kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9, dir.toAbsolutePath(), how);
+        StageEvents.emit("broker", StageEvents.READY, Map.of("bootstrap_servers", kafka.bootstrapServers()));
         shutdown.await();
         return 0;
     }

@@ -6,12 +6,14 @@ import io.seedstream.cli.StatusLine;
 import io.seedstream.cli.UpdateOptions;
 import io.seedstream.producers.dispatch.Dispatcher;
 import io.seedstream.producers.dispatch.DispatcherConfig;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -88,6 +90,7 @@ public final class DispatchCommand implements Callable<Integer> {
                 Clock.systemUTC());
         System.err.printf(Locale.ROOT, "seedstream dispatch: run %s, G = %d, eta = %d, B = %d (Ctrl-C to stop)%n",
                 config.runId(), config.groupSize(), config.stalenessBound(), config.batchGroups());
+        StageEvents.emit("dispatch", StageEvents.READY, Map.of("run_id", config.runId()));
         // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
         try (GracefulStop stop = new GracefulStop("dispatch", dispatcher::stop, Duration.ofSeconds(30))) {
             Dispatcher.Status s;

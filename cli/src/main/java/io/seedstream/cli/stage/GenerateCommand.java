@@ -9,11 +9,13 @@ import io.seedstream.cli.offline.ModelCommand;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.generator.GeneratorMetrics;
 import io.seedstream.producers.generator.RolloutGenerator;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 metrics.registry());
         System.err.printf("seedstream generate: generator %s, group %s, batches of %d sequences (Ctrl-C to stop)%n",
                 config.id(), config.groupId(), config.maxBatchSequences());
+        StageEvents.emit("generate", StageEvents.READY, Map.of("generator_id", config.id()));
         // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
         try (GracefulStop stop = new GracefulStop("generate", generator::stop, Duration.ofSeconds(60))) { // its batch
             RolloutGenerator.Summary s;

@@ -4,6 +4,8 @@ import io.seedstream.cli.ConnectionOptions;
 import io.seedstream.cli.Shutdown;
 import io.seedstream.infra.registry.RegistryServer;
 import io.seedstream.infra.registry.RegistrySettings;
+import io.seedstream.schemas.StageEvents;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -65,6 +67,7 @@ public final class RegistryCommand implements Callable<Integer> {
         System.out.printf("seedstream registry: serving %s (schemas in topic %s, default %s, writes %s) (Ctrl-C to stop)%n",
                 server.url(), settings.topic(), settings.defaultCompatibility(),
                 settings.writeUser().isEmpty() ? "open" : "need user " + settings.writeUser());
+        StageEvents.emit("registry", StageEvents.READY, Map.of("url", server.url()));
         shutdown.await();
         return 0;
     }

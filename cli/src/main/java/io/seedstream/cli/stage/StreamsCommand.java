@@ -5,10 +5,12 @@ import io.seedstream.cli.MethodOptions;
 import io.seedstream.cli.MetricsServer;
 import io.seedstream.cli.Shutdown;
 import io.seedstream.cli.UpdateOptions;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
 import io.seedstream.streams.topology.TopologySettings;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -85,6 +87,7 @@ public final class StreamsCommand implements Callable<Integer> {
         });
         System.out.printf("seedstream streams: scoring topology running, dashboard API at %s/api (Ctrl-C to stop)%n",
                 service.dashboardUrl());
+        StageEvents.emit("streams", StageEvents.READY, Map.of("dashboard", service.dashboardUrl()));
         shutdown.await();
         return 0;
     }

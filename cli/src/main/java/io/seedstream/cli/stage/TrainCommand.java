@@ -11,6 +11,7 @@ import io.seedstream.cli.offline.ModelCommand;
 import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.trainer.PolicyUpdate;
 import io.seedstream.trainer.StepFile;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -83,6 +85,7 @@ public final class TrainCommand implements Callable<Integer> {
                 AvroSerdes.connect(connection.connection()), metrics.registry(), ModelCommand.device(device));
         System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
                 connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
+        StageEvents.emit("train", StageEvents.READY, Map.of("checkpoint_dir", config.checkpointDir().toString()));
         // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
         try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120))) { // final checkpoint
             StreamingTrainer.Summary s;

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seedstream.cli.Seedstream;
 import io.seedstream.cli.local.UpCommandTest;
+import io.seedstream.schemas.StageEvents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +60,12 @@ class ChaosCommandTest {
         for (String name : new String[] {"broker", "topology", "trainer", "dispatcher"}) {
             assertThat(out.resolve("logs").resolve(name + "-2.log")).exists();
         }
-        assertThat(Files.readString(out.resolve("logs").resolve("trainer-2.log"))).contains("resuming from step-");
+        // the restarted trainer said where it resumed as a structured event, not only in its log's prose
+        List<StageEvents.Event> resumed = StageEvents.read(out.resolve("logs").resolve("trainer-2.events.jsonl"))
+                .stream().filter(e -> e.event().equals(StageEvents.RESUMED)).toList();
+        assertThat(resumed).hasSize(1);
+        assertThat(resumed.get(0).fields().path("checkpoint").asText()).startsWith("step-");
+        assertThat(resumed.get(0).fields().path("offsets").isObject()).isTrue();
     }
 
     private static String found(JsonNode checks, String what) {

@@ -7,19 +7,19 @@ import picocli.CommandLine.Option;
 /** The method's options of DESIGN.md section 1, shared by {@code streams} and {@code up}; each is a scoring.* key. */
 public final class MethodOptions {
 
-    @Option(names = "--clustering", description = "exact | normalized | math (default: math).")
+    @Option(names = "--clustering", description = "exact | normalized | math (default: ${sys:seedstream.default.scoring.clustering}).")
     String clustering;
 
-    @Option(names = "--estimator", description = "likelihood | count | kuhn (default: likelihood).")
+    @Option(names = "--estimator", description = "likelihood | count | kuhn (default: ${sys:seedstream.default.scoring.estimator}).")
     String estimator;
 
-    @Option(names = "--advantage", description = "dr-grpo | grpo | rloo (default: dr-grpo).")
+    @Option(names = "--advantage", description = "dr-grpo | grpo | rloo (default: ${sys:seedstream.default.scoring.advantage}).")
     String advantage;
 
-    @Option(names = "--f", description = "inverse | linear | exp | focal | none (default: inverse).")
+    @Option(names = "--f", description = "inverse | linear | exp | focal | none (default: ${sys:seedstream.default.scoring.f}).")
     String f;
 
-    @Option(names = "--alpha", description = "alpha of the modulation (default: 0.0417).")
+    @Option(names = "--alpha", description = "alpha of the modulation (default: ${sys:seedstream.default.scoring.alpha}).")
     Double alpha;
 
     @Option(names = "--filter-zero-advantage", description = "Drop groups whose advantages are all zero (counted).")

@@ -47,6 +47,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             ModelCommand.class,
             PlanCommand.class,
+            ConfigCommand.class,
             BenchCommand.class,
             ExperimentCommand.class,
             ChaosCommand.class,
@@ -54,6 +55,10 @@ import picocli.CommandLine.Command;
         })
 public final class Seedstream extends CommandGroup {
 
+    static {
+        // option texts quote the declared defaults instead of copies of them
+        ConfigKeys.publishDefaults();
+    }
 
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Seedstream());

@@ -23,6 +23,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param registryUserInfo {@code user:password} for the registry's HTTP basic authentication, as
  *     Confluent's clients take it ({@code basic.auth.credentials.source=USER_INFO} with
  *     {@code basic.auth.user.info}); null for none or credentials in the URL
+ * @param maxMessageBytes the largest record written to the rollouts and training-batches topics: their
+ *     {@code max.message.bytes} when {@code topics create} makes them, and their producers' request size
  */
 public record ConnectionConfig(
         String bootstrapServers,
@@ -31,7 +33,8 @@ public record ConnectionConfig(
         boolean autoRegisterSchemas,
         int registryTimeoutMs,
         Map<String, String> clientOverrides,
-        String registryUserInfo) {
+        String registryUserInfo,
+        int maxMessageBytes) {
 
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -44,6 +47,8 @@ public record ConnectionConfig(
     /** The same, with the prefix Kafka Connect and ksqlDB configurations use. */
     public static final String REGISTRY_BASIC_AUTH_SOURCE = "schema.registry." + BASIC_AUTH_SOURCE;
     public static final String REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry." + BASIC_AUTH_USER_INFO;
+
+    public static final String MAX_MESSAGE_BYTES = "topic.max.message.bytes";
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081";
@@ -72,7 +77,13 @@ public record ConnectionConfig(
                     .define(REGISTRY_BASIC_AUTH_SOURCE, Type.STRING, null, Importance.LOW,
                             "The same as basic.auth.credentials.source.")
                     .define(REGISTRY_BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.LOW,
-                            "The same as basic.auth.user.info.");
+                            "The same as basic.auth.user.info.")
+                    .define(MAX_MESSAGE_BYTES, Type.INT, Topics.LARGE_MESSAGE_BYTES, Range.atLeast(1 << 20),
+                            Importance.MEDIUM, "The largest record of the rollouts and training-batches topics: "
+                                    + "topics create sets it as their max.message.bytes, the generators and the "
+                                    + "topology as their producers' max.request.size. Managed services cap "
+                                    + "max.message.bytes (often at 8 MiB or lower): set this to the cap, and "
+                                    + "batch.max.tokens low enough that a training batch fits.");
 
     public ConnectionConfig {
         clientOverrides = Map.copyOf(clientOverrides);
@@ -81,7 +92,8 @@ public record ConnectionConfig(
     /** Settings without registry credentials beyond the URL's. */
     public ConnectionConfig(String bootstrapServers, String registryUrl, String topicPrefix, boolean autoRegisterSchemas,
             int registryTimeoutMs, Map<String, String> clientOverrides) {
-        this(bootstrapServers, registryUrl, topicPrefix, autoRegisterSchemas, registryTimeoutMs, clientOverrides, null);
+        this(bootstrapServers, registryUrl, topicPrefix, autoRegisterSchemas, registryTimeoutMs, clientOverrides, null,
+                Topics.LARGE_MESSAGE_BYTES);
     }
 
     /** The credentials of basic.auth.user.info when the source is USER_INFO; a clear error when they do not fit. */
@@ -132,7 +144,8 @@ public record ConnectionConfig(
                 parsed.getBoolean(AUTO_REGISTER_SCHEMAS),
                 parsed.getInt(SCHEMA_REGISTRY_TIMEOUT_MS),
                 overrides,
-                userInfo(parsed));
+                userInfo(parsed),
+                parsed.getInt(MAX_MESSAGE_BYTES));
     }
 
     /** Every setting, the registry's password left out (a record's default would print it). */
@@ -140,7 +153,7 @@ public record ConnectionConfig(
     public String toString() {
         return "ConnectionConfig[bootstrapServers=" + bootstrapServers + ", registryUrl=" + registryUrl + ", topicPrefix="
                 + topicPrefix + ", autoRegisterSchemas=" + autoRegisterSchemas + ", registryTimeoutMs=" + registryTimeoutMs
-                + ", clientOverrides=" + clientOverrides.keySet() + ", registryUserInfo="
+                + ", clientOverrides=" + clientOverrides.keySet() + ", maxMessageBytes=" + maxMessageBytes + ", registryUserInfo="
                 + (registryUserInfo == null ? "none" : registryUserInfo.substring(0, registryUserInfo.indexOf(':')) + ":[hidden]")
                 + "]";
     }
@@ -148,19 +161,19 @@ public record ConnectionConfig(
     /** A copy pointing at other servers, keeping everything else. */
     public ConnectionConfig withServers(String bootstrap, String registry) {
         return new ConnectionConfig(bootstrap, registry, topicPrefix, autoRegisterSchemas,
-                registryTimeoutMs, clientOverrides, registryUserInfo);
+                registryTimeoutMs, clientOverrides, registryUserInfo, maxMessageBytes);
     }
 
     /** A copy with other client security settings (another principal's). */
     public ConnectionConfig withClientOverrides(Map<String, String> overrides) {
         return new ConnectionConfig(bootstrapServers, registryUrl, topicPrefix, autoRegisterSchemas,
-                registryTimeoutMs, overrides, registryUserInfo);
+                registryTimeoutMs, overrides, registryUserInfo, maxMessageBytes);
     }
 
     /** A copy with another topic prefix. */
     public ConnectionConfig withTopicPrefix(String prefix) {
         return new ConnectionConfig(bootstrapServers, registryUrl, prefix, autoRegisterSchemas,
-                registryTimeoutMs, clientOverrides, registryUserInfo);
+                registryTimeoutMs, clientOverrides, registryUserInfo, maxMessageBytes);
     }
 
     /** The full name of a topic in this deployment. */
@@ -203,6 +216,7 @@ public record ConnectionConfig(
         m.put(TOPIC_PREFIX, topicPrefix);
         m.put(AUTO_REGISTER_SCHEMAS, String.valueOf(autoRegisterSchemas));
         m.put(SCHEMA_REGISTRY_TIMEOUT_MS, String.valueOf(registryTimeoutMs));
+        m.put(MAX_MESSAGE_BYTES, String.valueOf(maxMessageBytes));
         // sasl.jaas.config holds a password too
         clientOverrides.keySet().forEach(k -> m.put(k, k.contains("password") || k.contains("jaas") ? "[hidden]"
                 : clientOverrides.get(k)));

@@ -16,8 +16,14 @@ import java.util.Map;
 /** Every topic of DESIGN.md section 3, with the configuration it is created with. */
 public final class Topics {
 
-    /** Large enough for a batch of long answers with their token ids and log-probs. */
-    public static final String LARGE_MESSAGE_BYTES = String.valueOf(64 * 1024 * 1024);
+    /**
+     * Large enough for a batch of long answers with their token ids and log-probs: the default of
+     * {@code topic.max.message.bytes} ({@link ConnectionConfig#maxMessageBytes()}).
+     */
+    public static final int LARGE_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    /** The topic-level setting that {@link #withMaxMessageBytes} replaces. */
+    public static final String MAX_MESSAGE_BYTES_CONFIG = "max.message.bytes";
 
     private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
     /**
@@ -28,11 +34,11 @@ public final class Topics {
     private static final long RETENTION_BYTES_PER_TOPIC = 96L << 30;
 
     private static final Map<String, String> LARGE_ZSTD = Map.of("compression.type", "zstd",
-            "max.message.bytes", LARGE_MESSAGE_BYTES, "retention.ms", RETENTION_MS,
+            MAX_MESSAGE_BYTES_CONFIG, String.valueOf(LARGE_MESSAGE_BYTES), "retention.ms", RETENTION_MS,
             "retention.bytes", String.valueOf(RETENTION_BYTES_PER_TOPIC / 6)); // per partition, of 6
     /** Stored as produced: a topic-level codec different from the producer's makes the broker recompress. */
     private static final Map<String, String> LARGE = Map.of("compression.type", "producer",
-            "max.message.bytes", LARGE_MESSAGE_BYTES, "retention.ms", RETENTION_MS,
+            MAX_MESSAGE_BYTES_CONFIG, String.valueOf(LARGE_MESSAGE_BYTES), "retention.ms", RETENTION_MS,
             "retention.bytes", String.valueOf(RETENTION_BYTES_PER_TOPIC)); // one partition
 
     public static final Topic<String, Prompt> PROMPTS =
@@ -70,4 +76,14 @@ public final class Topics {
                     EVAL_REQUESTS, EVAL_RESULTS, METRICS, DISPATCH_POSITIONS, DEAD_LETTERS);
 
     private Topics() {}
+
+    /** A topic's creation settings with the deployment's record size cap in place of the declared one. */
+    public static Map<String, String> withMaxMessageBytes(Topic<?, ?> topic, int maxMessageBytes) {
+        if (!topic.configs().containsKey(MAX_MESSAGE_BYTES_CONFIG)) {
+            return topic.configs();
+        }
+        Map<String, String> out = new java.util.HashMap<>(topic.configs());
+        out.put(MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes));
+        return Map.copyOf(out);
+    }
 }

@@ -236,7 +236,7 @@ public final class StreamingTrainer {
             last = c;
             log.info("resuming from {} (version {}) at offsets {} of {}", previous, step, nextOffsets, topic);
             // supervisors (seedstream chaos among them) check where a restarted trainer picked up
-            StageEvents.emit("trainer", StageEvents.RESUMED, Map.of("checkpoint", previous, "version", step,
+            StageEvents.emit("train", StageEvents.RESUMED, Map.of("checkpoint", previous, "version", step,
                     "offsets", new TreeMap<>(nextOffsets), "topic", topic));
             announce(c); // idempotent: the previous process may have died before announcing it
         }
@@ -376,7 +376,7 @@ public final class StreamingTrainer {
             }
             TrainerState s = new TrainerState(config.runId(), step, topic, new TreeMap<>(nextOffsets),
                     List.copyOf(appliedHere), List.copyOf(rejectedHere), before, null, TrainerState.NO_RNG,
-                    System.currentTimeMillis());
+                    System.currentTimeMillis(), config.updateSettings());
             last = store.write(policy, update.optimizer(), s, full);
             previous = last.dir().getFileName().toString();
             applied.clear();

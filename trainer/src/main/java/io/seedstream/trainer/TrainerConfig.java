@@ -1,7 +1,10 @@
 package io.seedstream.trainer;
 
+import io.seedstream.schemas.SharedKeys;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -20,6 +23,8 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
  *     resumes from); the others hold the weights and the ledger, what the generators load
  * @param maxSteps stop after this many steps (0: run until stopped)
  * @param prometheusPort port of the /metrics endpoint (-1: off, 0: any free port)
+ * @param updateSettings the keys that decide the weights ({@link #UPDATE_KEYS}) with the values in effect,
+ *     defaults included: what each checkpoint records so {@code replay train} can run the same update
  */
 public record TrainerConfig(
         Path modelDir,
@@ -33,7 +38,8 @@ public record TrainerConfig(
         int fullCheckpointEvery,
         long maxSteps,
         int prometheusPort,
-        long pollMs) {
+        long pollMs,
+        Map<String, String> updateSettings) {
 
     public static final String MODEL_DIR = "trainer.model.dir";
     public static final String RUN_ID = "trainer.run.id";
@@ -55,7 +61,7 @@ public record TrainerConfig(
     public static final String KL_ESTIMATOR = "trainer.kl.estimator";
     public static final String DECOUPLED = "trainer.decoupled";
     public static final String WEIGHT_CAP = "trainer.decoupled.weight.cap";
-    public static final String STALENESS = "trainer.staleness.bound";
+    public static final String STALENESS = SharedKeys.STALENESS_BOUND;
     public static final String CHECKPOINT_DIR = "trainer.checkpoint.dir";
     public static final String CHECKPOINT_EVERY = "trainer.checkpoint.every";
     public static final String CHECKPOINT_KEEP = "trainer.checkpoint.keep";
@@ -63,6 +69,11 @@ public record TrainerConfig(
     public static final String MAX_STEPS = "trainer.max.steps";
     public static final String PROMETHEUS_PORT = "trainer.prometheus.port";
     public static final String POLL_MS = "trainer.poll.ms";
+
+    /** The settings an update's result depends on (where the run keeps its files and when it stops do not count). */
+    public static final List<String> UPDATE_KEYS = List.of(MODEL_DIR, LR, LR_SCHEDULE, LR_WARMUP, LR_TOTAL, BETA1,
+            BETA2, ADAM_EPS, WEIGHT_DECAY, MAX_GRAD_NORM, MICRO_BATCH_TOKENS, EPS_LOW, EPS_HIGH, AGGREGATION,
+            MAX_GEN_LENGTH, KL_COEF, KL_ESTIMATOR, DECOUPLED, WEIGHT_CAP, STALENESS);
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(MODEL_DIR, Type.STRING, "", Importance.HIGH,
@@ -98,9 +109,7 @@ public record TrainerConfig(
                     "Decoupled PPO (AReaL): clip against the trainer's own weights, importance-weight to the behaviour policy.")
             .define(WEIGHT_CAP, Type.DOUBLE, 5.0, Range.atLeast(0), Importance.LOW,
                     "Truncation c of the decoupled importance weight min(c, pi_prox / pi_behaviour).")
-            .define(STALENESS, Type.INT, 2, Range.atLeast(0), Importance.HIGH,
-                    "eta: answers generated more than eta policy versions before the weights being updated are rejected "
-                            + "(counted, never used). 0 is synchronous on-policy training.")
+            .define(SharedKeys.key(STALENESS))
             .define(CHECKPOINT_DIR, Type.STRING, "data/checkpoints", Importance.HIGH, "The checkpoint store (a directory).")
             .define(CHECKPOINT_EVERY, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
                     "Checkpoint and announce a new policy version every this many steps.")
@@ -130,6 +139,18 @@ public record TrainerConfig(
         String model = c.getString(MODEL_DIR);
         return new TrainerConfig(model.isBlank() ? null : Path.of(model), c.getString(RUN_ID), update, lr,
                 c.getInt(STALENESS), Path.of(c.getString(CHECKPOINT_DIR)), c.getInt(CHECKPOINT_EVERY),
-                c.getInt(CHECKPOINT_KEEP), c.getInt(CHECKPOINT_FULL_EVERY), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT), c.getLong(POLL_MS));
+                c.getInt(CHECKPOINT_KEEP), c.getInt(CHECKPOINT_FULL_EVERY), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT),
+                c.getLong(POLL_MS), updateSettings(c));
+    }
+
+    private static Map<String, String> updateSettings(AbstractConfig c) {
+        Map<String, String> out = new TreeMap<>();
+        for (String k : UPDATE_KEYS) {
+            String v = ConfigDef.convertToString(c.values().get(k), DEFINITION.configKeys().get(k).type);
+            if (v != null) {
+                out.put(k, v);
+            }
+        }
+        return Map.copyOf(out);
     }
 }

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param previous directory name of the previous checkpoint (null for the first)
  * @param rng the trainer draws no random numbers: the update is a deterministic function of the
  *     weights, the optimizer state and the batches, so resuming needs no generator state
+ * @param settings the trainer settings that decide the update ({@link TrainerConfig#UPDATE_KEYS}) as the run
+ *     had them; null in checkpoints written before they were recorded
  */
 public record TrainerState(
         @JsonProperty("run_id") String runId,
@@ -28,7 +30,8 @@ public record TrainerState(
         @JsonProperty("previous") String previous,
         @JsonProperty("weights_sha256") String weightsSha256,
         @JsonProperty("rng") String rng,
-        @JsonProperty("created_at") long createdAt) {
+        @JsonProperty("created_at") long createdAt,
+        @JsonProperty("settings") Map<String, String> settings) {
 
     public static final String NO_RNG = "none: the update draws no random numbers";
 }

@@ -166,7 +166,7 @@ final class StreamsBenchmark {
         Properties p = c.producerProperties("seedstream-bench-rollouts");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, c.maxMessageBytes());
         return p;
     }
 

@@ -121,16 +121,16 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--generators", defaultValue = "1", description = "Generator instances (default: ${DEFAULT-VALUE}).")
     int generators;
 
-    @Option(names = "--staleness", description = "eta, the staleness bound (default: 2).")
+    @Option(names = "--staleness", description = "eta, the staleness bound (default: ${sys:seedstream.default.trainer.staleness.bound}).")
     Integer staleness;
 
-    @Option(names = "--group-size", description = "G, answers per prompt (default: 8).")
+    @Option(names = "--group-size", description = "G, answers per prompt (default: ${sys:seedstream.default.dispatch.group.size}).")
     Integer groupSize;
 
-    @Option(names = "--batch-groups", description = "B, groups per training batch (default: 16).")
+    @Option(names = "--batch-groups", description = "B, groups per training batch (default: ${sys:seedstream.default.batch.groups}).")
     Integer batchGroups;
 
-    @Option(names = "--max-new-tokens", description = "Token budget per answer (default: 128).")
+    @Option(names = "--max-new-tokens", description = "Token budget per answer (default: ${sys:seedstream.default.dispatch.max.new.tokens}).")
     Integer maxNewTokens;
 
     @Option(names = "--eval-every", description = "Evaluate every K versions, 0 never (default: 20 for the task "

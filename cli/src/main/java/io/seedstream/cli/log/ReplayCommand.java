@@ -148,8 +148,9 @@ public final class ReplayCommand extends CommandGroup {
                 + "the trainer's own code path, into a checkpoint directory of its own; nothing is written to Kafka "
                 + "(the live run's policy-versions never sees it). One JSON line per step: loss, gradient norm, the "
                 + "sha256 of the weights and, where the live run kept a checkpoint of that step, whether it is the "
-                + "same and the L2 distance between the two. With the live run's settings it ends with the live run's "
-                + "weights bit for bit; with others it is an A/B of the trainer on identical data."})
+                + "same and the L2 distance between the two. The live run's update settings come from the checkpoint, "
+                + "so without flags it ends with the live run's weights bit for bit; with other flags it is an A/B "
+                + "of the trainer on identical data."})
     static final class Train implements Callable<Integer> {
 
         @Option(names = "--from-checkpoint", required = true, paramLabel = "DIR",
@@ -166,7 +167,7 @@ public final class ReplayCommand extends CommandGroup {
                 description = "The run's initial policy, the reference of a KL penalty (needed when --kl-coef > 0).")
         Path modelDir;
 
-        @Option(names = "--staleness", description = "eta, as the live run had it (default: 2).")
+        @Option(names = "--staleness", description = "eta (default: the live run's, as its checkpoint recorded it).")
         Integer staleness;
 
         @Mixin
@@ -197,6 +198,11 @@ public final class ReplayCommand extends CommandGroup {
             }
             store.copyIn(start);
             Properties p = connection.properties();
+            // the live run's own settings, as its checkpoint recorded them; flags given here override them
+            Map<String, String> recorded = start.state().settings();
+            if (recorded != null) {
+                p.putAll(recorded);
+            }
             update.putInto(p);
             UpdateOptions.put(p, TrainerConfig.MODEL_DIR, modelDir);
             UpdateOptions.put(p, TrainerConfig.STALENESS, staleness);
@@ -205,6 +211,11 @@ public final class ReplayCommand extends CommandGroup {
             p.put(TrainerConfig.CHECKPOINT_KEEP, "0");
             p.put(TrainerConfig.MAX_STEPS, String.valueOf(toVersion - from0));
             p.putIfAbsent(TrainerConfig.RUN_ID, start.state().runId());
+            System.err.println("seedstream replay train: " + (recorded == null
+                    ? "the checkpoint records no settings (written by an older version): the trainer's defaults and "
+                            + "the flags given here apply"
+                    : "the live run's " + recorded.size() + " update settings from the checkpoint, flags given here "
+                            + "override them"));
             StreamingTrainer trainer = StreamingTrainer.replay(connection.connection(), TrainerConfig.from(p),
                     AvroSerdes.connect(connection.connection()));
             Map<Long, ObjectNode> steps = new TreeMap<>();

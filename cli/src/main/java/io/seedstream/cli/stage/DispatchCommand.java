@@ -33,38 +33,38 @@ public final class DispatchCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--group-size", description = "G, answers per prompt (default: 8).")
+    @Option(names = "--group-size", description = "G, answers per prompt (default: ${sys:seedstream.default.dispatch.group.size}).")
     Integer groupSize;
 
-    @Option(names = "--temperature", description = "Sampling temperature (default: 1.0).")
+    @Option(names = "--temperature", description = "Sampling temperature (default: ${sys:seedstream.default.dispatch.temperature}).")
     Double temperature;
 
-    @Option(names = "--top-p", description = "Nucleus mass (default: 1.0).")
+    @Option(names = "--top-p", description = "Nucleus mass (default: ${sys:seedstream.default.dispatch.top.p}).")
     Double topP;
 
-    @Option(names = "--max-new-tokens", description = "Token budget per answer (default: 128).")
+    @Option(names = "--max-new-tokens", description = "Token budget per answer (default: ${sys:seedstream.default.dispatch.max.new.tokens}).")
     Integer maxNewTokens;
 
-    @Option(names = "--staleness", description = "eta, the trainer's staleness bound (default: 2).")
+    @Option(names = "--staleness", description = "eta, the trainer's staleness bound (default: ${sys:seedstream.default.trainer.staleness.bound}).")
     Integer staleness;
 
-    @Option(names = "--batch-groups", description = "B, groups per training batch (default: 16).")
+    @Option(names = "--batch-groups", description = "B, groups per training batch (default: ${sys:seedstream.default.batch.groups}).")
     Integer batchGroups;
 
-    @Option(names = "--seed", description = "Seed of the epochs' shuffles (default: 0).")
+    @Option(names = "--seed", description = "Seed of the epochs' shuffles (default: ${sys:seedstream.default.dispatch.seed}).")
     Long seed;
 
     @Option(names = "--datasets", split = ",", description = "Datasets to train on (default: all but the benchmarks).")
     List<String> datasets;
 
-    @Option(names = "--eval-every", description = "Evaluate every K policy versions, 0 never (default: 10).")
+    @Option(names = "--eval-every", description = "Evaluate every K policy versions, 0 never (default: ${sys:seedstream.default.dispatch.eval.every}).")
     Integer evalEvery;
 
     @Option(names = "--eval-file", description = "Evaluation set, JSONL (repeatable; default: the built-in task's "
             + "held-out set; e.g. datasets/eval/math500.jsonl).")
     List<Path> evalFiles;
 
-    @Option(names = "--run-id", description = "Training run (default: seedstream).")
+    @Option(names = "--run-id", description = "Training run (default: ${sys:seedstream.default.dispatch.run.id}).")
     String runId;
 
     @Override

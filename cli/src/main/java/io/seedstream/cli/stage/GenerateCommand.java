@@ -45,10 +45,10 @@ public final class GenerateCommand implements Callable<Integer> {
             + "same id aborts its predecessor's open transaction at once.")
     String generatorId;
 
-    @Option(names = "--max-batch-sequences", description = "Sequences sampled together (default: 64).")
+    @Option(names = "--max-batch-sequences", description = "Sequences sampled together (default: ${sys:seedstream.default.generator.max.batch.sequences}).")
     Integer maxBatchSequences;
 
-    @Option(names = "--run-id", description = "Training run whose versions to follow (default: seedstream).")
+    @Option(names = "--run-id", description = "Training run whose versions to follow (default: ${sys:seedstream.default.generator.run.id}).")
     String runId;
 
     @Option(names = "--prometheus-port", description = "Serve /metrics on this port (default: off).")

@@ -30,29 +30,29 @@ public final class StreamsCommand implements Callable<Integer> {
     @Mixin
     MethodOptions method;
 
-    @Option(names = "--batch-groups", description = "Groups per training batch (default: 16).")
+    @Option(names = "--batch-groups", description = "Groups per training batch (default: ${sys:seedstream.default.batch.groups}).")
     Integer batchGroups;
 
-    @Option(names = "--batch-max-tokens", description = "Completion-token budget of a batch (default: 262144).")
+    @Option(names = "--batch-max-tokens", description = "Completion-token budget of a batch (default: ${sys:seedstream.default.batch.max.tokens}).")
     Long batchMaxTokens;
 
-    @Option(names = "--batch-linger-ms", description = "Close a non-full batch after this long (default: 2000).")
+    @Option(names = "--batch-linger-ms", description = "Close a non-full batch after this long (default: ${sys:seedstream.default.batch.linger.ms}).")
     Long lingerMs;
 
-    @Option(names = "--prompt-wait-ms", description = "How long a group waits for its prompt (default: 60000).")
+    @Option(names = "--prompt-wait-ms", description = "How long a group waits for its prompt (default: ${sys:seedstream.default.prompt.wait.ms}).")
     Long promptWaitMs;
 
-    @Option(names = "--threads", description = "Stream threads (default: 1).")
+    @Option(names = "--threads", description = "Stream threads (default: ${sys:seedstream.default.streams.num.threads}).")
     Integer threads;
 
-    @Option(names = "--dashboard-port", description = "Port of the dashboard API (default: 8090).")
+    @Option(names = "--dashboard-port", description = "Port of the dashboard API (default: ${sys:seedstream.default.dashboard.port}).")
     Integer dashboardPort;
 
     @Option(names = "--prometheus-port", defaultValue = "-1",
             description = "Serve /metrics (the topology's counters, Kafka Streams' metrics) on this port (default: off).")
     int prometheusPort;
 
-    @Option(names = "--application-id", description = "Kafka Streams application id (default: seedstream-scoring).")
+    @Option(names = "--application-id", description = "Kafka Streams application id (default: ${sys:seedstream.default.streams.application.id}).")
     String applicationId;
 
     @Option(names = "--state-dir", description = "Local state directory (default: <tmp>/seedstream-streams).")

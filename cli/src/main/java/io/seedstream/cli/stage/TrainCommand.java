@@ -50,19 +50,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model-dir", description = "Initial policy (Hugging Face directory); not needed when resuming.")
     Path modelDir;
 
-    @Option(names = "--checkpoint-dir", description = "Checkpoint store (default: data/checkpoints).")
+    @Option(names = "--checkpoint-dir", description = "Checkpoint store (default: ${sys:seedstream.default.trainer.checkpoint.dir}).")
     Path checkpointDir;
 
-    @Option(names = "--checkpoint-every", description = "Checkpoint and announce every N steps (default: 1).")
+    @Option(names = "--checkpoint-every", description = "Checkpoint and announce every N steps (default: ${sys:seedstream.default.trainer.checkpoint.every}).")
     Integer checkpointEvery;
 
-    @Option(names = "--staleness", description = "eta: max policy versions an answer may lag (default: 2).")
+    @Option(names = "--staleness", description = "eta: max policy versions an answer may lag (default: ${sys:seedstream.default.trainer.staleness.bound}).")
     Integer staleness;
 
     @Option(names = "--max-steps", description = "Stop after N steps (default: run until stopped).")
     Long maxSteps;
 
-    @Option(names = "--run-id", description = "Run id on policy-versions and metrics (default: seedstream).")
+    @Option(names = "--run-id", description = "Run id on policy-versions and metrics (default: ${sys:seedstream.default.trainer.run.id}).")
     String runId;
 
     @Option(names = "--prometheus-port", description = "Serve /metrics on this port (-1 off, the default).")

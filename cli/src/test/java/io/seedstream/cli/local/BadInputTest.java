@@ -274,7 +274,7 @@ class BadInputTest {
 
     private static List<Seen> inject(ConnectionConfig c, List<Case> cases) throws Exception {
         Properties p = c.producerProperties("bad-input");
-        p.put("max.request.size", Integer.parseInt(Topics.LARGE_MESSAGE_BYTES));
+        p.put("max.request.size", c.maxMessageBytes());
         List<Seen> sent = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (Case k : cases) {

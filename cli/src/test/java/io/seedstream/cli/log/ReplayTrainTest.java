@@ -9,6 +9,7 @@ import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.trainer.CheckpointStore;
 import io.seedstream.trainer.StreamingTrainer;
 import io.seedstream.trainer.TinyPolicyDir;
 import io.seedstream.trainer.TrainerConfig;
@@ -54,8 +55,10 @@ class ReplayTrainTest {
                 TrainerConfig.POLL_MS, 100L)), serdes);
         trainer.run((step, id, r, m) -> { });
 
-        List<JsonNode> same = replay(c, live.resolve("step-0000000001"), tmp.resolve("same"), "--lr", "1e-3",
-                "--staleness", "100");
+        // no flags: the learning rate (1e-3, not the default) and eta come from the checkpoint the live run wrote
+        assertThat(CheckpointStore.read(live.resolve("step-0000000001")).state().settings())
+                .containsEntry(TrainerConfig.LR, "0.001").containsEntry(TrainerConfig.STALENESS, "100");
+        List<JsonNode> same = replay(c, live.resolve("step-0000000001"), tmp.resolve("same"));
         assertThat(same).extracting(n -> n.get("step").asLong()).containsExactly(2L, 3L, 4L, 5L);
         assertThat(same).allSatisfy(n -> {
             assertThat(n.get("same_as_live").asBoolean()).isTrue();
@@ -63,8 +66,7 @@ class ReplayTrainTest {
             assertThat(n.get("sha256").asText()).isEqualTo(n.get("live_sha256").asText());
         });
 
-        List<JsonNode> other = replay(c, live.resolve("step-0000000001"), tmp.resolve("other"), "--lr", "3e-3",
-                "--staleness", "100");
+        List<JsonNode> other = replay(c, live.resolve("step-0000000001"), tmp.resolve("other"), "--lr", "3e-3");
         assertThat(other).hasSize(4).allSatisfy(n -> assertThat(n.get("same_as_live").asBoolean()).isFalse());
         // the runs drift apart step by step
         assertThat(other.get(3).get("weight_distance_to_live").asDouble())

@@ -47,10 +47,15 @@ public final class TopicSetup {
 
     /** Ensures every topic of DESIGN.md section 3 exists under the connection's prefix. */
     public List<Result> ensureAll(ConnectionConfig connection) {
-        return ensure(connection.topicPrefix(), Topics.RECORD_TOPICS);
+        return ensure(connection.topicPrefix(), Topics.RECORD_TOPICS, connection.maxMessageBytes());
     }
 
     public List<Result> ensure(String prefix, Collection<? extends Topic<?, ?>> topics) {
+        return ensure(prefix, topics, Topics.LARGE_MESSAGE_BYTES);
+    }
+
+    /** As above, the large topics capped at {@code maxMessageBytes} ({@code topic.max.message.bytes}). */
+    public List<Result> ensure(String prefix, Collection<? extends Topic<?, ?>> topics, int maxMessageBytes) {
         try {
             Set<String> existing = admin.listTopics().names().get(millis(), TimeUnit.MILLISECONDS);
             Map<String, Topic<?, ?>> byName = new HashMap<>();
@@ -59,7 +64,8 @@ public final class TopicSetup {
                 String name = t.name(prefix);
                 byName.put(name, t);
                 if (!existing.contains(name)) {
-                    toCreate.add(new NewTopic(name, t.partitions(), (short) -1).configs(t.configs()));
+                    toCreate.add(new NewTopic(name, t.partitions(), (short) -1)
+                            .configs(Topics.withMaxMessageBytes(t, maxMessageBytes)));
                 }
             }
             List<String> created = new ArrayList<>();
@@ -77,8 +83,9 @@ public final class TopicSetup {
             // Re-apply the declared configuration to topics that already existed.
             Map<ConfigResource, Collection<AlterConfigOp>> alter = new HashMap<>();
             for (String name : byName.keySet()) {
-                if (!created.contains(name) && !byName.get(name).configs().isEmpty()) {
-                    List<AlterConfigOp> ops = byName.get(name).configs().entrySet().stream()
+                Map<String, String> declared = Topics.withMaxMessageBytes(byName.get(name), maxMessageBytes);
+                if (!created.contains(name) && !declared.isEmpty()) {
+                    List<AlterConfigOp> ops = declared.entrySet().stream()
                             .map(c -> new AlterConfigOp(new ConfigEntry(c.getKey(), c.getValue()),
                                     AlterConfigOp.OpType.SET)).toList();
                     alter.put(new ConfigResource(ConfigResource.Type.TOPIC, name), ops);

@@ -44,9 +44,19 @@ class TopicSetupTest {
             assertThat(configs.get(batches).get("retention.bytes").value()).isEqualTo(String.valueOf(96L << 30));
             assertThat(p.get("cleanup.policy").value()).isEqualTo("compact");
             assertThat(r.get("compression.type").value()).isEqualTo("zstd");
-            assertThat(r.get("max.message.bytes").value()).isEqualTo(Topics.LARGE_MESSAGE_BYTES);
+            assertThat(r.get("max.message.bytes").value()).isEqualTo(String.valueOf(Topics.LARGE_MESSAGE_BYTES));
             assertThat(second).filteredOn(x -> x.name().equals(c.topic(Topics.ROLLOUTS)))
                     .singleElement().extracting(TopicSetup.Result::partitions).isEqualTo(Topics.ROLLOUTS.partitions());
+
+            // a managed cluster's cap (topic.max.message.bytes): set on existing topics too, and only on the large ones
+            ConnectionConfig capped = ConnectionConfig.from(java.util.Map.of(ConnectionConfig.BOOTSTRAP_SERVERS,
+                    c.bootstrapServers(), ConnectionConfig.SCHEMA_REGISTRY_URL, c.registryUrl(),
+                    ConnectionConfig.TOPIC_PREFIX, c.topicPrefix(), ConnectionConfig.MAX_MESSAGE_BYTES, 8 << 20));
+            setup.ensureAll(capped);
+            var after = admin.describeConfigs(Set.of(prompts, rollouts, batches)).all().get();
+            assertThat(after.get(rollouts).get("max.message.bytes").value()).isEqualTo(String.valueOf(8 << 20));
+            assertThat(after.get(batches).get("max.message.bytes").value()).isEqualTo(String.valueOf(8 << 20));
+            assertThat(after.get(prompts).get("max.message.bytes").value()).isNotEqualTo(String.valueOf(8 << 20));
         }
     }
 }

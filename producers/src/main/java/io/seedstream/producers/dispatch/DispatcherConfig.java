@@ -1,5 +1,6 @@
 package io.seedstream.producers.dispatch;
 
+import io.seedstream.schemas.SharedKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -54,9 +55,9 @@ public record DispatcherConfig(
     public static final String TOP_K = "dispatch.top.k";
     public static final String MAX_NEW_TOKENS = "dispatch.max.new.tokens";
     /** The trainer's key: one staleness bound for the trainer's check and the dispatcher's admission. */
-    public static final String STALENESS = "trainer.staleness.bound";
+    public static final String STALENESS = SharedKeys.STALENESS_BOUND;
     /** The topology's key: one batch size for the batches it closes and the dispatcher's admission. */
-    public static final String BATCH_GROUPS = "batch.groups";
+    public static final String BATCH_GROUPS = SharedKeys.BATCH_GROUPS;
     public static final String SEED = "dispatch.seed";
     public static final String TRAIN_DATASETS = "dispatch.train.datasets";
     public static final String EVAL_FILES = "dispatch.eval.files";
@@ -81,10 +82,8 @@ public record DispatcherConfig(
             .define(TOP_K, Type.INT, 0, Range.atLeast(0), Importance.LOW, "Top-k (0: off).")
             .define(MAX_NEW_TOKENS, Type.INT, 128, Range.atLeast(1), Importance.HIGH,
                     "Token budget per answer, also of the greedy evaluation answers.")
-            .define(STALENESS, Type.INT, 2, Range.atLeast(0), Importance.HIGH,
-                    "eta: the trainer's staleness bound, which admission control keeps it from ever needing.")
-            .define(BATCH_GROUPS, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
-                    "B: groups per training batch (the topology closes batches of this many).")
+            .define(SharedKeys.key(STALENESS))
+            .define(SharedKeys.key(BATCH_GROUPS))
             .define(SEED, Type.LONG, 0L, Importance.MEDIUM, "Seed of each epoch's shuffle of the training prompts.")
             .define(TRAIN_DATASETS, Type.LIST, "", Importance.MEDIUM,
                     "Datasets whose prompts are released for training (empty: all but the evaluation benchmarks).")

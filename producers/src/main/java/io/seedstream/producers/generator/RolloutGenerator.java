@@ -179,7 +179,7 @@ public final class RolloutGenerator {
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.transactionTimeout().toMillis());
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.parseInt(Topics.LARGE_MESSAGE_BYTES));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, connection.maxMessageBytes());
         return p;
     }
 

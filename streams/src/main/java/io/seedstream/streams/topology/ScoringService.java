@@ -61,7 +61,7 @@ public final class ScoringService implements AutoCloseable {
         // the topology's own writes (changelogs, batches) are read back soon: lz4 costs a fraction of zstd's
         // CPU, which the broker and the stream threads share with it (training-batches keeps the producer's codec)
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 64 * 1024 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), c.maxMessageBytes());
         // answer groups are tens of KB: batch several per request instead of one request each
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);

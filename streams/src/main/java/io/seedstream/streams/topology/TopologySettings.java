@@ -1,6 +1,7 @@
 package io.seedstream.streams.topology;
 
 import io.seedstream.schemas.ClientIds;
+import io.seedstream.schemas.SharedKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,7 +28,7 @@ public record TopologySettings(
         Path stateDir) {
 
     public static final String APPLICATION_ID = "streams.application.id";
-    public static final String BATCH_GROUPS = "batch.groups";
+    public static final String BATCH_GROUPS = SharedKeys.BATCH_GROUPS;
     public static final String BATCH_MAX_TOKENS = "batch.max.tokens";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
     public static final String PROMPT_WAIT_MS = "prompt.wait.ms";
@@ -40,8 +41,7 @@ public record TopologySettings(
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(APPLICATION_ID, Type.STRING, ClientIds.SCORING_APPLICATION, new ConfigDef.NonEmptyString(),
                     Importance.MEDIUM, "Kafka Streams application id (consumer group, internal topic prefix).")
-            .define(BATCH_GROUPS, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
-                    "A training batch closes when it holds this many groups.")
+            .define(SharedKeys.key(BATCH_GROUPS))
             .define(BATCH_MAX_TOKENS, Type.LONG, 262_144L, Range.atLeast(1), Importance.HIGH,
                     "A training batch closes before its completion tokens would exceed this budget.")
             .define(BATCH_LINGER_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,

@@ -28,7 +28,7 @@ public final class Topics {
     private static final Map<String, String> COMPACTED = Map.of("cleanup.policy", "compact");
     /**
      * How long the replayable log stays: 7 days, and at most 96 GiB per topic, whichever comes
-     * first (README, "Retention"): a run of a few days of a large model on one disk.
+     * first (docs/replay.md): a run of a few days of a large model on one disk.
      */
     public static final String RETENTION_MS = String.valueOf(7L * 24 * 3600 * 1000);
     private static final long RETENTION_BYTES_PER_TOPIC = 96L << 30;

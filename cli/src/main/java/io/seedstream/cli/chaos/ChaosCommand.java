@@ -205,7 +205,7 @@ public final class ChaosCommand implements Callable<Integer> {
         return rec.ok() && failure == null ? 0 : 1;
     }
 
-    /** The processes of one chaos run, as an operator would start them (README, "Running the stages ..."). */
+    /** The processes of one chaos run, as an operator would start them (docs/cluster.md). */
     record Stack(Path logs, Path checkpoints, StageProcess broker, StageProcess registry, StageProcess topology,
             StageProcess trainer, List<StageProcess> generators, StageProcess dispatcher) {
 

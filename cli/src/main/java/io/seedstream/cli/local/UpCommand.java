@@ -154,7 +154,7 @@ public final class UpCommand implements Callable<Integer> {
 
     /**
      * Settings for the 0.8M-parameter task policy, whose defaults suit billion-parameter models:
-     * chosen for a model of its size (README, "What `up` runs").
+     * chosen for a model of its size (docs/method.md, "What `up` runs").
      */
     /** TASK_POLICY_SETTINGS as --help shows them (a test keeps the two equal). */
     static final String TASK_POLICY_HELP = "trainer.learning.rate=1e-4 (--lr), trainer.kl.coef=0.1 (--kl-coef), "
@@ -163,7 +163,7 @@ public final class UpCommand implements Callable<Integer> {
     public static final Map<String, String> TASK_POLICY_SETTINGS = Map.of(
             TrainerConfig.LR, "1e-4",
             // without an anchor, updates on one batch's prompts undo what earlier ones taught: held-out
-            // accuracy drifted down at 1e-4 and stayed within 62-68% with this penalty (README)
+            // accuracy drifted down at 1e-4 and stayed within 62-68% with this penalty (docs/learning.md)
             TrainerConfig.KL_COEF, "0.1",
             // the dispatcher admits exactly B groups per version, so a batch is short only when groups
             // were dropped; the topology's 2 s default would cut batches while a version is being sampled

@@ -26,7 +26,7 @@ public final class ModelCommand extends CommandGroup {
 
 
     /**
-     * cpu (default), gpu or gpu:N; a GPU needs a CUDA PyTorch native library (see the README's cuda
+     * cpu (default), gpu or gpu:N; a GPU needs a CUDA PyTorch native library (docs/method.md, the cuda
      * profile). Untested here: no CUDA natives are served to these machines.
      */
     public static Device device(String name) {

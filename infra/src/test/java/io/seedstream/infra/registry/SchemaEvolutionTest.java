@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Users have data directories: every topic's value schema must read what the released version
  * wrote (BACKWARD), checked by the registry's own compatibility check. The released schemas are
- * kept under {@code src/test/resources/released-schemas} (README, "Changing a schema"); after a
+ * kept under {@code src/test/resources/released-schemas} (CONTRIBUTING.md, "Changing a schema"); after a
  * compatible change, run this test once with {@code -Dseedstream.release.schemas} to record the
  * new version as the released one.
  */

@@ -75,12 +75,16 @@ final class DashboardApi implements AutoCloseable {
     private final ConsumerLag lag;
 
     /** @param lag the consumer groups' lag, which this API serves and closes */
-    DashboardApi(String host, int port, ScoringMetrics metrics, ConsumerLag lag) throws IOException {
+    /**
+     * @param bind the address to listen on
+     * @param host the address other instances know this one by (Kafka Streams' application.server)
+     */
+    DashboardApi(String bind, String host, int port, ScoringMetrics metrics, ConsumerLag lag) throws IOException {
         this.host = host;
         this.metrics = metrics;
         this.lag = lag;
         this.events = new DashboardEvents(metrics);
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        this.server = HttpServer.create(new InetSocketAddress(bind, port), 64);
         // cached: each open event stream holds a thread (at most DashboardEvents.MAX_CLIENTS)
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dashboard-api");

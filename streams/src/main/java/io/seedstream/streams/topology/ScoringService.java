@@ -52,7 +52,7 @@ public final class ScoringService implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.streamThreads());
         p.put(StreamsConfig.STATE_DIR_CONFIG, s.stateDir().toString());
-        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.dashboardHost() + ":" + dashboardPort);
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.dashboardAdvertisedHost() + ":" + dashboardPort);
         p.put("processing.exception.handler.global.enabled", true);
         // Streams writes its changelogs right after creating them: KAFKA-15591 (ConnectionConfig.PRODUCER_SAFETY);
         // exactly-once sets the idempotence and acks itself
@@ -93,8 +93,8 @@ public final class ScoringService implements AutoCloseable {
         Topology topology = ScoringTopology.build(c, AvroSerdes.connect(c), settings, scoring, grader, metrics);
         DashboardApi dashboard;
         try {
-            dashboard = new DashboardApi(settings.dashboardHost(), settings.dashboardPort(), metrics,
-                    new ConsumerLag(c));
+            dashboard = new DashboardApi(settings.dashboardHost(), settings.dashboardAdvertisedHost(),
+                    settings.dashboardPort(), metrics, new ConsumerLag(c));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve the dashboard API on " + settings.dashboardHost() + ":"
                     + settings.dashboardPort(), e);

@@ -24,6 +24,7 @@ public record TopologySettings(
         Duration graderTimeout,
         int streamThreads,
         String dashboardHost,
+        String dashboardAdvertisedHost,
         int dashboardPort,
         Path stateDir) {
 
@@ -35,6 +36,7 @@ public record TopologySettings(
     public static final String GRADER_TIMEOUT_MS = "grader.timeout.ms";
     public static final String STREAM_THREADS = "streams.num.threads";
     public static final String DASHBOARD_HOST = "dashboard.host";
+    public static final String DASHBOARD_ADVERTISED_HOST = "dashboard.advertised.host";
     public static final String DASHBOARD_PORT = "dashboard.port";
     public static final String STATE_DIR = "streams.state.dir";
 
@@ -52,7 +54,12 @@ public record TopologySettings(
                     "Bound on one grading decision; a timeout grades as not equal and is counted.")
             .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Stream threads of this instance (grading scales with threads and partitions).")
-            .define(DASHBOARD_HOST, Type.STRING, "127.0.0.1", Importance.LOW, "Address of the dashboard API.")
+            .define(DASHBOARD_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+                    "Address the dashboard API listens on (0.0.0.0: every interface).")
+            .define(DASHBOARD_ADVERTISED_HOST, Type.STRING, "", Importance.LOW,
+                    "Address other topology instances use to reach this one's dashboard API (Kafka Streams' "
+                            + "application.server). Empty: dashboard.host, or this machine's host name when "
+                            + "dashboard.host is a wildcard (0.0.0.0, ::).")
             .define(DASHBOARD_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.LOW,
                     "Port of the dashboard API (0: any free port).")
             .define(STATE_DIR, Type.STRING, System.getProperty("java.io.tmpdir") + "/seedstream-streams",
@@ -63,7 +70,33 @@ public record TopologySettings(
         return new TopologySettings(c.getString(APPLICATION_ID), c.getInt(BATCH_GROUPS), c.getLong(BATCH_MAX_TOKENS),
                 Duration.ofMillis(c.getLong(BATCH_LINGER_MS)), Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)),
                 Duration.ofMillis(c.getLong(GRADER_TIMEOUT_MS)), c.getInt(STREAM_THREADS),
-                c.getString(DASHBOARD_HOST), c.getInt(DASHBOARD_PORT), Path.of(c.getString(STATE_DIR)));
+                c.getString(DASHBOARD_HOST), advertised(c.getString(DASHBOARD_HOST), c.getString(DASHBOARD_ADVERTISED_HOST)),
+                c.getInt(DASHBOARD_PORT), Path.of(c.getString(STATE_DIR)));
+    }
+
+    /**
+     * The address to advertise: the configured one, else the bind address unless it is a wildcard,
+     * which names no machine (each instance would take every other one's address for its own).
+     */
+    static String advertised(String bind, String configured) {
+        if (!configured.isBlank()) {
+            return configured.trim();
+        }
+        if (!bind.equals("0.0.0.0") && !bind.equals("::") && !bind.equals("[::]")) {
+            return bind;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(DASHBOARD_HOST + " is " + bind + " and this machine's host name does not "
+                    + "resolve: set " + DASHBOARD_ADVERTISED_HOST + " to the address other instances reach it at", e);
+        }
+    }
+
+    /** Where the dashboard API listens and the address it gives other instances. */
+    public TopologySettings withDashboardHosts(String bind, String advertisedHost) {
+        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, promptWait, graderTimeout,
+                streamThreads, bind, advertised(bind, advertisedHost), dashboardPort, stateDir);
     }
 
     public static TopologySettings defaults() {
@@ -72,16 +105,16 @@ public record TopologySettings(
 
     public TopologySettings withBatching(int groups, long maxTokens, Duration linger) {
         return new TopologySettings(applicationId, groups, maxTokens, linger, promptWait, graderTimeout, streamThreads,
-                dashboardHost, dashboardPort, stateDir);
+                dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
     }
 
     public TopologySettings withPromptWait(Duration wait) {
         return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, wait, graderTimeout,
-                streamThreads, dashboardHost, dashboardPort, stateDir);
+                streamThreads, dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
     }
 
     public TopologySettings withInstance(String appId, int port, Path dir, int threads) {
         return new TopologySettings(appId, batchGroups, batchMaxTokens, batchLinger, promptWait, graderTimeout, threads,
-                dashboardHost, port, dir);
+                dashboardHost, dashboardAdvertisedHost, port, dir);
     }
 }

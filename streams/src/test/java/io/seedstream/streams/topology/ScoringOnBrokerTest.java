@@ -174,10 +174,15 @@ class ScoringOnBrokerTest {
         }
         String app = "scoring-two-" + UUID.randomUUID();
         TopologySettings base = TopologySettings.defaults().withBatching(4, 1_000_000, Duration.ofMillis(300));
-        try (ScoringService a = ScoringService.start(c, base.withInstance(app, 0, Files.createTempDirectory("a"), 1),
-                ScoringConfig.DEFAULT);
-                ScoringService b = ScoringService.start(c, base.withInstance(app, 0, Files.createTempDirectory("b"), 1),
-                        ScoringConfig.DEFAULT)) {
+        // two "hosts" on one port, as two machines would run them: told apart only by the address each advertises
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ScoringService a = ScoringService.start(c, base.withInstance(app, port, Files.createTempDirectory("a"), 1)
+                .withDashboardHosts("127.0.0.1", "127.0.0.1"), ScoringConfig.DEFAULT);
+                ScoringService b = ScoringService.start(c, base.withInstance(app, port, Files.createTempDirectory("b"), 1)
+                        .withDashboardHosts("127.0.0.2", ""), ScoringConfig.DEFAULT)) {
             a.awaitRunning(Duration.ofSeconds(60));
             b.awaitRunning(Duration.ofSeconds(60));
             try (KafkaProducer<String, AnswerGroup> groups = new KafkaProducer<>(c.kafkaProperties(),

@@ -27,7 +27,7 @@ class ConfigKeysTest {
         ConfigKeys.check(List.of("trainer.learning.rate", "scoring.f", "generator.prompt.system", "batch.groups",
                 "bootstrap.servers", "sasl.jaas.config", "ssl.truststore.location", "security.protocol"), Set.of(),
                 "config x");
-        ConfigKeys.check(UpCommand.TASK_POLICY_SETTINGS.keySet(), Set.of(), "up");
+        ConfigKeys.check(BuiltInTask.TASK_POLICY_SETTINGS.keySet(), Set.of(), "up");
         ConfigKeys.check(List.of("arms"), Set.of("arms"), "experiment");
         assertThat(ConfigKeys.distance("kitten", "sitting")).isEqualTo(3);
     }
@@ -52,6 +52,6 @@ class ConfigKeysTest {
         java.io.StringWriter help = new java.io.StringWriter();
         new picocli.CommandLine(new UpCommand()).usage(new java.io.PrintWriter(help));
         String text = help.toString().replaceAll("\\s+", " ");
-        UpCommand.TASK_POLICY_SETTINGS.forEach((k, v) -> assertThat(text).contains(k + "=" + v));
+        BuiltInTask.TASK_POLICY_SETTINGS.forEach((k, v) -> assertThat(text).contains(k + "=" + v));
     }
 }

@@ -8,10 +8,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
-import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.DeadLetters;
 import io.seedstream.schemas.LogReading;
+import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.MetricsSnapshot;
@@ -32,7 +32,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -40,7 +39,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 /**
@@ -58,7 +56,7 @@ public final class StreamingTrainer {
 
     /** Called after every update, before any checkpoint of it; an exception stops the trainer as a crash would. */
     public interface StepListener {
-        void afterStep(long step, String batchId, StepResult result, Map<String, Double> metrics) throws Exception;
+        void afterStep(long step, String batchId, StepResult result, StepMetrics metrics) throws Exception;
     }
 
     /** How a run ended. */

@@ -26,6 +26,7 @@ public final class TrainerMetrics {
     private final Tags tags;
     private final Map<String, Double> last = new LinkedHashMap<>();
     private volatile Map<String, Double> lastView = Map.of();
+    private volatile StepMetrics latest;
     private final Counter steps;
     private final Counter tokens;
     private final Counter waited;
@@ -45,31 +46,17 @@ public final class TrainerMetrics {
     /** Records one update and returns its snapshot. */
     public synchronized MetricsSnapshot step(long step, StepResult r, List<ScoredGroup> groups, double waitSeconds,
             StalenessGate gate, long invalidGroups) {
-        Map<String, Double> v = new LinkedHashMap<>();
-        v.put("loss", r.loss());
-        v.put("grad_norm", r.gradNorm());
-        v.put("clip_coef", r.clipCoef());
-        v.put("learning_rate", r.learningRate());
-        v.put("mean_reward", groups.stream().flatMap(g -> g.getRewards().stream()).mapToDouble(Double::doubleValue)
-                .average().orElse(0));
-        v.put("mean_semantic_entropy", groups.stream().mapToDouble(ScoredGroup::getSemanticEntropy).average().orElse(0));
-        v.put("mean_scale", groups.stream().mapToDouble(ScoredGroup::getScale).average().orElse(0));
-        // the step's groups were checked against the version before this step
-        v.put("mean_staleness", groups.stream().mapToLong(g -> step - 1 - g.getRollout().getPolicyVersion()).average().orElse(0));
-        v.put("max_staleness", (double) groups.stream().mapToLong(g -> step - 1 - g.getRollout().getPolicyVersion()).max()
-                .orElse(0));
-        v.put("clip_fraction", r.clipFraction());
-        v.put("approx_kl", r.approxKl());
-        v.put("reference_kl", r.referenceKl());
-        v.put("answers", (double) r.answers());
-        v.put("tokens", (double) r.tokens());
-        v.put("step_seconds", r.seconds());
-        v.put("tokens_per_second", r.tokens() / Math.max(1e-9, r.seconds()));
-        v.put("wait_seconds", waitSeconds);
-        v.put("wait_fraction", waitSeconds / Math.max(1e-9, waitSeconds + r.seconds()));
-        v.put("rejected_stale_groups_total", (double) gate.rejectedStale());
-        v.put("rejected_ahead_groups_total", (double) gate.rejectedAhead());
-        v.put("invalid_groups_total", (double) invalidGroups);
+        StepMetrics sm = new StepMetrics(step, r.loss(), r.gradNorm(), r.clipCoef(), r.learningRate(),
+                groups.stream().flatMap(g -> g.getRewards().stream()).mapToDouble(Double::doubleValue).average().orElse(0),
+                groups.stream().mapToDouble(ScoredGroup::getSemanticEntropy).average().orElse(0),
+                groups.stream().mapToDouble(ScoredGroup::getScale).average().orElse(0),
+                // the step's groups were checked against the version before this step
+                groups.stream().mapToLong(g -> step - 1 - g.getRollout().getPolicyVersion()).average().orElse(0),
+                groups.stream().mapToLong(g -> step - 1 - g.getRollout().getPolicyVersion()).max().orElse(0),
+                r.clipFraction(), r.approxKl(), r.referenceKl(), r.answers(), r.tokens(), r.seconds(), waitSeconds,
+                gate.rejectedStale(), gate.rejectedAhead(), invalidGroups);
+        Map<String, Double> v = sm.values();
+        latest = sm;
         last.clear();
         last.putAll(v);
         last.put("step", (double) step);
@@ -112,8 +99,8 @@ public final class TrainerMetrics {
         }
     }
 
-    /** The latest step's values (for the command's progress line). */
-    public synchronized Map<String, Double> latest() {
-        return new LinkedHashMap<>(last);
+    /** The latest step's metrics, null before the first. */
+    public StepMetrics latest() {
+        return latest;
     }
 }

@@ -1,20 +1,20 @@
 package io.seedstream.cli.experiment;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.seedstream.cli.PromptFiles;
 import io.seedstream.cli.experiment.ExperimentData.ArmResult;
 import io.seedstream.cli.experiment.ExperimentData.Eval;
 import io.seedstream.cli.experiment.ExperimentData.Run;
 import io.seedstream.cli.experiment.ExperimentData.Step;
 import io.seedstream.cli.local.LocalLoop;
-import io.seedstream.cli.log.ReplayCommand;
 import io.seedstream.cli.offline.ModelCommand;
-import io.seedstream.cli.offline.PromptsCommand;
 import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.generator.RolloutGenerator;
 import io.seedstream.producers.task.SolutionMode;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -95,7 +95,7 @@ final class ArmRun {
         try (Admin admin = Admin.create(c.kafkaProperties())) {
             new TopicSetup(admin, Duration.ofSeconds(30)).ensureAll(c);
         }
-        if (PromptsCommand.Load.load(c, data.prompts(), data.dataset()) != 0) {
+        if (PromptFiles.load(c, data.prompts(), data.dataset()) != 0) {
             throw new IllegalStateException("the prompts did not load into " + prefix + "prompts");
         }
         Properties keys = new Properties();
@@ -128,12 +128,9 @@ final class ArmRun {
                 double wall = (System.nanoTime() - t0) / 1e9;
                 versionMadeAt.put(step, wall);
                 stepOfBatch.put(batchId, step);
-                rejectedStale[0] = m.getOrDefault("rejected_stale_groups_total", 0.0).longValue();
+                rejectedStale[0] = m.rejectedStaleGroupsTotal();
                 synchronized (steps) {
-                    steps.add(new Step(arm.name(), seed, step, wall, m.get("mean_reward"), m.get("mean_semantic_entropy"),
-                            m.get("mean_scale"), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                            m.get("mean_staleness"), r.loss(), m.getOrDefault("reference_kl", 0.0), r.seconds(),
-                            m.get("wait_fraction"), r.tokens()));
+                    steps.add(Step.of(arm.name(), seed, wall, m));
                 }
             }, st -> { });
             String ended;
@@ -141,7 +138,7 @@ final class ArmRun {
             RolloutGenerator generator = loop.generators().get(0);
             long deadline = limits.minutes() == null ? Long.MAX_VALUE : t0 + (long) (limits.minutes() * 60e9);
             try {
-                Optional<String> end = Optional.empty();
+                Optional<LocalLoop.StageEnd> end = Optional.empty();
                 while (end.isEmpty() && System.nanoTime() < deadline) {
                     TimeUnit.SECONDS.sleep(1);
                     end = loop.ended();
@@ -151,7 +148,7 @@ final class ArmRun {
                     loop.trainer().stop();
                     ended = "time limit";
                 } else {
-                    ended = end.get().contains("failed") ? end.get() : "step limit";
+                    ended = end.get().failed() ? end.get().toString() : "step limit";
                 }
                 wall = (System.nanoTime() - t0) / 1e9;
                 long sampled = generator.metrics().tokens();
@@ -248,7 +245,7 @@ final class ArmRun {
         Map<Long, double[]> scales = new HashMap<>();
         Map<Long, Double> clusters = new HashMap<>();
         AvroSerdes serdes = AvroSerdes.connect(c);
-        ReplayCommand.readAll(c, c.topic(Topics.TRAINING_BATCHES), serdes.value(Topics.TRAINING_BATCHES).deserializer(),
+        LogReading.readAll(c, c.topic(Topics.TRAINING_BATCHES), serdes.value(Topics.TRAINING_BATCHES).deserializer(),
                 (offset, batch) -> {
                     Long step = stepOfBatch.get(batch.getBatchId());
                     if (step == null) {
@@ -257,26 +254,15 @@ final class ArmRun {
                     scales.put(step, batch.getGroups().stream().mapToDouble(ScoredGroup::getScale).sorted().toArray());
                     clusters.put(step, batch.getGroups().stream()
                             .mapToDouble(g -> g.getClusterIds().stream().distinct().count()).average().orElse(Double.NaN));
-                }, null);
+                }, null, skipped -> System.err.println("seedstream experiment: " + skipped));
         List<Step> out = new ArrayList<>();
         synchronized (steps) {
             for (Step s : steps) {
                 double[] sc = scales.get(s.step());
-                out.add(sc == null || sc.length == 0 ? s : new Step(s.arm(), s.seed(), s.step(), s.wallSeconds(),
-                        s.meanReward(), s.meanEntropy(), s.scaleMean(), quantile(sc, 0.1), quantile(sc, 0.5),
-                        quantile(sc, 0.9), sc[0], sc[sc.length - 1], clusters.get(s.step()), s.meanStaleness(), s.loss(),
-                        s.referenceKl(), s.stepSeconds(), s.waitFraction(), s.tokens()));
+                out.add(sc == null || sc.length == 0 ? s : s.withBatch(sc, clusters.get(s.step())));
             }
         }
         return out;
-    }
-
-    /** Linear interpolation between the closest ranks of sorted values. */
-    static double quantile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(sorted.length - 1, lo + 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /** The run's topics and its topology's internal ones: the broker stays as light for the next arm. */

@@ -1,10 +1,10 @@
 package io.seedstream.cli.experiment;
 
+import io.seedstream.cli.BuiltInTask;
 import io.seedstream.cli.ConfigKeys;
 import io.seedstream.cli.StatusLine;
 import io.seedstream.cli.bench.BenchCommand;
 import io.seedstream.cli.experiment.ExperimentData.ArmResult;
-import io.seedstream.cli.local.UpCommand;
 import io.seedstream.cli.offline.ModelCommand;
 import io.seedstream.infra.LocalStack;
 import io.seedstream.infra.broker.BrokerSettings;
@@ -153,7 +153,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             System.err.println("seedstream experiment: --options-share must be in [0, 1], was " + options);
             return 2;
         }
-        Path policy = modelDir != null ? modelDir.toAbsolutePath() : UpCommand.shippedPolicy();
+        Path policy = modelDir != null ? modelDir.toAbsolutePath() : BuiltInTask.shippedPolicy();
         if (!Files.isRegularFile(policy.resolve(Checkpoints.CONFIG))) {
             System.err.println("seedstream experiment: " + policy + " is not a model directory (no config.json)");
             return 2;
@@ -161,8 +161,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         Properties base = new Properties();
         Map<String, String> shown = new TreeMap<>();
         if (ModelConfig.read(policy.resolve(Checkpoints.CONFIG)).equals(TaskPolicy.CONFIG)) {
-            base.putAll(UpCommand.TASK_POLICY_SETTINGS);
-            shown.putAll(UpCommand.TASK_POLICY_SETTINGS);
+            base.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
+            shown.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
         }
         for (String k : file.stringPropertyNames()) {
             if (k.contains(".") && !k.startsWith("arm.") && !List.of("eval.every", "heldout.size", "task.problems", "task.options.share")
@@ -192,10 +192,12 @@ public final class ExperimentCommand implements Callable<Integer> {
             dataset = null;
             shown.put("prompts", promptsFile.getFileName().toString());
         } else {
-            prompts = UpCommand.taskProblemsFile(dataDir, problems, options);
-            int exported = UpCommand.exportTaskProblems(prompts, problems, options);
-            if (exported != 0) {
-                return exported;
+            prompts = BuiltInTask.problemsFile(dataDir, problems, options);
+            try {
+                BuiltInTask.exportProblems(prompts, problems, options);
+            } catch (IllegalArgumentException e) {
+                System.err.println("seedstream experiment: " + e.getMessage());
+                return 2;
             }
             dataset = "task";
         }
@@ -248,7 +250,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                             s -> line.show(label + ": " + s));
                     removeIfPresent(runDir);
                     results.add(r);
-                    if (r.run().ended().contains("failed")) {
+                    if (r.run().failed()) {
                         failed++;
                     }
                     line.close();

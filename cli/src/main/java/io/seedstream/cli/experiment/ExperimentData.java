@@ -1,5 +1,6 @@
 package io.seedstream.cli.experiment;
 
+import io.seedstream.trainer.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,20 +15,90 @@ final class ExperimentData {
 
     private ExperimentData() {}
 
+    /**
+     * How the semantic-entropy scales of one batch's groups were spread: their mean (the trainer's
+     * figure) and, from the batch in the log, quantiles and extremes (NaN where the batch was not read).
+     */
+    record ScaleSpread(double mean, double p10, double p50, double p90, double min, double max) {
+
+        static ScaleSpread meanOnly(double mean) {
+            return new ScaleSpread(mean, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+
+        /** With the batch's scales, sorted ascending. */
+        ScaleSpread withBatch(double[] sorted) {
+            return sorted.length == 0 ? this : new ScaleSpread(mean, quantile(sorted, 0.1), quantile(sorted, 0.5),
+                    quantile(sorted, 0.9), sorted[0], sorted[sorted.length - 1]);
+        }
+    }
+
     /** One training step (policy version {@code step}), from the trainer's step metrics and its batch in the log. */
     record Step(String arm, int seed, long step, double wallSeconds, double meanReward, double meanEntropy,
-            double scaleMean, double scaleP10, double scaleP50, double scaleP90, double scaleMin, double scaleMax,
-            double meanClusters, double meanStaleness, double loss, double referenceKl, double stepSeconds,
-            double waitFraction, long tokens) {
+            ScaleSpread scale, double meanClusters, double meanStaleness, double loss, double referenceKl,
+            double stepSeconds, double waitFraction, long tokens) {
 
         static final String HEADER = "arm,seed,step,wall_s,mean_reward,mean_se,scale_mean,scale_p10,scale_p50,"
                 + "scale_p90,scale_min,scale_max,mean_clusters,mean_staleness,loss,reference_kl,step_s,wait_fraction,tokens";
 
+        /** A step as the trainer reported it; the batch's spread of scales and clusters come later ({@link #withBatch}). */
+        static Step of(String arm, int seed, double wallSeconds, StepMetrics m) {
+            return new Step(arm, seed, m.step(), wallSeconds, m.meanReward(), m.meanSemanticEntropy(),
+                    ScaleSpread.meanOnly(m.meanScale()), Double.NaN, m.meanStaleness(), m.loss(), m.referenceKl(),
+                    m.stepSeconds(), m.waitFraction(), m.tokens());
+        }
+
+        /** With what its batch in the log shows: the scales of its groups (sorted) and their mean cluster count. */
+        Step withBatch(double[] sortedScales, double clusters) {
+            return new Step(arm, seed, step, wallSeconds, meanReward, meanEntropy, scale.withBatch(sortedScales),
+                    clusters, meanStaleness, loss, referenceKl, stepSeconds, waitFraction, tokens);
+        }
+
+        /** A line of steps.csv read back, by column name. */
+        static Step parse(Map<String, String> x) {
+            return new Step(x.get("arm"), Integer.parseInt(x.get("seed")), Long.parseLong(x.get("step")), num(x, "wall_s"),
+                    num(x, "mean_reward"), num(x, "mean_se"), new ScaleSpread(num(x, "scale_mean"), num(x, "scale_p10"),
+                            num(x, "scale_p50"), num(x, "scale_p90"), num(x, "scale_min"), num(x, "scale_max")),
+                    num(x, "mean_clusters"), num(x, "mean_staleness"), num(x, "loss"), num(x, "reference_kl"),
+                    num(x, "step_s"), num(x, "wait_fraction"), Long.parseLong(x.get("tokens")));
+        }
+
+        double scaleMean() {
+            return scale.mean();
+        }
+
+        double scaleP10() {
+            return scale.p10();
+        }
+
+        double scaleP50() {
+            return scale.p50();
+        }
+
+        double scaleP90() {
+            return scale.p90();
+        }
+
+        double scaleMin() {
+            return scale.min();
+        }
+
+        double scaleMax() {
+            return scale.max();
+        }
+
         String csv() {
-            return Csv.row(arm, seed, step, wallSeconds, meanReward, meanEntropy, scaleMean, scaleP10, scaleP50,
-                    scaleP90, scaleMin, scaleMax, meanClusters, meanStaleness, loss, referenceKl, stepSeconds,
+            return Csv.row(arm, seed, step, wallSeconds, meanReward, meanEntropy, scale.mean(), scale.p10(), scale.p50(),
+                    scale.p90(), scale.min(), scale.max(), meanClusters, meanStaleness, loss, referenceKl, stepSeconds,
                     waitFraction, tokens);
         }
+    }
+
+    /** Linear interpolation between the closest ranks of sorted values. */
+    static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /**
@@ -69,6 +140,11 @@ final class ExperimentData {
         static final String HEADER = "arm,seed,settings,steps,wall_s,first_step_s,versions_per_min,groups,sampled_tokens_per_s,"
                 + "trained_tokens_per_s,generator_busy,trainer_busy,rejected_stale,ended";
 
+        /** Whether a stage of the run failed ({@code ended} then says which and why, as LocalLoop.StageEnd writes it). */
+        boolean failed() {
+            return ended.contains(" failed: ");
+        }
+
         /** After the first step, so that start-up (and the JVM's warm-up in an experiment's first run) does not count. */
         double versionsPerMinute() {
             double t = wallSeconds - firstStepSeconds;
@@ -107,11 +183,7 @@ final class ExperimentData {
                     Math.round(num(r, "trained_tokens_per_s") * num(r, "wall_s")), num(r, "generator_busy"),
                     num(r, "trainer_busy"), Long.parseLong(r.get("rejected_stale")), r.get("ended"));
             List<Step> mine = steps.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
-                    .map(x -> new Step(arm, seed, Long.parseLong(x.get("step")), num(x, "wall_s"), num(x, "mean_reward"),
-                            num(x, "mean_se"), num(x, "scale_mean"), num(x, "scale_p10"), num(x, "scale_p50"),
-                            num(x, "scale_p90"), num(x, "scale_min"), num(x, "scale_max"), num(x, "mean_clusters"),
-                            num(x, "mean_staleness"), num(x, "loss"), num(x, "reference_kl"), num(x, "step_s"),
-                            num(x, "wait_fraction"), Long.parseLong(x.get("tokens")))).toList();
+                    .map(Step::parse).toList();
             List<Eval> theirs = evals.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
                     .map(x -> new Eval(arm, seed, Long.parseLong(x.get("version")), num(x, "wall_s"),
                             Long.parseLong(x.get("answered")), Long.parseLong(x.get("correct")), optional(x, "accuracy_low"),

@@ -110,20 +110,39 @@ public final class LocalLoop implements AutoCloseable {
     }
 
     /** The first stage that ended on its own (an error, or a trainer that reached its step limit), if any. */
-    public Optional<String> ended() {
+    public Optional<StageEnd> ended() {
         for (Stage s : stages) {
             if (s.running().isDone()) {
                 try {
                     s.running().get();
-                    return Optional.of(s.name() + " finished");
+                    return Optional.of(new StageEnd(s.name(), StageEnd.How.FINISHED, null));
                 } catch (ExecutionException e) {
-                    return Optional.of(s.name() + " failed: " + e.getCause());
+                    return Optional.of(new StageEnd(s.name(), StageEnd.How.FAILED, e.getCause()));
                 } catch (InterruptedException | java.util.concurrent.CancellationException e) {
-                    return Optional.of(s.name() + " was cancelled");
+                    return Optional.of(new StageEnd(s.name(), StageEnd.How.CANCELLED, null));
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** How the first stage of the loop to end ended; {@code cause} is the failure's, else null. */
+    public record StageEnd(String stage, How how, Throwable cause) {
+
+        public enum How { FINISHED, FAILED, CANCELLED }
+
+        public boolean failed() {
+            return how == How.FAILED;
+        }
+
+        @Override
+        public String toString() {
+            return switch (how) {
+                case FINISHED -> stage + " finished";
+                case FAILED -> stage + " failed: " + cause;
+                case CANCELLED -> stage + " was cancelled";
+            };
+        }
     }
 
     /**

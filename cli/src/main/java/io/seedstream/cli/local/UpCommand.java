@@ -1,9 +1,11 @@
 package io.seedstream.cli.local;
 
+import io.seedstream.cli.BuiltInTask;
 import io.seedstream.cli.ConfigKeys;
 import io.seedstream.cli.GracefulStop;
 import io.seedstream.cli.MethodOptions;
 import io.seedstream.cli.MetricsServer;
+import io.seedstream.cli.PromptFiles;
 import io.seedstream.cli.PromptOptions;
 import io.seedstream.cli.StatusLine;
 import io.seedstream.cli.UpdateOptions;
@@ -52,7 +54,7 @@ import picocli.CommandLine.Option;
                     + "dispatcher from its position, the dashboard from the topology's state. Every stage's key "
                     + "(trainer.*, generator.*, dispatch.*, scoring.*, batch.*) can be set in --config.",
             "On the built-in task policy, up uses other defaults than the stages' own (shown below), unless a flag "
-                    + "or --config sets them: " + UpCommand.TASK_POLICY_HELP + "."})
+                    + "or --config sets them: " + BuiltInTask.TASK_POLICY_HELP + "."})
 public final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -151,25 +153,6 @@ public final class UpCommand implements Callable<Integer> {
 
     @Mixin
     UpdateOptions update;
-
-    /**
-     * Settings for the 0.8M-parameter task policy, whose defaults suit billion-parameter models:
-     * chosen for a model of its size (docs/method.md, "What `up` runs").
-     */
-    /** TASK_POLICY_SETTINGS as --help shows them (a test keeps the two equal). */
-    static final String TASK_POLICY_HELP = "trainer.learning.rate=1e-4 (--lr), trainer.kl.coef=0.1 (--kl-coef), "
-            + "batch.linger.ms=30000, dispatch.eval.every=20 (--eval-every)";
-
-    public static final Map<String, String> TASK_POLICY_SETTINGS = Map.of(
-            TrainerConfig.LR, "1e-4",
-            // without an anchor, updates on one batch's prompts undo what earlier ones taught: held-out
-            // accuracy drifted down at 1e-4 and stayed within 62-68% with this penalty (docs/learning.md)
-            TrainerConfig.KL_COEF, "0.1",
-            // the dispatcher admits exactly B groups per version, so a batch is short only when groups
-            // were dropped; the topology's 2 s default would cut batches while a version is being sampled
-            TopologySettings.BATCH_LINGER_MS, "30000",
-            // a held-out round is 500 greedy answers; 20 versions between rounds sample 2,560 (B = 16, G = 8)
-            DispatcherConfig.EVAL_EVERY, "20");
 
     @Override
     public Integer call() throws Exception {
@@ -270,7 +253,7 @@ public final class UpCommand implements Callable<Integer> {
         ConnectionConfig c = stack.connection();
         CountDownLatch stopAsked = new CountDownLatch(1);
         long deadline = minutes == null ? Long.MAX_VALUE : System.nanoTime() + (long) (minutes * 60e9);
-        Optional<String> ended = Optional.empty();
+        Optional<LocalLoop.StageEnd> ended = Optional.empty();
         long[] steps = {-1, -1};
         try (GracefulStop stop = new GracefulStop("up", stopAsked::countDown, Duration.ofMinutes(4))) {
             LocalLoop loop;
@@ -309,7 +292,7 @@ public final class UpCommand implements Callable<Integer> {
             System.out.printf("seedstream up: %s; %s; data in %s%n", steps[1] < 0 ? "no training step"
                     : "versions " + steps[0] + " -> " + steps[1], last, dataDir.toAbsolutePath());
         }
-        if (ended.isPresent() && ended.get().contains("failed")) {
+        if (ended.isPresent() && ended.get().failed()) {
             System.err.println("seedstream up: " + ended.get());
             return 1;
         }
@@ -320,7 +303,7 @@ public final class UpCommand implements Callable<Integer> {
     private Properties stageKeys(boolean taskPolicy) throws java.io.IOException {
         Properties p = new Properties();
         if (taskPolicy) {
-            p.putAll(TASK_POLICY_SETTINGS);
+            p.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
         }
         if (config != null) {
             Properties file = new Properties();
@@ -369,7 +352,7 @@ public final class UpCommand implements Callable<Integer> {
             }
             return out;
         }
-        Path shipped = shippedPolicy();
+        Path shipped = BuiltInTask.shippedPolicy();
         if (!java.nio.file.Files.isRegularFile(shipped.resolve(Checkpoints.CONFIG))) {
             System.err.println("seedstream up: the shipped task policy is missing (" + shipped + "); use --warm-start "
                     + "or --model-dir DIR");
@@ -378,43 +361,17 @@ public final class UpCommand implements Callable<Integer> {
         return shipped;
     }
 
-    /** The warm-started task policy in the repository. */
-    static final String SHIPPED_POLICY = "models/task-policy";
-
-    /** Where the shipped task policy is: under SEEDSTREAM_HOME (set by ./seedstream), else the working directory. */
-    public static Path shippedPolicy() {
-        return Path.of(System.getenv().getOrDefault("SEEDSTREAM_HOME", ".")).resolve(SHIPPED_POLICY).toAbsolutePath();
-    }
-
     private int loadPrompts(ConnectionConfig c) throws InterruptedException, java.io.IOException {
         int rc = 0;
         List<Path> files = prompts;
         if (files.isEmpty() && taskProblems > 0) {
-            Path task = taskProblemsFile(dataDir, taskProblems, 0);
-            rc = exportTaskProblems(task, taskProblems, 0);
+            Path task = BuiltInTask.problemsFile(dataDir, taskProblems, 0);
+            BuiltInTask.exportProblems(task, taskProblems, 0);
             files = List.of(task);
         }
         for (Path file : files) {
-            rc = Math.max(rc, io.seedstream.cli.offline.PromptsCommand.Load.load(c, file, prompts.isEmpty() ? "task" : null));
+            rc = Math.max(rc, PromptFiles.load(c, file, prompts.isEmpty() ? "task" : null));
         }
         return rc;
-    }
-
-    /** Where {@code up} and {@code experiment} keep the built-in task problems they load. */
-    public static Path taskProblemsFile(Path dataDir, int n, double optionsShare) {
-        return dataDir.resolve("task").resolve("problems-" + n + (optionsShare > 0 ? "-options-" + optionsShare : "")
-                + ".jsonl").toAbsolutePath();
-    }
-
-    /**
-     * {@code task export} of n problems (seed 0), a share of them offering options, into the file, unless it is
-     * there already; the exit code.
-     */
-    public static int exportTaskProblems(Path file, int n, double optionsShare) {
-        if (java.nio.file.Files.exists(file)) {
-            return 0;
-        }
-        return new CommandLine(new TaskCommand()).execute("export", "--n", String.valueOf(n), "--seed", "0",
-                "--options-share", String.valueOf(optionsShare), "--out", file.toString());
     }
 }

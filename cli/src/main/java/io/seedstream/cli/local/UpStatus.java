@@ -5,12 +5,12 @@ import io.seedstream.producers.generator.RolloutGenerator;
 import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.ScoringService;
+import io.seedstream.trainer.StepMetrics;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +32,7 @@ final class UpStatus implements AutoCloseable {
     private final ScoringService scoring;
     private final StatusLine line;
     private final Deque<long[]> groupSamples = new ArrayDeque<>(); // {nanos, groups}
-    private volatile Map<String, Double> lastStep = Map.of();
+    private volatile StepMetrics lastStep;
 
     UpStatus(ScoringService scoring, StatusLine line) {
         this.scoring = scoring;
@@ -46,19 +46,18 @@ final class UpStatus implements AutoCloseable {
     }
 
     /** The trainer's metrics after a step. */
-    void step(Map<String, Double> metrics) {
-        lastStep = Map.copyOf(metrics);
+    void step(StepMetrics metrics) {
+        lastStep = metrics;
     }
 
     String text() {
-        Map<String, Double> m = lastStep;
+        StepMetrics m = lastStep;
         StringBuilder s = new StringBuilder();
         long version = generators.stream().mapToLong(g -> g.metrics().loadedVersion()).max().orElse(0);
-        s.append(String.format(Locale.ROOT, "version %d", Math.max(version, m.getOrDefault("step", 0.0).longValue())));
-        if (!m.isEmpty()) {
+        s.append(String.format(Locale.ROOT, "version %d", Math.max(version, m == null ? 0 : m.step())));
+        if (m != null) {
             s.append(String.format(Locale.ROOT, "  reward %.3f  SE %.3f  scale %.3f  staleness %.2f  trainer wait %.0f%%",
-                    m.get("mean_reward"), m.get("mean_semantic_entropy"), m.get("mean_scale"),
-                    m.getOrDefault("mean_staleness", 0.0), 100 * m.get("wait_fraction")));
+                    m.meanReward(), m.meanSemanticEntropy(), m.meanScale(), m.meanStaleness(), 100 * m.waitFraction()));
         } else {
             s.append("  (waiting for the first training batch)");
         }

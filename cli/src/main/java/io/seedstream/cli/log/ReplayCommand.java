@@ -25,8 +25,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,13 +34,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,9 +45,6 @@ import picocli.CommandLine.Option;
 public final class ReplayCommand extends CommandGroup {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
-    /** Reading to the end offsets found at the start gives up when nothing arrives for this long. */
-    private static final Duration IDLE_LIMIT = Duration.ofSeconds(30);
 
     @Command(name = "score", mixinStandardHelpOptions = true,
             description = {"Re-score the recorded groups of training-batches under other method settings, through the "
@@ -255,58 +244,10 @@ public final class ReplayCommand extends CommandGroup {
         }
     }
 
-    /**
-     * Reads a topic from its first record to the end offsets found at the start (read_committed),
-     * in offset order per partition; says which offsets retention has deleted, null when none.
-     */
+    /** {@link LogReading#readAll}, reporting each undecodable record on standard error. */
     public static <V> String readAll(ConnectionConfig c, String topic, Deserializer<V> values,
             BiConsumer<Long, V> each, BooleanSupplier enough) {
-        return readAll(c, topic, values, each, enough, reason -> System.err.println("seedstream replay: " + reason));
-    }
-
-    /** As above; {@code skipped} hears of each record that does not decode (it is skipped). */
-    public static <V> String readAll(ConnectionConfig c, String topic, Deserializer<V> values,
-            BiConsumer<Long, V> each, BooleanSupplier enough, java.util.function.Consumer<String> skipped) {
-        Properties p = LogReading.consumerProperties(c, "seedstream-replay");
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            consumer.partitionsFor(topic, CALL_TIMEOUT).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> first = consumer.beginningOffsets(parts, CALL_TIMEOUT);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts, CALL_TIMEOUT);
-            List<String> deleted = new ArrayList<>();
-            first.forEach((tp, o) -> {
-                if (o > 0) {
-                    deleted.add("offsets 0-" + (o - 1) + " of " + tp + " were deleted by retention");
-                }
-            });
-            long lastProgress = System.nanoTime();
-            while (!(enough != null && enough.getAsBoolean()) && !LogReading.reachedEnd(consumer, end, CALL_TIMEOUT)) {
-                var records = consumer.poll(Duration.ofMillis(500));
-                if (!records.isEmpty()) {
-                    lastProgress = System.nanoTime();
-                } else if (System.nanoTime() - lastProgress > IDLE_LIMIT.toNanos()) {
-                    throw new IllegalStateException("nothing arrived from " + topic + " for " + IDLE_LIMIT.toSeconds()
-                            + " s before its end offsets");
-                }
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    if (r.value() == null || r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        continue;
-                    }
-                    V v;
-                    try {
-                        v = values.deserialize(topic, r.value());
-                    } catch (SerializationException e) {
-                        skipped.accept("skipping " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
-                                + e.getMessage());
-                        continue;
-                    }
-                    each.accept(r.offset(), v);
-                }
-            }
-            return deleted.isEmpty() ? null : String.join("; ", deleted);
-        }
+        return LogReading.readAll(c, topic, values, each, enough,
+                reason -> System.err.println("seedstream replay: " + reason));
     }
 }

@@ -12,11 +12,10 @@ import io.seedstream.producers.task.ArithmeticTask;
 import io.seedstream.producers.task.SolutionMode;
 import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.producers.task.TaskProblem;
+import io.seedstream.producers.task.TaskProblemsFile;
 import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.trainer.WarmStart;
-import java.io.BufferedWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,11 +75,6 @@ public final class TaskCommand extends CommandGroup {
             }
             List<TaskProblem> problems = heldOut ? ArithmeticTask.heldOut(n, seed, Set.of())
                     : ArithmeticTask.generate(n, seed, level);
-            ObjectMapper json = new ObjectMapper();
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
             if (optionsShare < 0 || optionsShare > 1 || (heldOut && optionsShare > 0)) {
                 throw new IllegalArgumentException("--options-share must be in [0, 1], and 0 with --held-out");
             }
@@ -90,21 +84,7 @@ public final class TaskCommand extends CommandGroup {
             if (shuffleAnswers) {
                 java.util.Collections.shuffle(answers, new java.util.Random(seed));
             }
-            try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-                for (int i = 0; i < problems.size(); i++) {
-                    TaskProblem p = problems.get(i);
-                    ObjectNode line = json.createObjectNode();
-                    line.put("id", p.id());
-                    line.put("problem", p.problem());
-                    line.put("answer", answers.get(i));
-                    line.put("level", p.level());
-                    if (withOptions.get(i)) {
-                        line.put("options", true);
-                    }
-                    w.write(json.writeValueAsString(line));
-                    w.newLine();
-                }
-            }
+            TaskProblemsFile.write(out, problems, answers);
             System.out.printf("seedstream task export: %d %sproblems (seed %d, level %s)%s -> %s%n", n,
                     heldOut ? "held-out " : "", seed, level == 0 ? "mix" : level,
                     (shuffleAnswers ? ", answers shuffled among them" : "")

@@ -1,27 +1,26 @@
 package io.seedstream.cli.stage;
 
-import io.seedstream.cli.Shutdown;
 import io.seedstream.infra.broker.BrokerSecurity;
 import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.broker.EmbeddedKafka;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.schemas.ConnectionConfig;
-import io.seedstream.schemas.StageEvents;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "broker", mixinStandardHelpOptions = true,
         description = "Run a single-node Kafka broker (KRaft, broker+controller) as its own process.")
-public final class BrokerCommand implements Callable<Integer> {
+public final class BrokerCommand extends StageCommand {
 
     @Option(names = "--config", paramLabel = "server.properties",
             description = "Broker properties applied over the single-node defaults (log.dirs, listeners, ...).")
@@ -55,15 +54,24 @@ public final class BrokerCommand implements Callable<Integer> {
     String topicPrefix;
 
     @Override
-    public Integer call() throws Exception {
+    String stage() {
+        return "broker";
+    }
+
+    @Override
+    Duration stopGrace() {
+        return Duration.ofSeconds(60); // a controlled shutdown: leadership moves, logs are flushed
+    }
+
+    @Override
+    Running start() throws Exception {
         Map<String, String> overrides = new HashMap<>();
         if (config != null) {
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
                 p.load(r);
             } catch (IOException e) {
-                System.err.println("seedstream broker: cannot read " + config + ": " + e.getMessage());
-                return 2;
+                throw new NotStarted(2, "cannot read " + config + ": " + e.getMessage());
             }
             p.stringPropertyNames().forEach(k -> overrides.put(k, p.getProperty(k)));
         }
@@ -75,17 +83,14 @@ public final class BrokerCommand implements Callable<Integer> {
             settings = settings.withSecurity(BrokerSecurity.prepare(security, host));
         }
         EmbeddedKafka kafka = EmbeddedKafka.start(settings);
-        Shutdown shutdown = new Shutdown(kafka::close);
         String how = "";
         if (secure) {
             kafka.secureDeployment(ConnectionConfig.defaults().withTopicPrefix(topicPrefix),
                     RegistrySettings.defaults().topic());
             how = ", SASL_SSL with ACLs for " + topicPrefix + "*; client settings in " + kafka.security().dir();
         }
-        System.out.printf("seedstream broker: ready at %s in %.1f s, data in %s%s (Ctrl-C to stop)%n",
-                kafka.bootstrapServers(), (System.nanoTime() - t0) / 1e9, dir.toAbsolutePath(), how);
-        StageEvents.emit("broker", StageEvents.READY, Map.of("bootstrap_servers", kafka.bootstrapServers()));
-        shutdown.await();
-        return 0;
+        return serving(String.format(Locale.ROOT, "ready at %s in %.1f s, data in %s%s", kafka.bootstrapServers(),
+                (System.nanoTime() - t0) / 1e9, dir.toAbsolutePath(), how),
+                Map.of("bootstrap_servers", kafka.bootstrapServers()), kafka);
     }
 }

@@ -1,12 +1,10 @@
 package io.seedstream.cli.stage;
 
 import io.seedstream.cli.ConnectionOptions;
-import io.seedstream.cli.GracefulStop;
 import io.seedstream.cli.StatusLine;
 import io.seedstream.cli.UpdateOptions;
 import io.seedstream.producers.dispatch.Dispatcher;
 import io.seedstream.producers.dispatch.DispatcherConfig;
-import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +25,7 @@ import picocli.CommandLine.Option;
             "Its position is kept in Kafka (dispatch-positions), written in the transaction of the requests it "
                     + "released, so a restart releases nothing twice. Every option is also a dispatch.* key of the "
                     + "--config file; eta and B are the trainer's and the topology's keys."})
-public final class DispatchCommand implements Callable<Integer> {
+public final class DispatchCommand extends StageCommand {
 
     @Mixin
     ConnectionOptions connection;
@@ -68,7 +65,17 @@ public final class DispatchCommand implements Callable<Integer> {
     String runId;
 
     @Override
-    public Integer call() throws Exception {
+    String stage() {
+        return "dispatch";
+    }
+
+    @Override
+    Duration stopGrace() {
+        return Duration.ofSeconds(30); // the release transaction in progress
+    }
+
+    @Override
+    Running start() throws Exception {
         Properties p = connection.properties();
         UpdateOptions.put(p, DispatcherConfig.GROUP_SIZE, groupSize);
         UpdateOptions.put(p, DispatcherConfig.TEMPERATURE, temperature);
@@ -88,20 +95,36 @@ public final class DispatchCommand implements Callable<Integer> {
         DispatcherConfig config = DispatcherConfig.from(p);
         Dispatcher dispatcher = new Dispatcher(connection.connection(), config, AvroSerdes.connect(connection.connection()),
                 Clock.systemUTC());
-        System.err.printf(Locale.ROOT, "seedstream dispatch: run %s, G = %d, eta = %d, B = %d (Ctrl-C to stop)%n",
-                config.runId(), config.groupSize(), config.stalenessBound(), config.batchGroups());
-        StageEvents.emit("dispatch", StageEvents.READY, Map.of("run_id", config.runId()));
-        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
-        try (GracefulStop stop = new GracefulStop("dispatch", dispatcher::stop, Duration.ofSeconds(30))) {
-            Dispatcher.Status s;
-            try (StatusLine status = StatusLine.onStderr(10_000)) {
-                s = dispatcher.run(st -> status.show(String.format(Locale.ROOT,
-                        "version %d  released %d of %d admitted  epoch %d at %d  evaluation rounds %d",
-                        st.newestVersion(), st.released(), st.capacity(), st.epoch(), st.index(), st.evalRounds())));
+        return new Running() {
+            @Override
+            public String readyText() {
+                return String.format(Locale.ROOT, "run %s, G = %d, eta = %d, B = %d", config.runId(), config.groupSize(),
+                        config.stalenessBound(), config.batchGroups());
             }
-            System.out.printf("seedstream dispatch: %d groups released in all, epoch %d at %d, %d evaluation rounds, "
-                    + "newest version %d%n", s.released(), s.epoch(), s.index(), s.evalRounds(), s.newestVersion());
-        }
-        return 0;
+
+            @Override
+            public Map<String, ?> readyFields() {
+                return Map.of("run_id", config.runId());
+            }
+
+            @Override
+            public int await() throws Exception {
+                Dispatcher.Status s;
+                try (StatusLine status = StatusLine.onStderr(10_000)) {
+                    s = dispatcher.run(st -> status.show(String.format(Locale.ROOT,
+                            "version %d  released %d of %d admitted  epoch %d at %d  evaluation rounds %d",
+                            st.newestVersion(), st.released(), st.capacity(), st.epoch(), st.index(), st.evalRounds())));
+                }
+                System.out.printf("seedstream dispatch: %d groups released in all, epoch %d at %d, %d evaluation "
+                        + "rounds, newest version %d%n", s.released(), s.epoch(), s.index(), s.evalRounds(),
+                        s.newestVersion());
+                return 0;
+            }
+
+            @Override
+            public void stop() {
+                dispatcher.stop();
+            }
+        };
     }
 }

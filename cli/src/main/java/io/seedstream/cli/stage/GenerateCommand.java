@@ -1,7 +1,6 @@
 package io.seedstream.cli.stage;
 
 import io.seedstream.cli.ConnectionOptions;
-import io.seedstream.cli.GracefulStop;
 import io.seedstream.cli.MetricsServer;
 import io.seedstream.cli.StatusLine;
 import io.seedstream.cli.UpdateOptions;
@@ -9,7 +8,6 @@ import io.seedstream.cli.offline.ModelCommand;
 import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.producers.generator.GeneratorMetrics;
 import io.seedstream.producers.generator.RolloutGenerator;
-import io.seedstream.schemas.StageEvents;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,7 +15,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +26,7 @@ import picocli.CommandLine.Option;
                 + "answer group per request, exactly once (one Kafka transaction per batch).",
             "Follows policy-versions and loads each new checkpoint between batches (sha256 checked). Every option "
                     + "is also a generator.* key of the --config file."})
-public final class GenerateCommand implements Callable<Integer> {
+public final class GenerateCommand extends StageCommand {
 
     @Mixin
     ConnectionOptions connection;
@@ -58,7 +55,17 @@ public final class GenerateCommand implements Callable<Integer> {
     String device;
 
     @Override
-    public Integer call() throws Exception {
+    String stage() {
+        return "generate";
+    }
+
+    @Override
+    Duration stopGrace() {
+        return Duration.ofSeconds(60); // the batch being sampled, then its transaction
+    }
+
+    @Override
+    Running start() throws Exception {
         Properties p = connection.properties();
         UpdateOptions.put(p, GeneratorConfig.MODEL_DIR, modelDir);
         UpdateOptions.put(p, GeneratorConfig.CHECKPOINT_DIR, checkpointDir);
@@ -71,25 +78,40 @@ public final class GenerateCommand implements Callable<Integer> {
         RolloutGenerator generator = new RolloutGenerator(connection.connection(), config,
                 AvroSerdes.connect(connection.connection()), ModelCommand.device(device), Clock.systemUTC(),
                 metrics.registry());
-        System.err.printf("seedstream generate: generator %s, group %s, batches of %d sequences (Ctrl-C to stop)%n",
-                config.id(), config.groupId(), config.maxBatchSequences());
-        StageEvents.emit("generate", StageEvents.READY, Map.of("generator_id", config.id()));
-        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
-        try (GracefulStop stop = new GracefulStop("generate", generator::stop, Duration.ofSeconds(60))) { // its batch
-            RolloutGenerator.Summary s;
-            try (MetricsServer served = metrics;
-                    StatusLine status = StatusLine.onStderr(10_000);
-                    Reporter reporter = new Reporter(generator.metrics(), status)) {
-                s = generator.run();
-            } catch (RolloutGenerator.FencedException e) {
-                System.err.println("seedstream generate: " + e.getMessage());
-                return 1;
+        return new Running() {
+            @Override
+            public String readyText() {
+                return "generator " + config.id() + ", group " + config.groupId() + ", batches of "
+                        + config.maxBatchSequences() + " sequences";
             }
-            System.out.printf("seedstream generate: %d batches, %d groups, %d evaluation answers, %d dead letters, "
-                    + "ended at policy version %d%n", s.batches(), s.groups(), s.evalAnswers(), s.deadLetters(),
-                    s.loadedVersion());
-        }
-        return 0;
+
+            @Override
+            public Map<String, ?> readyFields() {
+                return Map.of("generator_id", config.id());
+            }
+
+            @Override
+            public int await() throws Exception {
+                RolloutGenerator.Summary s;
+                try (MetricsServer served = metrics;
+                        StatusLine status = StatusLine.onStderr(10_000);
+                        Reporter reporter = new Reporter(generator.metrics(), status)) {
+                    s = generator.run();
+                } catch (RolloutGenerator.FencedException e) {
+                    System.err.println("seedstream generate: " + e.getMessage());
+                    return 1;
+                }
+                System.out.printf("seedstream generate: %d batches, %d groups, %d evaluation answers, %d dead letters, "
+                        + "ended at policy version %d%n", s.batches(), s.groups(), s.evalAnswers(), s.deadLetters(),
+                        s.loadedVersion());
+                return 0;
+            }
+
+            @Override
+            public void stop() {
+                generator.stop();
+            }
+        };
     }
 
     /** Redraws the status line every second from the generator's counters. */

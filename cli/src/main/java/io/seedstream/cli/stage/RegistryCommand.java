@@ -1,13 +1,11 @@
 package io.seedstream.cli.stage;
 
 import io.seedstream.cli.ConnectionOptions;
-import io.seedstream.cli.Shutdown;
 import io.seedstream.infra.registry.RegistryServer;
 import io.seedstream.infra.registry.RegistrySettings;
-import io.seedstream.schemas.StageEvents;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,15 +14,15 @@ import picocli.CommandLine.Option;
         description = {"Run the schema registry (Confluent REST API subset) on the Kafka cluster.",
             "Schemas live in the compacted _schemas topic: ids survive restarts and every registry "
                     + "process of a cluster agrees."})
-public final class RegistryCommand implements Callable<Integer> {
+public final class RegistryCommand extends StageCommand {
 
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--host", description = "Address to listen on (default: 127.0.0.1).")
+    @Option(names = "--host", description = "Address to listen on (default: ${sys:seedstream.default.registry.host}).")
     String host;
 
-    @Option(names = "--port", description = "HTTP port (default: 8081).")
+    @Option(names = "--port", description = "HTTP port (default: ${sys:seedstream.default.registry.port}).")
     Integer port;
 
     @Option(names = "--compatibility",
@@ -41,12 +39,21 @@ public final class RegistryCommand implements Callable<Integer> {
     java.nio.file.Path writePasswordFile;
 
     @Override
-    public Integer call() throws Exception {
+    String stage() {
+        return "registry";
+    }
+
+    @Override
+    Duration stopGrace() {
+        return Duration.ofSeconds(30);
+    }
+
+    @Override
+    Running start() throws Exception {
         Properties props = connection.properties();
         if (writeUser != null) {
             if (writePasswordFile == null) {
-                System.err.println("seedstream registry: --write-user needs --write-password-file");
-                return 2;
+                throw new NotStarted(2, "--write-user needs --write-password-file");
             }
             props.put(RegistrySettings.WRITE_USER, writeUser);
             props.put(RegistrySettings.WRITE_PASSWORD,
@@ -63,12 +70,9 @@ public final class RegistryCommand implements Callable<Integer> {
         }
         RegistrySettings settings = RegistrySettings.from(props);
         RegistryServer server = RegistryServer.start(connection.connection().kafkaProperties(), settings);
-        Shutdown shutdown = new Shutdown(server::close);
-        System.out.printf("seedstream registry: serving %s (schemas in topic %s, default %s, writes %s) (Ctrl-C to stop)%n",
-                server.url(), settings.topic(), settings.defaultCompatibility(),
-                settings.writeUser().isEmpty() ? "open" : "need user " + settings.writeUser());
-        StageEvents.emit("registry", StageEvents.READY, Map.of("url", server.url()));
-        shutdown.await();
-        return 0;
+        return serving(String.format("serving %s (schemas in topic %s, default %s, writes %s)", server.url(),
+                settings.topic(), settings.defaultCompatibility(),
+                settings.writeUser().isEmpty() ? "open" : "need user " + settings.writeUser()),
+                Map.of("url", server.url()), server);
     }
 }

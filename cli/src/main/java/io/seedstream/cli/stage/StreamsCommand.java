@@ -3,16 +3,13 @@ package io.seedstream.cli.stage;
 import io.seedstream.cli.ConnectionOptions;
 import io.seedstream.cli.MethodOptions;
 import io.seedstream.cli.MetricsServer;
-import io.seedstream.cli.Shutdown;
 import io.seedstream.cli.UpdateOptions;
-import io.seedstream.schemas.StageEvents;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
 import io.seedstream.streams.topology.TopologySettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +19,7 @@ import picocli.CommandLine.Option;
                 + "training batches (exactly-once v2), with its dashboard API.",
             "Every option is also a key of the --config file (scoring.*, batch.*, prompt.wait.ms, grader.timeout.ms, "
                     + "streams.*, dashboard.*). Run several instances with the same application id to scale out."})
-public final class StreamsCommand implements Callable<Integer> {
+public final class StreamsCommand extends StageCommand {
 
     @Mixin
     ConnectionOptions connection;
@@ -59,7 +56,17 @@ public final class StreamsCommand implements Callable<Integer> {
     String stateDir;
 
     @Override
-    public Integer call() throws Exception {
+    String stage() {
+        return "streams";
+    }
+
+    @Override
+    Duration stopGrace() {
+        return Duration.ofSeconds(60); // the open transaction commits, the state stores are flushed
+    }
+
+    @Override
+    Running start() throws Exception {
         Properties p = connection.properties();
         method.putInto(p);
         UpdateOptions.put(p, TopologySettings.BATCH_GROUPS, batchGroups);
@@ -78,17 +85,9 @@ public final class StreamsCommand implements Callable<Integer> {
             service.awaitRunning(Duration.ofMinutes(2));
         } catch (RuntimeException e) {
             metrics.close();
-            System.err.println("seedstream streams: " + e.getMessage());
-            return 1;
+            throw new NotStarted(1, String.valueOf(e.getMessage()));
         }
-        Shutdown shutdown = new Shutdown(() -> {
-            service.close();
-            metrics.close();
-        });
-        System.out.printf("seedstream streams: scoring topology running, dashboard API at %s/api (Ctrl-C to stop)%n",
-                service.dashboardUrl());
-        StageEvents.emit("streams", StageEvents.READY, Map.of("dashboard", service.dashboardUrl()));
-        shutdown.await();
-        return 0;
+        return serving("scoring topology running, dashboard API at " + service.dashboardUrl() + "/api",
+                Map.of("dashboard", service.dashboardUrl()), service, metrics);
     }
 }

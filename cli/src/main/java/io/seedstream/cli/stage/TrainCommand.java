@@ -4,14 +4,13 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.cli.ConnectionOptions;
-import io.seedstream.cli.GracefulStop;
 import io.seedstream.cli.MetricsServer;
 import io.seedstream.cli.UpdateOptions;
 import io.seedstream.cli.offline.ModelCommand;
 import io.seedstream.model.Policy;
 import io.seedstream.model.Transformer;
 import io.seedstream.model.Weights;
-import io.seedstream.schemas.StageEvents;
+import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.trainer.PolicyUpdate;
 import io.seedstream.trainer.StepFile;
@@ -36,7 +35,7 @@ import picocli.CommandLine.Option;
                 + "checkpoint of --checkpoint-dir.",
             "Every option is also a trainer.* key of the --config file."},
         subcommands = {TrainCommand.Step.class})
-public final class TrainCommand implements Callable<Integer> {
+public final class TrainCommand extends StageCommand {
 
     @Mixin
     ConnectionOptions connection;
@@ -69,7 +68,17 @@ public final class TrainCommand implements Callable<Integer> {
     Integer prometheusPort;
 
     @Override
-    public Integer call() throws Exception {
+    String stage() {
+        return "train";
+    }
+
+    @Override
+    Duration stopGrace() {
+        return Duration.ofSeconds(120); // the update in progress and the final checkpoint
+    }
+
+    @Override
+    Running start() throws Exception {
         Properties p = connection.properties();
         update.putInto(p);
         UpdateOptions.put(p, TrainerConfig.MODEL_DIR, modelDir);
@@ -83,25 +92,40 @@ public final class TrainCommand implements Callable<Integer> {
         MetricsServer metrics = MetricsServer.start(config.prometheusPort());
         StreamingTrainer trainer = new StreamingTrainer(connection.connection(), config,
                 AvroSerdes.connect(connection.connection()), metrics.registry(), ModelCommand.device(device));
-        System.err.printf("seedstream train: reading %s, checkpoints in %s (Ctrl-C to stop)%n",
-                connection.connection().topic(io.seedstream.schemas.Topics.TRAINING_BATCHES), config.checkpointDir());
-        StageEvents.emit("train", StageEvents.READY, Map.of("checkpoint_dir", config.checkpointDir().toString()));
-        // the summary is printed while the stop hook still holds the JVM, or SIGTERM cuts it off
-        try (GracefulStop stop = new GracefulStop("train", trainer::stop, Duration.ofSeconds(120))) { // final checkpoint
-            StreamingTrainer.Summary s;
-            try (MetricsServer served = metrics) {
-                s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
-                    "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  %.0f tok/s  "
-                            + "waited %.2fs%n", step, batchId, r.loss(), m.get("mean_reward"),
-                    m.get("mean_semantic_entropy"), m.get("mean_scale"), r.clipFraction(), r.gradNorm(),
-                    m.get("tokens_per_second"), m.get("wait_seconds")));
+        return new Running() {
+            @Override
+            public String readyText() {
+                return "reading " + connection.connection().topic(Topics.TRAINING_BATCHES) + ", checkpoints in "
+                        + config.checkpointDir();
             }
-            System.out.printf("seedstream train: steps %d -> %d, %d batches read, %d stale groups rejected, %d invalid, "
-                    + "%d dead letters, latest checkpoint %s%n", s.startStep(), s.endStep(), s.batchesRead(),
-                    s.rejectedStaleGroups(), s.invalidGroups(), s.deadLetters(),
-                    s.lastCheckpoint() == null ? "none" : s.lastCheckpoint().dir());
-        }
-        return 0;
+
+            @Override
+            public Map<String, ?> readyFields() {
+                return Map.of("checkpoint_dir", config.checkpointDir().toString());
+            }
+
+            @Override
+            public int await() throws Exception {
+                StreamingTrainer.Summary s;
+                try (MetricsServer served = metrics) {
+                    s = trainer.run((step, batchId, r, m) -> System.err.printf(Locale.ROOT,
+                            "step %d  batch %s  loss %.5f  reward %.3f  SE %.3f  scale %.4f  clip %.3f  |g| %.3f  "
+                                    + "%.0f tok/s  waited %.2fs%n", step, batchId, r.loss(), m.meanReward(),
+                            m.meanSemanticEntropy(), m.meanScale(), r.clipFraction(), r.gradNorm(), m.tokensPerSecond(),
+                            m.waitSeconds()));
+                }
+                System.out.printf("seedstream train: steps %d -> %d, %d batches read, %d stale groups rejected, "
+                        + "%d invalid, %d dead letters, latest checkpoint %s%n", s.startStep(), s.endStep(),
+                        s.batchesRead(), s.rejectedStaleGroups(), s.invalidGroups(), s.deadLetters(),
+                        s.lastCheckpoint() == null ? "none" : s.lastCheckpoint().dir());
+                return 0;
+            }
+
+            @Override
+            public void stop() {
+                trainer.stop();
+            }
+        };
     }
 
     @Command(name = "step", mixinStandardHelpOptions = true,

@@ -2,6 +2,7 @@ package io.seedstream.cli.local;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.seedstream.cli.BuiltInTask;
 import io.seedstream.cli.CliRun;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.SampleRecords;
@@ -93,7 +94,7 @@ class BadInputTest {
         CliRun.ok(load.toArray(String[]::new));
 
         Properties keys = new Properties();
-        keys.putAll(UpCommand.TASK_POLICY_SETTINGS);
+        keys.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
         keys.put(TopologySettings.BATCH_GROUPS, "4");
         keys.put(TopologySettings.BATCH_LINGER_MS, "5000");
         keys.put(TopologySettings.PROMPT_WAIT_MS, "3000"); // an unknown prompt id is dead-lettered after 3 s
@@ -115,7 +116,7 @@ class BadInputTest {
             scoring.awaitRunning(Duration.ofMinutes(2));
             LocalLoop loop = LocalLoop.start(c, keys, 1, Device.cpu(), meters, (step, batch, r, m) -> {
                 version.set(step);
-                trainer.putAll(m);
+                trainer.putAll(m.values());
             }, s -> { });
             try {
                 await(() -> version.get() >= 2, Duration.ofMinutes(4), () -> "two training steps before the injection", loop);

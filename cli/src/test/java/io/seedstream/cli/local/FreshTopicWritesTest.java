@@ -1,6 +1,6 @@
 package io.seedstream.cli.local;
 
-import io.seedstream.cli.offline.PromptsCommand;
+import io.seedstream.cli.PromptFiles;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.infra.registry.RegistryServer;
@@ -67,7 +67,7 @@ class FreshTopicWritesTest {
     void everyProducerWritesEveryRecordToATopicTheMomentItExists(TestCluster cluster) throws Exception {
         ConnectionConfig c = cluster.connection();
         Map<String, Properties> producers = new LinkedHashMap<>();
-        producers.put("prompt loader", PromptsCommand.Load.producerProperties(c));
+        producers.put("prompt loader", PromptFiles.producerProperties(c));
         producers.put("dispatcher", Dispatcher.producerProperties(c, "fresh-dispatcher"));
         producers.put("generator", RolloutGenerator.producerProperties(c,
                 GeneratorConfig.from(Map.of(GeneratorConfig.ID, "fresh")), "fresh-generator"));

@@ -2,6 +2,7 @@ package io.seedstream.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seedstream.cli.BuiltInTask;
 import io.seedstream.cli.DashboardView;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.producers.generator.GeneratorConfig;
@@ -34,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public class UpCommandTest {
 
-    public static final Path SHIPPED = Path.of("..").resolve(UpCommand.SHIPPED_POLICY).toAbsolutePath().normalize();
+    public static final Path SHIPPED = Path.of("..").resolve(BuiltInTask.SHIPPED_POLICY).toAbsolutePath().normalize();
     private static final Pattern VERSIONS = Pattern.compile("versions (\\d+) -> (\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 

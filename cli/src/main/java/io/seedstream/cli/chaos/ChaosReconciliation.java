@@ -1,7 +1,7 @@
 package io.seedstream.cli.chaos;
 
-import io.seedstream.cli.log.ReplayCommand;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.Topic;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.AnswerGroup;
@@ -23,8 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -36,8 +36,11 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class ChaosReconciliation {
 
-    /** One line of the table. */
-    record Check(String what, String expected, String found, boolean ok) {}
+    /**
+     * One line of the table: a stable id and the counts it rests on for programs (reconciliation.json),
+     * the sentence, the expectation and what was found for people.
+     */
+    record Check(String id, String what, String expected, String found, boolean ok, Map<String, Long> counts) {}
 
     /** A record written on purpose where a stage will refuse it: the one dead letter each may cause. */
     record Injected(String topic, int partition, long offset, String what) {}
@@ -64,8 +67,8 @@ final class ChaosReconciliation {
         return checks.stream().allMatch(Check::ok);
     }
 
-    private void check(String what, Object expected, Object found, boolean ok) {
-        checks.add(new Check(what, String.valueOf(expected), String.valueOf(found), ok));
+    private void check(String id, String what, Object expected, Object found, boolean ok, Map<String, Long> counts) {
+        checks.add(new Check(id, what, String.valueOf(expected), String.valueOf(found), ok, counts));
     }
 
     /** Reads every topic the run wrote and the checkpoint store, and fills the table. */
@@ -74,10 +77,10 @@ final class ChaosReconciliation {
         ChaosReconciliation r = new ChaosReconciliation();
         List<RolloutRequest> requests = read(c, serdes, Topics.ROLLOUT_REQUESTS);
         List<AnswerGroup> groups = read(c, serdes, Topics.ROLLOUTS);
-        r.answeredOnce("rollout requests", requests, RolloutRequest::getRequestId, groups, AnswerGroup::getRequestId);
+        r.answeredOnce("rollout-requests", "rollout requests", requests, RolloutRequest::getRequestId, groups, AnswerGroup::getRequestId);
         List<EvalRequest> evalRequests = read(c, serdes, Topics.EVAL_REQUESTS);
         List<EvalResult> evalResults = read(c, serdes, Topics.EVAL_RESULTS);
-        r.answeredOnce("evaluation requests", evalRequests, EvalRequest::getRequestId, evalResults,
+        r.answeredOnce("evaluation-requests", "evaluation requests", evalRequests, EvalRequest::getRequestId, evalResults,
                 EvalResult::getRequestId);
 
         List<TrainingBatch> batches = read(c, serdes, Topics.TRAINING_BATCHES);
@@ -114,7 +117,7 @@ final class ChaosReconciliation {
     /** The offset of a one-partition topic's last committed record, -1 when it has none. */
     static <V extends SpecificRecord> long lastOffset(ConnectionConfig c, AvroSerdes serdes, Topic<String, V> topic) {
         long[] last = {-1};
-        ReplayCommand.readAll(c, c.topic(topic), serdes.value(topic).deserializer(),
+        LogReading.readAll(c, c.topic(topic), serdes.value(topic).deserializer(),
                 (offset, v) -> last[0] = Math.max(last[0], offset), null, skipped -> { });
         return last[0];
     }
@@ -122,12 +125,12 @@ final class ChaosReconciliation {
     private static <V extends SpecificRecord> List<V> read(ConnectionConfig c, AvroSerdes serdes, Topic<String, V> topic) {
         List<V> out = new ArrayList<>();
         // the injected garbage does not decode; its dead letter is what the reconciliation checks
-        ReplayCommand.readAll(c, c.topic(topic), serdes.value(topic).deserializer(), (offset, v) -> out.add(v), null,
+        LogReading.readAll(c, c.topic(topic), serdes.value(topic).deserializer(), (offset, v) -> out.add(v), null,
                 skipped -> { });
         return out;
     }
 
-    private <Q, A> void answeredOnce(String what, List<Q> requests, Function<Q, String> requestId, List<A> answers,
+    private <Q, A> void answeredOnce(String checkId, String what, List<Q> requests, Function<Q, String> requestId, List<A> answers,
             Function<A, String> answerId) {
         Set<String> released = new HashSet<>();
         requests.forEach(q -> released.add(requestId.apply(q)));
@@ -137,12 +140,14 @@ final class ChaosReconciliation {
         long none = released.stream().filter(id -> !times.containsKey(id)).count();
         long twice = released.stream().filter(id -> times.getOrDefault(id, 0) > 1).count();
         long unknown = times.keySet().stream().filter(id -> !released.contains(id)).count();
-        check(what + " released (read_committed), each answered exactly once",
+        check(checkId + "-answered-once", what + " released (read_committed), each answered exactly once",
                 released.size() + " answered once",
                 String.format(Locale.ROOT, "%d answered once, %d unanswered, %d answered twice or more, %d answers to "
                         + "no request; %d request records for %d ids", once, none, twice, unknown, requests.size(),
                         released.size()),
-                once == released.size() && unknown == 0 && requests.size() == released.size());
+                once == released.size() && unknown == 0 && requests.size() == released.size(),
+                Map.of("released", (long) released.size(), "answered_once", once, "unanswered", none,
+                        "answered_twice_or_more", twice, "answers_to_no_request", unknown));
     }
 
     private void inExactlyOne(List<AnswerGroup> groups, List<ScoredGroup> scored) {
@@ -154,10 +159,12 @@ final class ChaosReconciliation {
         long none = produced.stream().filter(id -> !times.containsKey(id)).count();
         long twice = produced.stream().filter(id -> times.getOrDefault(id, 0) > 1).count();
         long foreign = times.keySet().stream().filter(id -> !produced.contains(id)).count();
-        check("answer groups scored once, each in exactly one training batch", produced.size() + " in one batch",
+        check("groups-batched-once", "answer groups scored once, each in exactly one training batch", produced.size() + " in one batch",
                 String.format(Locale.ROOT, "%d in one batch, %d in none, %d in two or more, %d batched groups from no "
                         + "answer group", once, none, twice, foreign),
-                once == produced.size() && foreign == 0);
+                once == produced.size() && foreign == 0,
+                Map.of("groups", (long) produced.size(), "in_one_batch", once, "in_none", none, "in_two_or_more", twice,
+                        "batched_from_no_group", foreign));
     }
 
     /**
@@ -193,8 +200,9 @@ final class ChaosReconciliation {
             expectedStep = s.step() + 1;
         }
         long finalVersion = lineage.isEmpty() ? -1 : lineage.get(lineage.size() - 1).state().step();
-        check("checkpoints form one lineage from version 0, one update each", "v0 .. v" + finalVersion + " chained",
-                lineage.size() + " checkpoints, " + (chained ? "chained" : "BROKEN chain"), chained);
+        check("checkpoint-lineage", "checkpoints form one lineage from version 0, one update each", "v0 .. v" + finalVersion + " chained",
+                lineage.size() + " checkpoints, " + (chained ? "chained" : "BROKEN chain"), chained,
+                Map.of("checkpoints", (long) lineage.size(), "final_version", finalVersion));
         List<String> logOrder = batches.stream().map(TrainingBatch::getBatchId).toList();
         Set<String> inLog = new HashSet<>(logOrder);
         long once = logOrder.stream().filter(id -> seen.getOrDefault(id, 0) == 1).count();
@@ -208,12 +216,15 @@ final class ChaosReconciliation {
             inOrder &= new HashSet<>(logOrder.subList(at, end)).equals(slice);
             at = end;
         }
-        check("training batches each applied by exactly one update of the lineage, or rejected as stale",
+        check("batches-applied-once", "training batches each applied by exactly one update of the lineage, or rejected as stale",
                 logOrder.size() + " once, in log order",
                 String.format(Locale.ROOT, "%d once (%d applied by versions 1-%d, %d rejected), %d never, %d twice or "
                         + "more, %d ledger entries for no batch; %s", once, appliedAt.size(), finalVersion, rejected,
                         none, twice, foreign, inOrder ? "in log order" : "NOT in log order"),
-                once == logOrder.size() && foreign == 0 && inOrder);
+                once == logOrder.size() && foreign == 0 && inOrder,
+                Map.of("batches", (long) logOrder.size(), "once", once, "applied", (long) appliedAt.size(), "rejected",
+                        (long) rejected, "never", none, "twice_or_more", twice, "ledger_entries_for_no_batch", foreign,
+                        "in_log_order", inOrder ? 1L : 0L));
         return appliedAt;
     }
 
@@ -250,12 +261,14 @@ final class ChaosReconciliation {
             largest = Math.max(largest, used);
             beyond += used > eta ? 1 : 0;
         }
-        check("no update used a group beyond the staleness bound (eta = " + eta + ")",
+        check("staleness-bound", "no update used a group beyond the staleness bound (eta = " + eta + ")",
                 "0 updates beyond eta",
                 String.format(Locale.ROOT, "%d of %d step reports (redone steps included) beyond; largest staleness "
                         + "used %.0f; applied batches held %d groups within the bound and %d beyond it (rejected by "
                         + "the gate, counted)", beyond, snapshots, largest, within, stale),
-                beyond == 0 && snapshots >= appliedAt.size());
+                beyond == 0 && snapshots >= appliedAt.size(),
+                Map.of("step_reports", snapshots, "step_reports_beyond", beyond, "groups_within", within,
+                        "groups_beyond_rejected", stale));
     }
 
     private void resumes(List<Resume> resumes) {
@@ -263,10 +276,10 @@ final class ChaosReconciliation {
         List<String> bad = resumes.stream().filter(x -> !x.ok())
                 .map(x -> "fault " + x.fault() + ": expected " + x.expectedCheckpoint() + " " + x.expectedOffsets()
                         + ", it resumed from " + x.checkpoint() + " " + x.offsets()).toList();
-        check("the trainer resumed from its last checkpoint at the stored offsets after each kill",
+        check("trainer-resumed", "the trainer resumed from its last checkpoint at the stored offsets after each kill",
                 resumes.size() + " of " + resumes.size(),
                 ok + " of " + resumes.size() + (bad.isEmpty() ? "" : "; " + String.join("; ", bad)),
-                ok == resumes.size());
+                ok == resumes.size(), Map.of("restarts", (long) resumes.size(), "resumed_as_expected", ok));
     }
 
     private void deadLetters(List<DeadLetter> dead, List<Injected> injected) {
@@ -281,16 +294,17 @@ final class ChaosReconciliation {
                 other.add(d.getStage() + ": " + d.getError());
             }
         }
-        check("dead letters: only what was injected", injected.size() + " injected, 0 other",
+        check("dead-letters", "dead letters: only what was injected", injected.size() + " injected, 0 other",
                 matched + " for injected records, " + other.size() + " other"
                         + (other.isEmpty() ? "" : " (" + String.join("; ", other.subList(0, Math.min(3, other.size())))
                         + ")"),
-                matched == injected.size() && other.isEmpty());
+                matched == injected.size() && other.isEmpty(),
+                Map.of("injected", (long) injected.size(), "for_injected", matched, "other", (long) other.size()));
     }
 
     /** A row the chaos command adds itself (faults recovered, unexpected exits, the replay). */
-    void add(String what, String expected, String found, boolean ok) {
-        check(what, expected, found, ok);
+    void add(String id, String what, String expected, String found, boolean ok, Map<String, Long> counts) {
+        check(id, what, expected, found, ok, counts);
     }
 
     /** The table in Markdown. */

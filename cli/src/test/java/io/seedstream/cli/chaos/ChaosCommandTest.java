@@ -51,11 +51,20 @@ class ChaosCommandTest {
         for (JsonNode c : checks) {
             assertThat(c.get("ok").asBoolean()).as("%s: %s", c.get("what").asText(), c.get("found").asText()).isTrue();
         }
-        assertThat(found(checks, "rollout requests")).doesNotStartWith("0 answered").contains("0 unanswered")
-                .contains("0 answered twice");
-        assertThat(found(checks, "trainer resumed")).isEqualTo("1 of 1");
-        assertThat(found(checks, "dead letters")).isEqualTo("1 for injected records, 0 other");
-        assertThat(found(checks, "replay train")).contains("bit-identical").doesNotStartWith("0 of");
+        // the checks are read by their ids and counts, not by their sentences
+        JsonNode requests = check(checks, "rollout-requests-answered-once").get("counts");
+        assertThat(requests.get("answered_once").asLong()).isPositive().isEqualTo(requests.get("released").asLong());
+        assertThat(requests.get("unanswered").asLong()).isZero();
+        assertThat(requests.get("answered_twice_or_more").asLong()).isZero();
+        JsonNode resumes = check(checks, "trainer-resumed").get("counts");
+        assertThat(resumes.get("restarts").asLong()).isEqualTo(1);
+        assertThat(resumes.get("resumed_as_expected").asLong()).isEqualTo(1);
+        JsonNode dead = check(checks, "dead-letters").get("counts");
+        assertThat(dead.get("for_injected").asLong()).isEqualTo(1);
+        assertThat(dead.get("other").asLong()).isZero();
+        JsonNode replay = check(checks, "replay-identical").get("counts");
+        assertThat(replay.get("identical").asLong()).isPositive().isEqualTo(replay.get("versions").asLong());
+        assertThat(check(checks, "faults-recovered").get("counts").get("recovered").asLong()).isEqualTo(5);
         // every killed process ran again: its second incarnation has a log
         for (String name : new String[] {"broker", "topology", "trainer", "dispatcher"}) {
             assertThat(out.resolve("logs").resolve(name + "-2.log")).exists();
@@ -68,12 +77,12 @@ class ChaosCommandTest {
         assertThat(resumed.get(0).fields().path("offsets").isObject()).isTrue();
     }
 
-    private static String found(JsonNode checks, String what) {
+    private static JsonNode check(JsonNode checks, String id) {
         for (JsonNode c : checks) {
-            if (c.get("what").asText().contains(what)) {
-                return c.get("found").asText();
+            if (c.get("id").asText().equals(id)) {
+                return c;
             }
         }
-        throw new AssertionError("no check about " + what);
+        throw new AssertionError("no check " + id + " in " + checks);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.infra.LocalStack;
 import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.model.Checkpoints;
+import io.seedstream.model.Median;
 import io.seedstream.model.ModelConfig;
 import io.seedstream.model.Policy;
 import io.seedstream.model.SamplingOptions;
@@ -83,11 +84,11 @@ final class GenerateBenchmark {
         static Run of(String config, long parameters, int requests, int maxNewTokens, List<Pass> passes,
                 List<Double> announce) {
             return new Run(config, parameters, requests, GROUP_SIZE, maxNewTokens, passes,
-                    BenchCommand.median(passes.stream().map(p -> requests / p.kafkaSeconds()).toList()),
-                    BenchCommand.median(passes.stream().map(p -> requests / p.bareSeconds()).toList()),
-                    BenchCommand.median(passes.stream().map(p -> p.tokens() / p.kafkaSeconds()).toList()),
-                    BenchCommand.median(passes.stream().map(p -> p.tokens() / p.bareSeconds()).toList()),
-                    BenchCommand.median(passes.stream().map(Pass::ratio).toList()), announce);
+                    Median.of(passes.stream().map(p -> requests / p.kafkaSeconds()).toList()),
+                    Median.of(passes.stream().map(p -> requests / p.bareSeconds()).toList()),
+                    Median.of(passes.stream().map(p -> p.tokens() / p.kafkaSeconds()).toList()),
+                    Median.of(passes.stream().map(p -> p.tokens() / p.bareSeconds()).toList()),
+                    Median.of(passes.stream().map(Pass::ratio).toList()), announce);
         }
 
         boolean sameTokens() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.cli.ProgressBar;
 import io.seedstream.cli.local.StageProcess;
 import io.seedstream.model.Checkpoints;
+import io.seedstream.model.Median;
 import io.seedstream.model.MemoryPlan;
 import io.seedstream.model.ModelConfig;
 import io.seedstream.model.SafeTensors;
@@ -152,7 +153,7 @@ final class MemoryBenchmark implements Callable<Integer> {
             t.put("java_heap_used_bytes", trainer.get("java_heap_used_bytes").asLong());
             t.put("java_heap_used_bytes_tiny_model", tinyTrainer.get("java_heap_used_bytes").asLong());
             t.put("tokens_per_second", trainer.get("tokens_per_second").asDouble());
-            t.put("step_seconds_median", BenchCommand.median(doubles(trainer.get("step_seconds"))));
+            t.put("step_seconds_median", Median.of(doubles(trainer.get("step_seconds"))));
             t.put("weights_write_seconds", trainer.get("weights_write_seconds").asDouble());
             t.put("moments_write_seconds", trainer.get("moments_write_seconds").asDouble());
             t.set("raw", trainer);

@@ -6,6 +6,7 @@ import io.seedstream.infra.LocalStack;
 import io.seedstream.infra.broker.BrokerSettings;
 import io.seedstream.infra.registry.RegistrySettings;
 import io.seedstream.infra.topics.TopicSetup;
+import io.seedstream.model.Median;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.TokenArrays;
 import io.seedstream.schemas.Topics;
@@ -248,8 +249,8 @@ final class StreamsBenchmark {
     }
 
     static Map<String, Object> summary(List<Run> runs) {
-        double plain = BenchCommand.median(runs.stream().map(Run::plainGroupsPerSecond).toList());
-        double topo = BenchCommand.median(runs.stream().map(Run::topologyGroupsPerSecond).toList());
+        double plain = Median.of(runs.stream().map(Run::plainGroupsPerSecond).toList());
+        double topo = Median.of(runs.stream().map(Run::topologyGroupsPerSecond).toList());
         Map<String, Object> m = new HashMap<>();
         m.put("median_plain_groups_per_second", plain);
         m.put("median_topology_groups_per_second", topo);

@@ -1,12 +1,15 @@
 package io.seedstream.producers.dispatch;
 
 import io.seedstream.producers.follow.LatestByKey;
+import io.seedstream.producers.follow.AnnouncementCheck;
 import io.seedstream.producers.follow.PolicyVersions;
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.follow.Undecodable;
 import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.DeadLetters;
 import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.DispatchPosition;
 import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.Prompt;
@@ -68,7 +71,8 @@ public final class Dispatcher {
 
     public Status run(StatusListener listener) throws IOException, InterruptedException {
         String clientId = ClientIds.DISPATCHER_PREFIX + config.runId();
-        try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions");
+        try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions",
+                new AnnouncementCheck(connection, config.checkpointDir()));
                 PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts");
                 KafkaProducer<String, Object> producer = producer(clientId)) {
             // fence an earlier dispatcher of this run (its open release is aborted) before reading the position,
@@ -239,6 +243,12 @@ public final class Dispatcher {
                 out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), e.key(),
                         e.deadLetter("dispatcher-decode", "a policy version", clock.instant())));
             }
+            for (PolicyVersions.Refusal r : versions.takeRefused()) {
+                log.warn("refused the announcement of version {} at {}-{}: {}", r.version().getVersion(),
+                        connection.topic(Topics.POLICY_VERSIONS), r.offset(), r.reason());
+                out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), r.version().getRunId(),
+                        refusedAnnouncement(r)));
+            }
             if (out.isEmpty()) {
                 return;
             }
@@ -250,6 +260,13 @@ public final class Dispatcher {
             } catch (KafkaException e) {
                 throw new IllegalStateException("dead-lettering " + out.size() + " records failed: " + e.getMessage(), e);
             }
+        }
+
+        /** A refused announcement as a dead letter: where it is and why (its bytes are in the log). */
+        private DeadLetter refusedAnnouncement(PolicyVersions.Refusal r) {
+            return DeadLetters.of(connection.topic(Topics.POLICY_VERSIONS), r.partition(), r.offset(),
+                    r.version().getRunId(), null, "dispatcher-validate", "announcement of version "
+                            + r.version().getVersion() + " refused: " + r.reason(), null, clock.instant());
         }
 
         private Status status(long newest, long capacity) {

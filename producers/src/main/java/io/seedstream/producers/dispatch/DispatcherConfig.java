@@ -25,6 +25,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  *     majority-of-k (0: greedy only)
  * @param evalSamplesEvery the samples come with every this many-th round (the first included)
  * @param evalTemperature temperature of those samples
+ * @param checkpointDir where this machine sees the checkpoint store (to check that an announced checkpoint
+ *     is there), or null: the announced path itself, checked when its store is on this machine
  */
 public record DispatcherConfig(
         String runId,
@@ -46,7 +48,8 @@ public record DispatcherConfig(
         double evalTemperature,
         int releaseChunk,
         Duration pollInterval,
-        Duration startWait) {
+        Duration startWait,
+        Path checkpointDir) {
 
     public static final String RUN_ID = "dispatch.run.id";
     public static final String GROUP_SIZE = "dispatch.group.size";
@@ -61,6 +64,7 @@ public record DispatcherConfig(
     public static final String SEED = "dispatch.seed";
     public static final String TRAIN_DATASETS = "dispatch.train.datasets";
     public static final String EVAL_FILES = "dispatch.eval.files";
+    public static final String CHECKPOINT_DIR = "dispatch.checkpoint.dir";
     /** The benchmark name of the built-in task's held-out set in eval results. */
     public static final String HELD_OUT_BENCHMARK = "task-heldout";
     public static final String HELD_OUT_SIZE = "dispatch.eval.heldout.size";
@@ -107,7 +111,11 @@ public record DispatcherConfig(
             .define(POLL_MS, Type.LONG, 500L, Range.atLeast(1), Importance.LOW,
                     "How often the dispatcher looks for a new policy version when it may not release.")
             .define(START_WAIT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
-                    "How long to wait at start for training prompts to appear.");
+                    "How long to wait at start for training prompts to appear.")
+            .define(CHECKPOINT_DIR, Type.STRING, "", Importance.LOW,
+                    "Where this machine sees the checkpoint store: an announcement whose checkpoint is not there is "
+                            + "refused (dead-lettered) before anything is admitted for it. Empty: the announced path, "
+                            + "checked when its store is on this machine.");
 
     public static DispatcherConfig from(Map<?, ?> props) {
         AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
@@ -117,7 +125,8 @@ public record DispatcherConfig(
                 c.getList(EVAL_FILES).stream().map(Path::of).toList(), c.getInt(HELD_OUT_SIZE),
                 c.getLong(HELD_OUT_SEED), c.getInt(EVAL_EVERY), c.getInt(EVAL_SAMPLES),
                 c.getInt(EVAL_SAMPLES_EVERY), c.getDouble(EVAL_TEMPERATURE), c.getInt(RELEASE_CHUNK),
-                Duration.ofMillis(c.getLong(POLL_MS)), Duration.ofMillis(c.getLong(START_WAIT_MS)));
+                Duration.ofMillis(c.getLong(POLL_MS)), Duration.ofMillis(c.getLong(START_WAIT_MS)),
+                c.getString(CHECKPOINT_DIR).isBlank() ? null : Path.of(c.getString(CHECKPOINT_DIR)));
     }
 
     /** Whether the evaluation round of a version also draws {@link #evalSamples} samples per problem. */

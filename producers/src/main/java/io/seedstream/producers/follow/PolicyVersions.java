@@ -27,17 +27,35 @@ public final class PolicyVersions implements AutoCloseable {
         }
     }
 
+    /** Vets an announcement before it counts; {@link AnnouncementCheck} is the dispatcher's. */
+    public interface Check {
+        /**
+         * Why the announcement is refused, or empty to accept it; {@code newest} is the newest accepted so far,
+         * {@code live} false while reading the announcements that were there when following started.
+         */
+        Optional<String> refusal(PolicyVersion v, Optional<Announcement> newest, boolean live);
+    }
+
+    /** An announcement that was refused, where it is in the log and why. */
+    public record Refusal(PolicyVersion version, int partition, long offset, String reason) {}
+
     private final String runId;
     private final ConcurrentSkipListMap<Long, Announcement> seen = new ConcurrentSkipListMap<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Refusal> refused = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Object changed = new Object();
     private final Undecodable undecodable = new Undecodable();
     private final TopicFollower<PolicyVersion> follower;
 
-    private PolicyVersions(ConnectionConfig connection, AvroSerdes serdes, String runId, String clientId) {
+    private PolicyVersions(ConnectionConfig connection, AvroSerdes serdes, String runId, String clientId, Check check) {
         this.runId = runId;
         this.follower = new TopicFollower<>(connection, connection.topic(Topics.POLICY_VERSIONS),
                 serdes.value(Topics.POLICY_VERSIONS).deserializer(), clientId, (r, v) -> {
                     if (v != null && runId.equals(v.getRunId())) {
+                        Optional<String> refusal = check.refusal(v, latest(), live());
+                        if (refusal.isPresent()) {
+                            refused.add(new Refusal(v, r.partition(), r.offset(), refusal.get()));
+                            return;
+                        }
                         seen.put(v.getVersion(), new Announcement(v, Instant.now(), r.partition(), r.offset()));
                         while (seen.size() > KEPT) {
                             seen.pollFirstEntry();
@@ -49,10 +67,32 @@ public final class PolicyVersions implements AutoCloseable {
                 }, undecodable::add);
     }
 
+    /** Every announcement of the run counts (a generator checks a checkpoint's sha256 when it loads it). */
     public static PolicyVersions follow(ConnectionConfig connection, AvroSerdes serdes, String runId, String clientId) {
-        PolicyVersions v = new PolicyVersions(connection, serdes, runId, clientId);
+        return follow(connection, serdes, runId, clientId, (v, newest, live) -> Optional.empty());
+    }
+
+    /** Only the announcements {@code check} accepts count; the others wait in {@link #takeRefused()}. */
+    public static PolicyVersions follow(ConnectionConfig connection, AvroSerdes serdes, String runId, String clientId,
+            Check check) {
+        PolicyVersions v = new PolicyVersions(connection, serdes, runId, clientId, check);
         v.follower.start();
         return v;
+    }
+
+    /** The announcements refused since the last call. */
+    public java.util.List<Refusal> takeRefused() {
+        java.util.List<Refusal> out = new java.util.ArrayList<>();
+        Refusal r;
+        while ((r = refused.poll()) != null) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** Past the announcements that were there when following started. */
+    private boolean live() {
+        return follower != null && follower.caughtUp();
     }
 
     public String runId() {

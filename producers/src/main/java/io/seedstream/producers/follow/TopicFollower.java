@@ -66,6 +66,11 @@ final class TopicFollower<V> implements AutoCloseable {
     }
 
     /** Waits until every record that existed when the follower started has been handled. */
+    /** Whether every record that existed when following started has been handed over. */
+    boolean caughtUp() {
+        return caughtUp.getCount() == 0;
+    }
+
     boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         boolean done = caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (failure != null) {

@@ -9,11 +9,15 @@ import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.RolloutRequest;
+import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.serde.AvroSerdes;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,9 +30,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(RealKafkaExtension.class)
 class DispatcherTest {
@@ -63,6 +71,7 @@ class DispatcherTest {
                     .hasSize((ETA + 1) * B);
             assertThat(committedNow(c, serdes, Topics.EVAL_REQUESTS)).as("no evaluation before a version exists").isEmpty();
 
+            batches(c, 1);
             send(c, serdes, List.of(announce(c, 0), announce(c, 1)));
             assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1 + 1) * B)).hasSize((ETA + 2) * B);
             first.stop();
@@ -73,6 +82,7 @@ class DispatcherTest {
             Future<Dispatcher.Status> again = pool.submit(() -> second.run(s -> { }));
             Thread.sleep(2000);
             assertThat(committedNow(c, serdes, Topics.ROLLOUT_REQUESTS)).hasSize((ETA + 2) * B);
+            batches(c, 2);
             send(c, serdes, List.of(announce(c, 2), announce(c, 3)));
             List<RolloutRequest> all = awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 3 + 1) * B);
             second.stop();
@@ -117,11 +127,79 @@ class DispatcherTest {
         }
     }
 
+    @Test
+    void aForgedAnnouncementAdmitsNothingAndIsDeadLettered(TestCluster cluster, @TempDir Path store) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("dispatch-forged");
+        AvroSerdes serdes = cluster.serdes();
+        send(c, serdes, prompts(c, 10));
+        Map<String, Object> props = new HashMap<>();
+        props.put(DispatcherConfig.STALENESS, ETA);
+        props.put(DispatcherConfig.BATCH_GROUPS, B);
+        props.put(DispatcherConfig.EVAL_EVERY, 0);
+        props.put(DispatcherConfig.POLL_MS, 100L);
+        DispatcherConfig config = DispatcherConfig.from(props);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try {
+            Dispatcher d = new Dispatcher(c, config, serdes, Clock.systemUTC());
+            Future<Dispatcher.Status> run = pool.submit(() -> d.run(s -> { }));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1) * B)).hasSize((ETA + 1) * B);
+            batches(c, 1); // one real batch: a version 1 could exist
+            Files.createDirectories(store.resolve("step-0000000001"));
+            send(c, serdes, List.of(
+                    // version 10^12, claiming offsets the log does not have
+                    announce(c, 1_000_000_000_000L, 1_000_000_000_000L, "file:///nowhere/step-x"),
+                    // more versions than batches it says it consumed
+                    announce(c, 5, 1, "file:///nowhere/step-5"),
+                    // a checkpoint the store (on this machine) does not hold
+                    announce(c, 1, 1, store.resolve("step-0000000002").toUri().toString())));
+            List<DeadLetter> refused = awaitDead(c, serdes, 3);
+            assertThat(refused).hasSize(3).allSatisfy(dl -> {
+                assertThat(dl.getStage()).isEqualTo("dispatcher-validate");
+                assertThat(dl.getSourceTopic()).isEqualTo(c.topic(Topics.POLICY_VERSIONS));
+            });
+            assertThat(refused).extracting(DeadLetter::getError).anySatisfy(e -> assertThat(e).contains("ends at 1"))
+                    .anySatisfy(e -> assertThat(e).contains("every version applies at least one batch"))
+                    .anySatisfy(e -> assertThat(e).contains("is not in the checkpoint store"));
+            Thread.sleep(1500);
+            assertThat(committedNow(c, serdes, Topics.ROLLOUT_REQUESTS)).as("nothing admitted for a refused one")
+                    .hasSize((ETA + 1) * B);
+
+            // the real version 1, its checkpoint in the store: admission moves on by B
+            send(c, serdes, List.of(announce(c, 1, 1, store.resolve("step-0000000001").toUri().toString())));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 2) * B)).hasSize((ETA + 2) * B);
+            d.stop();
+            assertThat(run.get().newestVersion()).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** An announcement as the trainer makes it: version v has consumed v batches (offsets 0 .. v - 1). */
     private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version) {
+        return announce(c, version, version, "file:///nowhere/step-" + version);
+    }
+
+    private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version, long consumed, String uri) {
         PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version)
-                .setCheckpointUri("file:///nowhere/step-" + version).setSha256("00").setTrainerStep(version)
-                .setConsumedOffsets(List.of()).setCreatedAt(Instant.now()).build();
+                .setCheckpointUri(uri).setSha256("00").setTrainerStep(version)
+                .setConsumedOffsets(consumed == 0 ? List.of() : List.of(new TopicPartitionOffset(
+                        c.topic(Topics.TRAINING_BATCHES), 0, consumed)))
+                .setCreatedAt(Instant.now()).build();
         return new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", v);
+    }
+
+    /** n more records on training-batches (the dispatcher reads only their offsets). */
+    private static void batches(ConnectionConfig c, int n) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c.producerProperties("test-batches"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                p.send(new ProducerRecord<>(c.topic(Topics.TRAINING_BATCHES), "b" + i, new byte[] {1})).get();
+            }
+        }
+    }
+
+    private static List<DeadLetter> awaitDead(ConnectionConfig c, AvroSerdes serdes, int n) throws InterruptedException {
+        return awaitCount(c, serdes, Topics.DEAD_LETTERS, n);
     }
 
     private static <V extends SpecificRecord> List<V> awaitCount(ConnectionConfig c, AvroSerdes serdes,

@@ -11,7 +11,9 @@ import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.FinishReason;
+import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
@@ -57,6 +59,15 @@ class ReplayScoreTest {
                         .setDataset("test").setProblem("What is 6/2?").setAnswers(List.of("3"))
                         .setMetadata(Map.of()).build())).get();
             }
+        }
+        // the groups below were sampled by versions 0-2: the topology takes no group of an unannounced version
+        try (KafkaProducer<String, PolicyVersion> v = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
+                serdes.value(Topics.POLICY_VERSIONS).serializer())) {
+            v.send(new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", PolicyVersion.newBuilder()
+                    .setRunId("seedstream").setVersion(2).setCheckpointUri("file:///c/step-2").setSha256("00")
+                    .setTrainerStep(2).setConsumedOffsets(List.of(new TopicPartitionOffset(
+                            c.topic(Topics.TRAINING_BATCHES), 0, 2L))).setCreatedAt(java.time.Instant.now()).build()))
+                    .get();
         }
         TopologySettings settings = TopologySettings.defaults().withBatching(4, 1_000_000, Duration.ofMillis(500))
                 .withInstance("replay-" + UUID.randomUUID(), 0, Files.createTempDirectory("replay"), 1);

@@ -23,9 +23,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Decodes an answer group, checks it, joins it with its prompt and scores it. A record that
- * cannot be decoded, a group whose size or log-probs are wrong, and a group whose prompt is still
- * unknown after {@code prompt.wait.ms} become dead letters with the reason; a group whose prompt
- * is not there yet waits in {@code pending-groups} and is retried by a wall-clock punctuator.
+ * cannot be decoded, a group whose size or log-probs are wrong, a group whose prompt is still
+ * unknown after {@code prompt.wait.ms}, and a group that claims a policy version newer than any
+ * announced one after the same wait (a forged version would otherwise reach the batches and every
+ * per-version view) become dead letters with the reason; a group whose prompt or version
+ * announcement is not there yet waits in {@code pending-groups} and is retried by a wall-clock
+ * punctuator.
  */
 final class ScoreGroupProcessor implements Processor<String, byte[], String, Outcome> {
 
@@ -38,6 +41,7 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
     private final ScoringMetrics metrics;
     private ProcessorContext<String, Outcome> context;
     private KeyValueStore<String, Prompt> prompts;
+    private KeyValueStore<String, Long> announced;
     private KeyValueStore<String, PendingGroup> pending;
 
     ScoreGroupProcessor(Deserializer<AnswerGroup> groups, String topic, GroupScorer scorer, Duration promptWait,
@@ -53,6 +57,7 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
     public void init(ProcessorContext<String, Outcome> context) {
         this.context = context;
         this.prompts = context.getStateStore(ScoringTopology.PROMPTS_STORE);
+        this.announced = context.getStateStore(ScoringTopology.ANNOUNCED_VERSIONS_STORE);
         this.pending = context.getStateStore(ScoringTopology.PENDING_STORE);
         context.schedule(RETRY_EVERY, PunctuationType.WALL_CLOCK_TIME, this::retryPending);
     }
@@ -88,11 +93,20 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
             return;
         }
         Prompt prompt = prompts.get(group.getPromptId());
-        if (prompt == null) {
+        long newest = newestAnnounced();
+        // version 0, the initial policy, is sampled before anything is announced
+        boolean ahead = group.getPolicyVersion() > Math.max(0, newest);
+        if (prompt == null || ahead) {
             long waited = context.currentSystemTimeMs() - p.firstSeenMs();
             if (waited >= promptWait.toMillis()) {
-                dead(p, "join-prompt", "prompt '" + group.getPromptId() + "' unknown after waiting " + waited
-                        + " ms (prompt.wait.ms=" + promptWait.toMillis() + ")", null, now);
+                if (ahead) {
+                    dead(p, "validate", "policy version " + group.getPolicyVersion() + " is ahead of the newest "
+                            + "announced version " + newest + " after waiting " + waited + " ms (prompt.wait.ms="
+                            + promptWait.toMillis() + ")", null, now);
+                } else {
+                    dead(p, "join-prompt", "prompt '" + group.getPromptId() + "' unknown after waiting " + waited
+                            + " ms (prompt.wait.ms=" + promptWait.toMillis() + ")", null, now);
+                }
             } else {
                 if (!retry) {
                     metrics.waiting();
@@ -110,6 +124,17 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
         }
         metrics.scored(group.getAnswers().size(), score.zeroAdvantage(), score.gradingTimeouts());
         context.forward(new Record<>(p.key(), Outcome.scored(score.toRecord(group, p.partition(), p.offset())), p.timestamp()));
+    }
+
+    /** The newest version any run has announced, -1 before any announcement. */
+    private long newestAnnounced() {
+        long newest = -1;
+        try (KeyValueIterator<String, Long> it = announced.all()) {
+            while (it.hasNext()) {
+                newest = Math.max(newest, it.next().value);
+            }
+        }
+        return newest;
     }
 
     /** Why a group cannot be trained on, or null when it can. */

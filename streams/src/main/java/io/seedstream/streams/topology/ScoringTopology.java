@@ -7,10 +7,10 @@ import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.streams.scoring.GroupScorer;
 import io.seedstream.streams.scoring.ScoringConfig;
-import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.GroupSummary;
 import io.seedstream.streams.topology.DashboardRecords.MetricsPoint;
@@ -46,11 +46,13 @@ import org.apache.kafka.streams.state.Stores;
  * eval-results ─ grade-eval-results ─┬─ dead ───────────────────────────┘
  *                                    └─ eval-accuracy
  * prompts ─ prompts-by-id (global store)
+ * policy-versions ─ newest-announced-version-by-run (global store: a group may not claim a newer version)
  * </pre>
  */
 public final class ScoringTopology {
 
     public static final String PROMPTS_STORE = "prompts-by-id";
+    public static final String ANNOUNCED_VERSIONS_STORE = "newest-announced-version-by-run";
     public static final String PENDING_STORE = "pending-groups";
     // the batching task reads a one-partition topic: its stores' names are not those of the earlier
     // per-partition batching, whose changelogs have one partition per rollouts partition
@@ -77,6 +79,13 @@ public final class ScoringTopology {
                         new LocalAvroSerde<>(Prompt.class)).withLoggingDisabled(),
                 c.topic(Topics.PROMPTS), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("prompts-source"),
                 () -> new PromptStoreUpdater(serdes.value(Topics.PROMPTS).deserializer(), c.topic(Topics.PROMPTS)));
+        builder.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ANNOUNCED_VERSIONS_STORE), Serdes.String(),
+                        Serdes.Long()).withLoggingDisabled(),
+                c.topic(Topics.POLICY_VERSIONS),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("policy-versions-source"),
+                () -> new AnnouncedVersionUpdater(serdes.value(Topics.POLICY_VERSIONS).deserializer(),
+                        c.topic(Topics.POLICY_VERSIONS), c.topic(Topics.TRAINING_BATCHES)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
                 Serdes.String(), pendingSerde));
         // the open batch is small and short-lived: in memory, restored from its changelog after a crash

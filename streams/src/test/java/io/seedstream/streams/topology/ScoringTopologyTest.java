@@ -7,26 +7,29 @@ import static io.seedstream.streams.topology.Groups.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.EvalResult;
 import io.seedstream.schemas.avro.FinishReason;
+import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.ScoredGroup;
+import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.grading.Grader;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.scoring.ScoringConfig.Advantage;
 import io.seedstream.streams.scoring.ScoringConfig.Clustering;
 import io.seedstream.streams.scoring.ScoringConfig.Estimator;
 import io.seedstream.streams.scoring.ScoringConfig.Modulation;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.seedstream.streams.evaluation.EvalSummary;
 import io.seedstream.streams.topology.DashboardRecords.EvalTally;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
 import io.seedstream.streams.topology.DashboardRecords.VersionStats;
@@ -62,6 +65,7 @@ class ScoringTopologyTest {
     private TestInputTopic<String, AnswerGroup> rollouts;
     private TestInputTopic<String, byte[]> rawRollouts;
     private TestInputTopic<String, EvalResult> evalResults;
+    private TestInputTopic<String, PolicyVersion> versions;
     private TestOutputTopic<String, TrainingBatch> batches;
     private TestOutputTopic<String, DeadLetter> deadLetters;
     private ScoringMetrics metrics;
@@ -89,6 +93,8 @@ class ScoringTopologyTest {
                 Serdes.ByteArray().serializer());
         evalResults = driver.createInputTopic(connection.topic(Topics.EVAL_RESULTS), Serdes.String().serializer(),
                 serdes.value(Topics.EVAL_RESULTS).serializer());
+        versions = driver.createInputTopic(connection.topic(Topics.POLICY_VERSIONS), Serdes.String().serializer(),
+                serdes.value(Topics.POLICY_VERSIONS).serializer());
         batches = driver.createOutputTopic(connection.topic(Topics.TRAINING_BATCHES), Serdes.String().deserializer(),
                 serdes.value(Topics.TRAINING_BATCHES).deserializer());
         deadLetters = driver.createOutputTopic(connection.topic(Topics.DEAD_LETTERS), Serdes.String().deserializer(),
@@ -328,10 +334,54 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void aGroupClaimingAVersionNobodyAnnouncedWaitsThenIsDeadLetteredAndLeavesTheVersionsAlone() throws Exception {
+        start(ScoringConfig.DEFAULT);
+        prompts.pipeInput("p", prompt("p", "3"));
+        announce("run", 2, 3);
+        // announced as plausible but impossible: version 10^12 after 3 consumed offsets is skipped
+        announce("run", 1_000_000_000_000L, 3);
+        List<Answer> answers = List.of(answer("\\boxed{3}", -1), answer("\\boxed{4}", -1));
+        rollouts.pipeInput("p", group("forged", "p", 1_000_000_000_000L, answers));
+        rollouts.pipeInput("p", group("ok", "p", 2, answers));
+        assertThat(batches.readValuesToList()).extracting(b -> b.getGroups().get(0).getRollout().getRequestId())
+                .containsExactly("ok");
+        assertThat(deadLetters.isEmpty()).as("it waits for its announcement first").isTrue();
+
+        // the version's announcement never comes: after prompt.wait.ms the group is a dead letter
+        driver.advanceWallClockTime(TopologySettings.defaults().promptWait().plusSeconds(1));
+        List<DeadLetter> dead = deadLetters.readValuesToList();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).getStage()).isEqualTo("validate");
+        assertThat(dead.get(0).getError()).contains("policy version 1000000000000 is ahead of the newest announced "
+                + "version 2");
+        assertThat(batches.isEmpty()).isTrue();
+        var stats = driver.getKeyValueStore(ScoringTopology.VERSION_STATS_STORE);
+        assertThat(stats.get("1000000000000")).isNull();
+        assertThat(stats.get("2")).isNotNull();
+
+        // a group that arrives before its version's announcement waits for it, then is scored
+        rollouts.pipeInput("p", group("early", "p", 3, answers));
+        announce("run", 3, 5);
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertThat(batches.readValuesToList()).extracting(b -> b.getGroups().get(0).getRollout().getRequestId())
+                .containsExactly("early");
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    /** The trainer's announcement of a version after {@code consumed} training-batches offsets. */
+    private void announce(String run, long version, long consumed) {
+        versions.pipeInput(run, PolicyVersion.newBuilder().setRunId(run).setVersion(version)
+                .setCheckpointUri("file:///c/step-" + version).setSha256("00").setTrainerStep(version)
+                .setConsumedOffsets(List.of(new TopicPartitionOffset(connection.topic(Topics.TRAINING_BATCHES), 0,
+                        consumed))).setCreatedAt(Instant.ofEpochMilli(0)).build());
+    }
+
+    @Test
     void dashboardStoresTrackPromptsVersionsAndEvaluations() throws Exception {
         start(ScoringConfig.DEFAULT);
         prompts.pipeInput("p", prompt("p", "3"));
         prompts.pipeInput("q", prompt("q", "\\frac{1}{2}"));
+        announce("run", 1, 2);
         rollouts.pipeInput("p", equalLikelihood("r1", "p", "\\boxed{3}", "\\boxed{4}"));
         rollouts.pipeInput("p", group("r2", "p", 1, List.of(answer("\\boxed{3}", -1), answer("\\boxed{3}", -1))));
         rollouts.pipeInput("q", group("r3", "q", 1, List.of(answer("\\boxed{0.5}", -1), answer("\\boxed{2}", -1))));

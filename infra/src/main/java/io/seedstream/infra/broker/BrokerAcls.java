@@ -91,6 +91,9 @@ public final class BrokerAcls {
         writes(Principal.DISPATCHER, Topics.ROLLOUT_REQUESTS, Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS,
                 Topics.PROMPTS, Topics.DEAD_LETTERS);
         transactions(Principal.DISPATCHER, ClientIds.DISPATCHER_PREFIX);
+        // the announcement check compares consumed offsets with the end of training-batches (not its records)
+        allow(Principal.DISPATCHER, ResourceType.TOPIC, deployment.topic(Topics.TRAINING_BATCHES), PatternType.LITERAL,
+                AclOperation.DESCRIBE);
     }
 
     private void registry() {

@@ -91,7 +91,7 @@ public final class CheckpointStore {
         }
         TrainerState stamped = new TrainerState(state.runId(), state.step(), state.topic(), state.nextOffsets(),
                 state.appliedBatches(), state.rejectedBatches(), state.previous(), sha, state.rng(), state.createdAt(),
-                state.settings());
+                state.settings(), state.consumedGroups());
         JSON.writeValue(tmp.resolve(STATE).toFile(), stamped);
         deleteTree(target); // a step redone after a crash replaces what an older run left there
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -207,6 +207,8 @@ public final class StreamingTrainer {
         private final Map<Integer, Long> nextOffsets = new TreeMap<>();
         private final List<String> applied = new ArrayList<>();
         private final List<String> rejected = new ArrayList<>();
+        /** Groups in every batch consumed so far (null: resumed from a checkpoint that did not count them). */
+        private Long consumedGroups = 0L;
         private long step;
         private long startStep;
         private long batchesRead;
@@ -230,6 +232,7 @@ public final class StreamingTrainer {
             step = s.step();
             startStep = step;
             nextOffsets.putAll(s.nextOffsets());
+            consumedGroups = s.consumedGroups();
             previous = c.dir().getFileName().toString();
             last = c;
             log.info("resuming from {} (version {}) at offsets {} of {}", previous, step, nextOffsets, topic);
@@ -322,6 +325,9 @@ public final class StreamingTrainer {
                 rejected.add(r.key() == null ? "offset-" + r.offset() : r.key());
                 return;
             }
+            if (consumedGroups != null) {
+                consumedGroups += batch.getGroups().size(); // applied or not, these groups are used up
+            }
             BatchSamples.Selection sel = BatchSamples.select(batch, step, gate, policy.model().config().vocabSize());
             for (String reason : sel.invalid()) {
                 invalidGroups++;
@@ -374,7 +380,7 @@ public final class StreamingTrainer {
             }
             TrainerState s = new TrainerState(config.runId(), step, topic, new TreeMap<>(nextOffsets),
                     List.copyOf(appliedHere), List.copyOf(rejectedHere), before, null, TrainerState.NO_RNG,
-                    System.currentTimeMillis(), config.updateSettings());
+                    System.currentTimeMillis(), config.updateSettings(), consumedGroups);
             last = store.write(policy, update.optimizer(), s, full);
             previous = last.dir().getFileName().toString();
             applied.clear();
@@ -391,7 +397,8 @@ public final class StreamingTrainer {
             c.state().nextOffsets().forEach((p, o) -> offsets.add(new TopicPartitionOffset(c.state().topic(), p, o)));
             PolicyVersion v = PolicyVersion.newBuilder().setRunId(config.runId()).setVersion(c.state().step())
                     .setCheckpointUri(c.uri()).setSha256(c.state().weightsSha256()).setTrainerStep(c.state().step())
-                    .setConsumedOffsets(offsets).setCreatedAt(Instant.now()).build();
+                    .setConsumedOffsets(offsets).setConsumedGroups(c.state().consumedGroups())
+                    .setCreatedAt(Instant.now()).build();
             try {
                 producer.send(new ProducerRecord<>(connection.topic(Topics.POLICY_VERSIONS), config.runId(), v)).get();
             } catch (ExecutionException e) {

@@ -19,6 +19,8 @@ import java.util.Map;
  *     weights, the optimizer state and the batches, so resuming needs no generator state
  * @param settings the trainer settings that decide the update ({@link TrainerConfig#UPDATE_KEYS}) as the run
  *     had them; null in checkpoints written before they were recorded
+ * @param consumedGroups answer groups in every batch consumed so far (applied or rejected), what admission
+ *     counts against; null in checkpoints written before it was counted
  */
 public record TrainerState(
         @JsonProperty("run_id") String runId,
@@ -31,7 +33,8 @@ public record TrainerState(
         @JsonProperty("weights_sha256") String weightsSha256,
         @JsonProperty("rng") String rng,
         @JsonProperty("created_at") long createdAt,
-        @JsonProperty("settings") Map<String, String> settings) {
+        @JsonProperty("settings") Map<String, String> settings,
+        @JsonProperty("consumed_groups") Long consumedGroups) {
 
     public static final String NO_RNG = "none: the update draws no random numbers";
 }

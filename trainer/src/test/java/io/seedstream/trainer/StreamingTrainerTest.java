@@ -140,6 +140,12 @@ class StreamingTrainerTest {
         PolicyVersion lastVersion = versions.get(versions.size() - 1);
         assertThat(lastVersion.getSha256()).isEqualTo(restarted.store().latest().orElseThrow().state().weightsSha256());
         assertThat(lastVersion.getCheckpointUri()).startsWith("file:");
+
+        // what admission counts: the groups of every consumed batch (3 each), counted once across the crash
+        assertThat(straight.store().latest().orElseThrow().state().consumedGroups()).isEqualTo(3L * BATCHES);
+        assertThat(restarted.store().latest().orElseThrow().state().consumedGroups()).isEqualTo(3L * BATCHES);
+        assertThat(lastVersion.getConsumedGroups()).isEqualTo(3L * BATCHES);
+        assertThat(versions.get(0).getConsumedGroups()).isZero();
     }
 
     /**

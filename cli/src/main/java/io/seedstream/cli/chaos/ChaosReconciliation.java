@@ -232,9 +232,11 @@ final class ChaosReconciliation {
             List<MetricsSnapshot> metrics, String trainerSource) {
         long within = 0;
         long stale = 0;
+        long unapplied = 0;
         for (TrainingBatch b : batches) {
             Long step = appliedAt.get(b.getBatchId());
             if (step == null) {
+                unapplied += b.getGroups().size(); // a batch that made no update: all of it stale waste
                 continue;
             }
             for (ScoredGroup g : b.getGroups()) {
@@ -265,10 +267,12 @@ final class ChaosReconciliation {
                 "0 updates beyond eta",
                 String.format(Locale.ROOT, "%d of %d step reports (redone steps included) beyond; largest staleness "
                         + "used %.0f; applied batches held %d groups within the bound and %d beyond it (rejected by "
-                        + "the gate, counted)", beyond, snapshots, largest, within, stale),
+                        + "the gate, counted) and %d more were in batches that made no update: stale waste %.1f%% of "
+                        + "the batched groups", beyond, snapshots, largest, within, stale, unapplied,
+                        100.0 * (stale + unapplied) / Math.max(1, within + stale + unapplied)),
                 beyond == 0 && snapshots >= appliedAt.size(),
                 Map.of("step_reports", snapshots, "step_reports_beyond", beyond, "groups_within", within,
-                        "groups_beyond_rejected", stale));
+                        "groups_beyond_rejected", stale, "groups_in_unapplied_batches", unapplied));
     }
 
     private void resumes(List<Resume> resumes) {

@@ -1,9 +1,13 @@
 package io.seedstream.producers.dispatch;
 
 /**
- * AReaL's capacity rule for a staleness bound eta and B groups per training batch: when the
- * newest announced version is v, at most (eta + v + 1) x B groups have ever been released. Group
- * n belongs to batch n / B, which updates version n / B; it may be sampled by any version from
+ * How many groups may have been released, for a staleness bound eta and B groups per training
+ * batch. AReaL's rule counts versions: when the newest announced version is v, at most
+ * (eta + v + 1) x B groups. It assumes every version consumed B groups; when a stage is down the
+ * topology closes short batches on its linger, versions consume fewer, and admission runs ahead
+ * of what the trainer can use within eta. So where the announcement says how many groups the
+ * trainer has consumed (C, applied or rejected), the rule counts groups: at most C + (eta + 1) x B
+ * (the same as AReaL's while every batch is full). Group n may be sampled by any version from
  * n / B - eta on, which is the minimum version its request carries.
  */
 record AdmissionRule(int stalenessBound, int batchGroups) {
@@ -20,6 +24,18 @@ record AdmissionRule(int stalenessBound, int batchGroups) {
     /** Groups that may have been released in all when version {@code newest} is announced (-1: none yet). */
     long capacity(long newest) {
         return (stalenessBound + Math.max(0, newest) + 1L) * batchGroups;
+    }
+
+    /**
+     * Groups that may have been released in all when the newest announcement is of version
+     * {@code newest} and says the trainer has consumed {@code consumedGroups} (null: not counted,
+     * AReaL's rule).
+     */
+    long capacity(long newest, Long consumedGroups) {
+        if (consumedGroups == null || newest < 0) {
+            return capacity(newest);
+        }
+        return consumedGroups + (stalenessBound + 1L) * batchGroups;
     }
 
     /** The oldest policy version that may sample group number {@code n} (from 0). */

@@ -72,7 +72,7 @@ public final class Dispatcher {
     public Status run(StatusListener listener) throws IOException, InterruptedException {
         String clientId = ClientIds.DISPATCHER_PREFIX + config.runId();
         try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions",
-                new AnnouncementCheck(connection, config.checkpointDir()));
+                new AnnouncementCheck(connection, config.checkpointDir(), config.batchGroups()));
                 PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts");
                 KafkaProducer<String, Object> producer = producer(clientId)) {
             // fence an earlier dispatcher of this run (its open release is aborted) before reading the position,
@@ -214,7 +214,7 @@ public final class Dispatcher {
             while (!stopping) {
                 deadLetterUndecodable();
                 long newest = versions.latestVersion();
-                long capacity = rule.capacity(newest);
+                long capacity = capacity();
                 long admissible = Math.min(capacity - position.getReleasedGroups(), config.releaseChunk());
                 boolean evalDue = evalDue(newest);
                 if (admissible > 0 || evalDue) {
@@ -225,7 +225,7 @@ public final class Dispatcher {
                 listener.status(status(newest, capacity));
             }
             long newest = versions.latestVersion();
-            return status(newest, rule.capacity(newest));
+            return status(newest, capacity());
         }
 
         /**
@@ -267,6 +267,12 @@ public final class Dispatcher {
             return DeadLetters.of(connection.topic(Topics.POLICY_VERSIONS), r.partition(), r.offset(),
                     r.version().getRunId(), null, "dispatcher-validate", "announcement of version "
                             + r.version().getVersion() + " refused: " + r.reason(), null, clock.instant());
+        }
+
+        /** What the newest accepted announcement admits. */
+        private long capacity() {
+            return versions.latest().map(a -> rule.capacity(a.number(), a.version().getConsumedGroups()))
+                    .orElse(rule.capacity(-1));
         }
 
         private Status status(long newest, long capacity) {

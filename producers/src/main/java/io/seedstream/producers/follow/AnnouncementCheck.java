@@ -25,7 +25,8 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>An update applies at least one training batch, so an announcement of version v must name
  * consumed training-batches offsets that add up to at least v, lie within the topic as it is, and
- * have grown since the newest accepted announcement by at least as many offsets as versions; a new
+ * have grown since the newest accepted announcement by at least as many offsets as versions; the
+ * groups it says it consumed (what admission counts) can be at most B per consumed offset; a new
  * announcement's checkpoint must be there when this machine can see the checkpoint store.
  */
 public final class AnnouncementCheck implements PolicyVersions.Check {
@@ -35,12 +36,17 @@ public final class AnnouncementCheck implements PolicyVersions.Check {
     private final Properties admin;
     private final String batchesTopic;
     private final Path checkpointMount;
+    private final int batchGroups;
 
-    /** @param checkpointMount where this machine sees the checkpoint store, or null (the announced path itself) */
-    public AnnouncementCheck(ConnectionConfig connection, Path checkpointMount) {
+    /**
+     * @param checkpointMount where this machine sees the checkpoint store, or null (the announced path itself)
+     * @param batchGroups B: the most groups a training batch holds
+     */
+    public AnnouncementCheck(ConnectionConfig connection, Path checkpointMount, int batchGroups) {
         this.admin = connection.kafkaProperties();
         this.batchesTopic = connection.topic(Topics.TRAINING_BATCHES);
         this.checkpointMount = checkpointMount;
+        this.batchGroups = batchGroups;
     }
 
     @Override
@@ -52,6 +58,11 @@ public final class AnnouncementCheck implements PolicyVersions.Check {
         if (v.getVersion() > consumed) {
             return Optional.of("version " + v.getVersion() + " names " + consumed + " consumed training-batches "
                     + "offsets: every version applies at least one batch");
+        }
+        if (v.getConsumedGroups() != null && (v.getConsumedGroups() < 0
+                || v.getConsumedGroups() > (long) batchGroups * consumed)) {
+            return Optional.of("version " + v.getVersion() + " claims " + v.getConsumedGroups() + " consumed groups in "
+                    + consumed + " consumed offsets: a batch holds at most " + batchGroups);
         }
         if (newest.isPresent() && v.getVersion() > newest.get().number()) {
             long versions = v.getVersion() - newest.get().number();

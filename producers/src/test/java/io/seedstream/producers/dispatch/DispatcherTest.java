@@ -174,13 +174,63 @@ class DispatcherTest {
         }
     }
 
+    /**
+     * A version made from a short batch (a stage was down and the topology closed the batch on its
+     * linger) consumed fewer than B groups: admission grows by what was consumed, not by B.
+     */
+    @Test
+    void admissionCountsTheGroupsTheTrainerConsumed(TestCluster cluster) throws Exception {
+        ConnectionConfig c = cluster.isolatedConnection("dispatch-groups");
+        AvroSerdes serdes = cluster.serdes();
+        send(c, serdes, prompts(c, 10));
+        Map<String, Object> props = new HashMap<>();
+        props.put(DispatcherConfig.STALENESS, ETA);
+        props.put(DispatcherConfig.BATCH_GROUPS, B);
+        props.put(DispatcherConfig.EVAL_EVERY, 0);
+        props.put(DispatcherConfig.POLL_MS, 100L);
+        DispatcherConfig config = DispatcherConfig.from(props);
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try {
+            Dispatcher d = new Dispatcher(c, config, serdes, Clock.systemUTC());
+            Future<Dispatcher.Status> run = pool.submit(() -> d.run(s -> { }));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, (ETA + 1) * B)).hasSize((ETA + 1) * B);
+            batches(c, 2);
+            // version 1 from a batch of 1 group: 1 + (eta + 1) x B in all, where AReaL's rule would allow (eta + 2) x B
+            send(c, serdes, List.of(announce(c, 0, 0, 0L), announce(c, 1, 1, 1L)));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, 1 + (ETA + 1) * B)).hasSize(1 + (ETA + 1) * B);
+            Thread.sleep(1500);
+            assertThat(committedNow(c, serdes, Topics.ROLLOUT_REQUESTS)).hasSize(1 + (ETA + 1) * B);
+            // a claim of more groups than its consumed batches can hold is refused: it would flood admission
+            send(c, serdes, List.of(announce(c, 2, 2, 1_000L)));
+            assertThat(awaitDead(c, serdes, 1)).singleElement().satisfies(dl -> assertThat(dl.getError())
+                    .contains("a batch holds at most " + B));
+            // version 2 after a full batch: B more
+            send(c, serdes, List.of(announce(c, 2, 2, 1L + B)));
+            assertThat(awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, 1 + (ETA + 2) * B)).hasSize(1 + (ETA + 2) * B);
+            d.stop();
+            assertThat(run.get().capacity()).isEqualTo(1 + (ETA + 2) * B);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** An announcement as the trainer makes it: version v has consumed v batches (offsets 0 .. v - 1). */
     private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version) {
         return announce(c, version, version, "file:///nowhere/step-" + version);
     }
 
     private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version, long consumed, String uri) {
-        PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version)
+        return announce(c, version, consumed, uri, null);
+    }
+
+    /** With the groups the trainer says it consumed. */
+    private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version, long consumed, Long groups) {
+        return announce(c, version, consumed, "file:///nowhere/step-" + version, groups);
+    }
+
+    private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version, long consumed, String uri,
+            Long groups) {
+        PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version).setConsumedGroups(groups)
                 .setCheckpointUri(uri).setSha256("00").setTrainerStep(version)
                 .setConsumedOffsets(consumed == 0 ? List.of() : List.of(new TopicPartitionOffset(
                         c.topic(Topics.TRAINING_BATCHES), 0, consumed)))

@@ -8,6 +8,7 @@ import io.seedstream.producers.follow.Undecodable;
 import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.DeadLetters;
+import io.seedstream.schemas.RecordSeeds;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.DispatchPosition;
@@ -356,10 +357,6 @@ public final class Dispatcher {
 
     /** The seed of a problem's evaluation samples: the same at every version, never 0 (0 means "from the id"). */
     static long sampleSeed(String promptId) {
-        long h = 0x5eed_5a3b_1e5L;
-        for (byte b : promptId.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            h = 31 * h + b;
-        }
-        return h == 0 ? 1 : h;
+        return RecordSeeds.of(0x5eed_5a3b_1e5L, promptId);
     }
 }

@@ -1,9 +1,9 @@
 package io.seedstream.producers.generator;
 
+import io.seedstream.schemas.RecordSeeds;
 import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.SamplingParams;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -85,11 +85,7 @@ final class PendingRequests {
             if (sampledEval() && eval().getSeed() != 0) {
                 return eval().getSeed();
             }
-            long h = 1125899906842597L;
-            for (byte b : requestId().getBytes(StandardCharsets.UTF_8)) {
-                h = 31 * h + b;
-            }
-            return h;
+            return RecordSeeds.of(1125899906842597L, requestId());
         }
     }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.schemas.ConnectionConfig;
+import io.seedstream.schemas.RecordSeeds;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.EvalRequest;
@@ -109,7 +110,8 @@ class DispatcherTest {
                 assertThat(e.getPolicyVersion()).isZero();
                 assertThat(e.getSamples()).isEqualTo(3);
                 assertThat(e.getTemperature()).isEqualTo(1.0f);
-                assertThat(e.getSeed()).isEqualTo(Dispatcher.sampleSeed(e.getPromptId())).isNotZero();
+                // within 2^53, so that JavaScript's Avro readers decode the record
+                assertThat(e.getSeed()).isEqualTo(Dispatcher.sampleSeed(e.getPromptId())).isBetween(1L, RecordSeeds.MAX);
             });
             assertThat(evals.stream().filter(e -> e.getSamples() == 0).map(EvalRequest::getPromptId).sorted().toList())
                     .as("every problem answered greedily at both versions").hasSize(10);

@@ -18,6 +18,7 @@ import io.seedstream.cli.stage.DispatchCommand;
 import io.seedstream.cli.stage.GenerateCommand;
 import io.seedstream.cli.stage.RegistryCommand;
 import io.seedstream.cli.stage.StreamsCommand;
+import io.seedstream.cli.stage.SchemasCommand;
 import io.seedstream.cli.stage.TopicsCommand;
 import io.seedstream.cli.stage.TrainCommand;
 import picocli.CommandLine;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             RegistryCommand.class,
             TopicsCommand.class,
+            SchemasCommand.class,
             TailCommand.class,
             ReplayCommand.class,
             PromptsCommand.class,

@@ -8,13 +8,20 @@ import io.seedstream.infra.harness.SampleRecords;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topic;
+import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.registry.SchemaRegistryClient;
+import io.seedstream.schemas.registry.SchemaVersion;
 import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.schemas.serde.WireFormat;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +76,32 @@ class CommandsTest {
                 .contains("10 value schemas registered");
         assertThat(second.exitCode()).isZero();
         assertThat(second.out()).contains("0 created, 10 existed");
+    }
+
+    /** Every value schema is registered against the real registry; a second run registers nothing new. */
+    @Test
+    void schemasRegisterRegistersEverySchemaOnceAndASecondRunIsANoOp(TestCluster cluster) {
+        ConnectionConfig c = cluster.connection().withTopicPrefix(cluster.newPrefix());
+        SchemaRegistryClient registry = AvroSerdes.connect(c).registry();
+        List<String> subjects = Topics.RECORD_TOPICS.stream().map(t -> WireFormat.subject(c.topic(t), false)).toList();
+        assertThat(registry.subjects()).doesNotContainAnyElementsOf(subjects);
+
+        CliRun first = run(withConnection(c, "schemas", "register"));
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).contains("10 value schemas").contains("10 registered, 0 already there");
+        Map<String, SchemaVersion> after = new HashMap<>();
+        for (Topic<String, ?> t : Topics.RECORD_TOPICS) {
+            SchemaVersion v = registry.latest(WireFormat.subject(c.topic(t), false));
+            assertThat(v.schema()).isEqualTo(SpecificData.get().getSchema(t.valueType()));
+            after.put(v.subject(), v);
+        }
+
+        CliRun second = run(withConnection(c, "schemas", "register"));
+        assertThat(second.exitCode()).isZero();
+        assertThat(second.out()).contains("0 registered, 10 already there");
+        for (String subject : subjects) {
+            assertThat(registry.latest(subject)).as(subject).isEqualTo(after.get(subject));
+        }
     }
 
     /** Stages that may not register schemas (auto.register.schemas=false) find what topics create registered. */

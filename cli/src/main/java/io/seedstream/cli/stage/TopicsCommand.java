@@ -2,17 +2,13 @@ package io.seedstream.cli.stage;
 
 import io.seedstream.cli.CommandGroup;
 import io.seedstream.cli.ConnectionOptions;
+import io.seedstream.infra.topics.SchemaSetup;
 import io.seedstream.infra.topics.TopicSetup;
 import io.seedstream.schemas.ConnectionConfig;
-import io.seedstream.schemas.Topic;
-import io.seedstream.schemas.Topics;
-import io.seedstream.schemas.registry.SchemaRegistryClient;
 import io.seedstream.schemas.serde.AvroSerdes;
-import io.seedstream.schemas.serde.WireFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,7 +39,7 @@ public final class TopicsCommand extends CommandGroup {
             }
             int schemas;
             try {
-                schemas = registerSchemas(c);
+                schemas = new SchemaSetup(AvroSerdes.connect(c).registry()).ensureAll(c).size();
             } catch (RuntimeException e) {
                 System.err.println("seedstream topics create: the topics are ready, the schemas are not: " + e.getMessage());
                 return 1;
@@ -58,15 +54,6 @@ public final class TopicsCommand extends CommandGroup {
             System.out.printf("seedstream topics create: %d topics ready on %s (%d created, %d existed), %d value "
                     + "schemas registered%n", results.size(), c.bootstrapServers(), created, results.size() - created, schemas);
             return 0;
-        }
-
-        /** Each record topic's value schema under its TopicNameStrategy subject, as the serializers look it up. */
-        private static int registerSchemas(ConnectionConfig c) {
-            SchemaRegistryClient registry = AvroSerdes.connect(c).registry();
-            for (Topic<String, ?> t : Topics.RECORD_TOPICS) {
-                registry.register(WireFormat.subject(c.topic(t), false), SpecificData.get().getSchema(t.valueType()));
-            }
-            return Topics.RECORD_TOPICS.size();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.seedstream.cli.local;
 
+import io.seedstream.cli.CliRun;
 import io.seedstream.infra.broker.BrokerSecurity.Principal;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topic;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -127,6 +130,24 @@ class SecureUpTest {
             assertThat(refusedKeys.values()).allMatch(n -> n == 0);
             assertThat(records.values()).as("the generator, topology and trainer wrote as their principals")
                     .allMatch(n -> n > 0);
+
+            // docs/examples/sasl-scram.properties, filled with this stack's admin credentials, is a working client file
+            Matcher jaas = Pattern.compile("username=\"([^\"]+)\" password=\"([^\"]+)\"")
+                    .matcher(admin.getProperty("sasl.jaas.config"));
+            assertThat(jaas.find()).isTrue();
+            Matcher registry = Pattern.compile("registry (http\\S+),").matcher(read(log));
+            assertThat(registry.find()).as("the registry's URL in up's log").isTrue();
+            String filled = Files.readString(Path.of("..", "docs", "examples", "sasl-scram.properties"))
+                    .replace("<broker host>:<port>", bootstrap).replace("<user>", jaas.group(1))
+                    .replace("<password>", jaas.group(2))
+                    .replace("<truststore path>", admin.getProperty("ssl.truststore.location"))
+                    .replace("<truststore password>", admin.getProperty("ssl.truststore.password"))
+                    .replace("<registry URL>", registry.group(1));
+            Path template = tmp.resolve("sasl-scram.properties");
+            Files.writeString(template, filled);
+            CliRun topics = CliRun.of("topics", "create", "--config", template.toString());
+            assertThat(topics.exitCode()).as("topics create with the filled template:%n%s", topics.out()).isZero();
+            assertThat(topics.out()).contains("0 created, 10 existed");
         } finally {
             up.destroy();
             if (!up.waitFor(3, TimeUnit.MINUTES)) {

@@ -31,6 +31,9 @@ import java.util.Map;
  * BF16, F16), a gigabyte at a time, so a checkpoint never passes through Java arrays; writing
  * streams each tensor out of the engine the same way. The float-array API ({@link #read},
  * {@link #write(Path, Map)}) remains for small files (the optimizer's moments, test fixtures).
+ *
+ * <p>Over 400 lines because reading and writing must agree on every detail of one format (header,
+ * alignment, dtypes, shards); splitting them would put the format in two places.
  */
 public final class SafeTensors {
 

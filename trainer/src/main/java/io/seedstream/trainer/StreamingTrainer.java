@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * Kafka. On start the trainer loads the latest checkpoint and seeks to its offsets; updates made
  * after it (lost with the process) are redone from the same batches, so every batch contributes
  * to exactly one update in the lineage of checkpoints.
+ *
+ * <p>Over 400 lines because consume, gate, update, checkpoint and announce share one transaction
+ * boundary and one offset map; the update itself ({@code PolicyUpdate}), the gate
+ * ({@code StalenessGate}) and the checkpointed state ({@code TrainerState}) live in their own classes.
  */
 public final class StreamingTrainer {
 

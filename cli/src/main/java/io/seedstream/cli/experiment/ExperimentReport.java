@@ -25,6 +25,9 @@ import java.util.function.ToDoubleFunction;
  * Writes an experiment's report from its runs: the raw data as CSV ({@code steps.csv},
  * {@code evals.csv}, {@code runs.csv}), the plots as PNG, and {@code report.md}, which gives each
  * arm's mean and spread over seeds and says whether the differences exceed that spread.
+ *
+ * <p>Over 400 lines because report.md's sections read the same per-arm aggregates; the plots
+ * ({@code ExperimentPlots}) and the run data ({@code ExperimentData}) live in their own classes.
  */
 final class ExperimentReport {
 

@@ -72,6 +72,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Weights: follows policy-versions and loads a newer version between batches (sha256
  * checked); a request whose minimum policy version is not loaded yet waits for it.
+ *
+ * <p>Over 400 lines because one batch's consume, sample, publish and commit are one Kafka
+ * transaction and share its state; batching ({@code BatchPlanner}), weights
+ * ({@code PolicyHolder}), request checks and prompt encoding live in their own classes.
  */
 public final class RolloutGenerator {
 

@@ -37,6 +37,9 @@ import java.util.TreeSet;
  * holds everywhere with overwhelming probability); equations are equal when their differences
  * are proportional; inequalities when they describe the same half-line; lists as sets, tuples in
  * order, intervals with their ends.
+ *
+ * <p>Over 400 lines because each kind of answer (number, expression, equation, inequality, list,
+ * interval) needs its own comparison, and all of them share the tolerance and the random points.
  */
 final class Equivalence {
 

@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  * products (explicit and implicit), unary signs, powers, postfix ! and %. Refuses (with a
  * {@link ParseException}) unknown commands and words, so nothing unknown is read as a symbol;
  * nesting is bounded so deep input cannot overflow the stack.
+ *
+ * <p>Over 400 lines because a recursive-descent parser is one method per precedence level, and
+ * they call each other: the grammar reads best in one file.
  */
 final class MathParser {
 

@@ -60,6 +60,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * GET /api/events                 server-sent events: a "tick" with the newest version every 2 s (the page refetches)
  * GET /                           the dashboard page (assets in the jar)
  * </pre>
+ *
+ * <p>Over 400 lines because it is the one place that maps every endpoint above to its store
+ * query (local or forwarded to the instance that owns the key); the page is a static asset.
  */
 final class DashboardApi implements AutoCloseable {
 

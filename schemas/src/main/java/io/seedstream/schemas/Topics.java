@@ -8,6 +8,7 @@ import io.seedstream.schemas.avro.EvalResult;
 import io.seedstream.schemas.avro.MetricsSnapshot;
 import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.TrainingBatch;
 import java.util.List;
@@ -47,6 +48,9 @@ public final class Topics {
             new Topic<>("rollout-requests", true, String.class, RolloutRequest.class, 6, Map.of());
     public static final Topic<String, AnswerGroup> ROLLOUTS =
             new Topic<>("rollouts", true, String.class, AnswerGroup.class, 6, LARGE_ZSTD);
+    /** Each training prompt's state as the topology last scored it; the dispatcher's selection reads it. */
+    public static final Topic<String, PromptState> PROMPT_STATES =
+            new Topic<>("prompt-states", true, String.class, PromptState.class, 6, COMPACTED);
     public static final Topic<String, TrainingBatch> TRAINING_BATCHES =
             new Topic<>("training-batches", true, String.class, TrainingBatch.class, 1, LARGE);
     public static final Topic<String, PolicyVersion> POLICY_VERSIONS =
@@ -72,7 +76,7 @@ public final class Topics {
 
     /** The topics that carry Avro records, in data-flow order. */
     public static final List<Topic<String, ?>> RECORD_TOPICS =
-            List.of(PROMPTS, ROLLOUT_REQUESTS, ROLLOUTS, TRAINING_BATCHES, POLICY_VERSIONS,
+            List.of(PROMPTS, ROLLOUT_REQUESTS, ROLLOUTS, PROMPT_STATES, TRAINING_BATCHES, POLICY_VERSIONS,
                     EVAL_REQUESTS, EVAL_RESULTS, METRICS, DISPATCH_POSITIONS, DEAD_LETTERS);
 
     private Topics() {}

@@ -147,7 +147,7 @@ class SecureUpTest {
             Files.writeString(template, filled);
             CliRun topics = CliRun.of("topics", "create", "--config", template.toString());
             assertThat(topics.exitCode()).as("topics create with the filled template:%n%s", topics.out()).isZero();
-            assertThat(topics.out()).contains("0 created, 10 existed");
+            assertThat(topics.out()).contains("0 created, 11 existed");
         } finally {
             up.destroy();
             if (!up.waitFor(3, TimeUnit.MINUTES)) {

@@ -70,7 +70,7 @@ public final class BrokerAcls {
     private void topology() {
         reads(Principal.TOPOLOGY, Topics.PROMPTS, Topics.ROLLOUTS, Topics.EVAL_RESULTS, Topics.METRICS,
                 Topics.DEAD_LETTERS, Topics.POLICY_VERSIONS);
-        writes(Principal.TOPOLOGY, Topics.TRAINING_BATCHES, Topics.DEAD_LETTERS);
+        writes(Principal.TOPOLOGY, Topics.TRAINING_BATCHES, Topics.PROMPT_STATES, Topics.DEAD_LETTERS);
         // Kafka Streams' own topics, group and transactional ids all start with the application id
         allow(Principal.TOPOLOGY, ResourceType.TOPIC, ClientIds.SCORING_APPLICATION, PatternType.PREFIXED, AclOperation.ALL);
         allow(Principal.TOPOLOGY, ResourceType.GROUP, ClientIds.SCORING_APPLICATION, PatternType.PREFIXED, AclOperation.READ);
@@ -87,7 +87,7 @@ public final class BrokerAcls {
     }
 
     private void dispatcher() {
-        reads(Principal.DISPATCHER, Topics.PROMPTS, Topics.POLICY_VERSIONS, Topics.DISPATCH_POSITIONS);
+        reads(Principal.DISPATCHER, Topics.PROMPTS, Topics.POLICY_VERSIONS, Topics.DISPATCH_POSITIONS, Topics.PROMPT_STATES);
         writes(Principal.DISPATCHER, Topics.ROLLOUT_REQUESTS, Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS,
                 Topics.PROMPTS, Topics.DEAD_LETTERS);
         transactions(Principal.DISPATCHER, ClientIds.DISPATCHER_PREFIX);

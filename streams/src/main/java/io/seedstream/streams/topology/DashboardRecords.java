@@ -14,7 +14,7 @@ public final class DashboardRecords {
      */
     public record PromptStats(String promptId, String dataset, double latestEntropy, int latestClusters,
             long visits, long answers, long correct, long lastPolicyVersion, long updatedAt, String problem,
-            java.util.List<Cluster> clusters, java.util.List<Visit> history) {
+            java.util.List<Cluster> clusters, java.util.List<Visit> history, long zeroAdvantageVisits) {
 
         public static final int HISTORY = 32;
 
@@ -26,8 +26,11 @@ public final class DashboardRecords {
     /** One meaning among a group's answers: an answer that stands for it, its probability, its answers and whether it is right. */
     public record Cluster(String representative, double probability, int answers, boolean correct) {}
 
-    /** One group of a prompt: the version that sampled it, its semantic entropy, how many answers were right. */
-    public record Visit(long policyVersion, double entropy, int answers, int correct) {}
+    /**
+     * One group of a prompt: the version that sampled it, its semantic entropy, how many answers were
+     * right, and whether all its answers got the same reward (false in visits stored before it was kept).
+     */
+    public record Visit(long policyVersion, double entropy, int answers, int correct, boolean zeroAdvantage) {}
 
     /** One scored group reduced to what the per-version aggregate needs. */
     public record GroupSummary(long policyVersion, int answers, int correct, double entropy, double normalizedEntropy,

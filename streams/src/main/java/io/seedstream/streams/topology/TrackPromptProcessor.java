@@ -1,10 +1,12 @@
 package io.seedstream.streams.topology;
 
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.streams.topology.DashboardRecords.Cluster;
 import io.seedstream.streams.topology.DashboardRecords.PromptStats;
 import io.seedstream.streams.topology.DashboardRecords.Visit;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,16 +18,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Keeps {@code prompt-uncertainty}: per prompt, the latest semantic entropy and cluster count,
  * the pass rate over every answer so far, visits and the last policy version. Keyed by prompt id
- * like the rollouts, so each instance holds the prompts of its partitions.
+ * like the rollouts, so each instance holds the prompts of its partitions. Forwards each
+ * prompt's new {@link PromptState}, which the topology publishes to prompt-states for the
+ * dispatcher's selection policies.
  */
-final class TrackPromptProcessor implements Processor<String, ScoredGroup, Void, Void> {
+final class TrackPromptProcessor implements Processor<String, ScoredGroup, String, PromptState> {
+
+    /** Visits the recent pass rate and entropy are taken over. */
+    static final int RECENT = 8;
+    /** Weight of the newest visit in the pass rate's exponentially weighted mean. */
+    static final double EWMA_WEIGHT = 0.3;
 
     private KeyValueStore<String, PromptStats> stats;
     private KeyValueStore<String, Prompt> prompts;
-    private ProcessorContext<Void, Void> context;
+    private ProcessorContext<String, PromptState> context;
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, PromptState> context) {
         this.context = context;
         this.stats = context.getStateStore(ScoringTopology.PROMPT_UNCERTAINTY_STORE);
         this.prompts = context.getStateStore(ScoringTopology.PROMPTS_STORE);
@@ -39,7 +48,9 @@ final class TrackPromptProcessor implements Processor<String, ScoredGroup, Void,
         int correct = ScoringTopology.correctAnswers(g);
         Prompt prompt = prompts.get(id);
         List<Visit> history = new ArrayList<>(old == null || old.history() == null ? List.of() : old.history());
-        history.add(new Visit(g.getRollout().getPolicyVersion(), g.getSemanticEntropy(), g.getRewards().size(), correct));
+        boolean zero = ScoringTopology.zeroAdvantage(g);
+        history.add(new Visit(g.getRollout().getPolicyVersion(), g.getSemanticEntropy(), g.getRewards().size(), correct,
+                zero));
         if (history.size() > PromptStats.HISTORY) {
             history = new ArrayList<>(history.subList(history.size() - PromptStats.HISTORY, history.size()));
         }
@@ -47,8 +58,41 @@ final class TrackPromptProcessor implements Processor<String, ScoredGroup, Void,
                 g.getClusterProbs().size(), (old == null ? 0 : old.visits()) + 1,
                 (old == null ? 0 : old.answers()) + g.getRewards().size(), (old == null ? 0 : old.correct()) + correct,
                 Math.max(old == null ? Long.MIN_VALUE : old.lastPolicyVersion(), g.getRollout().getPolicyVersion()),
-                context.currentSystemTimeMs(), prompt == null ? null : prompt.getProblem(), clusters(g), history);
+                context.currentSystemTimeMs(), prompt == null ? null : prompt.getProblem(), clusters(g), history,
+                (old == null ? 0 : old.zeroAdvantageVisits()) + (zero ? 1 : 0));
         stats.put(id, updated);
+        context.forward(new Record<>(id, state(updated), record.timestamp()));
+    }
+
+    /** The published state: pass rate and entropy over the last {@value #RECENT} visits, the streak of zero-advantage ones. */
+    static PromptState state(PromptStats s) {
+        List<Visit> history = s.history();
+        List<Visit> recent = history.subList(Math.max(0, history.size() - RECENT), history.size());
+        long answers = 0;
+        long correct = 0;
+        double entropy = 0;
+        for (Visit v : recent) {
+            answers += v.answers();
+            correct += v.correct();
+            entropy += v.entropy();
+        }
+        double ewma = Double.NaN;
+        for (Visit v : history) {
+            double rate = v.answers() == 0 ? 0 : (double) v.correct() / v.answers();
+            ewma = Double.isNaN(ewma) ? rate : EWMA_WEIGHT * rate + (1 - EWMA_WEIGHT) * ewma;
+        }
+        int streak = 0;
+        for (int i = history.size() - 1; i >= 0 && history.get(i).zeroAdvantage(); i--) {
+            streak++;
+        }
+        return PromptState.newBuilder().setPromptId(s.promptId()).setDataset(s.dataset() == null ? "" : s.dataset())
+                .setVisits(s.visits()).setRecentVisits(recent.size())
+                .setRecentPassRate(answers == 0 ? 0 : (double) correct / answers)
+                .setPassRateEwma(Double.isNaN(ewma) ? 0 : ewma).setLastSemanticEntropy(s.latestEntropy())
+                .setRecentSemanticEntropy(recent.isEmpty() ? 0 : entropy / recent.size())
+                .setLastClusters(s.latestClusters()).setLastPolicyVersion(s.lastPolicyVersion())
+                .setZeroAdvantageVisits(s.zeroAdvantageVisits()).setZeroAdvantageStreak(streak)
+                .setUpdatedAt(Instant.ofEpochMilli(s.updatedAt())).build();
     }
 
     /** The group's meanings, most probable first, each shown by its first answer's extracted form. */

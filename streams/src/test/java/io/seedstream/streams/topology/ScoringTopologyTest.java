@@ -19,6 +19,7 @@ import io.seedstream.schemas.avro.EvalResult;
 import io.seedstream.schemas.avro.FinishReason;
 import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.avro.TrainingBatch;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -68,6 +70,7 @@ class ScoringTopologyTest {
     private TestInputTopic<String, PolicyVersion> versions;
     private TestOutputTopic<String, TrainingBatch> batches;
     private TestOutputTopic<String, DeadLetter> deadLetters;
+    private TestOutputTopic<String, PromptState> promptStates;
     private ScoringMetrics metrics;
 
     @BeforeAll
@@ -99,6 +102,8 @@ class ScoringTopologyTest {
                 serdes.value(Topics.TRAINING_BATCHES).deserializer());
         deadLetters = driver.createOutputTopic(connection.topic(Topics.DEAD_LETTERS), Serdes.String().deserializer(),
                 serdes.value(Topics.DEAD_LETTERS).deserializer());
+        promptStates = driver.createOutputTopic(connection.topic(Topics.PROMPT_STATES), Serdes.String().deserializer(),
+                serdes.value(Topics.PROMPT_STATES).deserializer());
     }
 
     private void start(ScoringConfig scoring) throws Exception {
@@ -392,6 +397,27 @@ class ScoringTopologyTest {
         assertThat(p.latestClusters()).isEqualTo(1);
         assertThat(p.passRate()).isEqualTo(0.75);
         assertThat(p.lastPolicyVersion()).isEqualTo(1);
+        assertThat(p.zeroAdvantageVisits()).isEqualTo(1);
+
+        // each scored group publishes its prompt's new state, keyed by prompt id
+        List<KeyValue<String, PromptState>> states = promptStates.readKeyValuesToList();
+        assertThat(states).extracting(kv -> kv.key).containsExactly("p", "p", "q");
+        PromptState first = states.get(0).value;
+        assertThat(first.getVisits()).isEqualTo(1);
+        assertThat(first.getRecentPassRate()).isEqualTo(0.5);
+        assertThat(first.getLastClusters()).isEqualTo(2);
+        assertThat(first.getZeroAdvantageStreak()).isZero();
+        PromptState second = states.get(1).value;
+        assertThat(second.getVisits()).isEqualTo(2);
+        assertThat(second.getRecentVisits()).isEqualTo(2);
+        assertThat(second.getRecentPassRate()).isEqualTo(0.75);
+        assertThat(second.getPassRateEwma()).isCloseTo(0.3 * 1.0 + 0.7 * 0.5, within(1e-12));
+        assertThat(second.getLastSemanticEntropy()).isZero();
+        assertThat(second.getRecentSemanticEntropy()).isCloseTo(Math.log(2) / 2, within(1e-9));
+        assertThat(second.getLastPolicyVersion()).isEqualTo(1);
+        assertThat(second.getZeroAdvantageVisits()).isEqualTo(1);
+        assertThat(second.getZeroAdvantageStreak()).isEqualTo(1);
+        assertThat(states.get(2).value.getRecentPassRate()).isEqualTo(0.5);
 
         VersionStats v1 = (VersionStats) driver.getKeyValueStore(ScoringTopology.VERSION_STATS_STORE).get("1");
         assertThat(v1.groups()).isEqualTo(2);

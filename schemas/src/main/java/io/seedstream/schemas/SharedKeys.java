@@ -7,7 +7,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * The keys more than one stage reads, declared once: the admission rule of the dispatcher, the
- * trainer's gate and the topology's batching only hold together when they agree on eta and B.
+ * trainer's gate and the topology's batching only hold together when they agree on eta and B, and
+ * on whether zero-advantage groups are dropped.
  * Each stage's definition takes these declarations ({@link #key}) instead of repeating them.
  */
 public final class SharedKeys {
@@ -16,6 +17,8 @@ public final class SharedKeys {
     public static final String STALENESS_BOUND = "trainer.staleness.bound";
     /** B, read by the topology (batch size) and the dispatcher (admission). */
     public static final String BATCH_GROUPS = "batch.groups";
+    /** The zero-advantage filter, read by the topology (it drops such groups) and the dispatcher (it replaces them). */
+    public static final String FILTER_ZERO_ADVANTAGE = "scoring.filter.zero.advantage";
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(STALENESS_BOUND, Type.INT, 2, Range.atLeast(0), Importance.HIGH,
@@ -24,7 +27,11 @@ public final class SharedKeys {
                             + "need not happen. 0 is synchronous on-policy training.")
             .define(BATCH_GROUPS, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
                     "B: groups per training batch. The topology closes a batch when it holds this many; the "
-                            + "dispatcher admits work in units of B.");
+                            + "dispatcher admits work in units of B.")
+            .define(FILTER_ZERO_ADVANTAGE, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Dynamic sampling: the topology drops groups whose advantages are all zero (they are always "
+                            + "counted), and the dispatcher releases one more group for each dropped one, so every "
+                            + "training batch still holds B trainable groups.");
 
     private SharedKeys() {}
 

@@ -3,6 +3,7 @@ package io.seedstream.producers.dispatch;
 import io.seedstream.producers.follow.LatestByKey;
 import io.seedstream.producers.follow.AnnouncementCheck;
 import io.seedstream.producers.follow.PolicyVersions;
+import io.seedstream.producers.follow.PromptStates;
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.follow.Undecodable;
 import io.seedstream.schemas.ClientIds;
@@ -14,6 +15,7 @@ import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.DispatchPosition;
 import io.seedstream.schemas.avro.EvalRequest;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.SamplingParams;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -23,8 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,7 +48,13 @@ public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /** What the dispatcher has done so far, for a status line. */
-    public record Status(long newestVersion, long released, long capacity, long epoch, long index, long evalRounds) {}
+    /**
+     * What the dispatcher has done so far, for a status line: {@code replaced} groups released in place of
+     * groups the zero-advantage filter dropped, {@code retired} prompts the filter retired, and the
+     * releases of this process by selection reason.
+     */
+    public record Status(long newestVersion, long released, long capacity, long epoch, long index, long evalRounds,
+            long replaced, long retired, Map<String, Long> reasons) {}
 
     /** Told after every release and every wait. */
     public interface StatusListener {
@@ -75,6 +85,7 @@ public final class Dispatcher {
         try (PolicyVersions versions = PolicyVersions.follow(connection, serdes, config.runId(), clientId + "-versions",
                 new AnnouncementCheck(connection, config.checkpointDir(), config.batchGroups()));
                 PromptTable prompts = PromptTable.follow(connection, serdes, clientId + "-prompts");
+                PromptStates states = PromptStates.follow(connection, serdes, clientId + "-states");
                 KafkaProducer<String, Object> producer = producer(clientId)) {
             // fence an earlier dispatcher of this run (its open release is aborted) before reading the position,
             // so no release of it can commit after the position was read
@@ -83,6 +94,7 @@ public final class Dispatcher {
                     serdes.value(Topics.DISPATCH_POSITIONS).deserializer(), config.runId(), clientId + "-position",
                     Duration.ofSeconds(60)).orElse(null);
             prompts.awaitLoaded(config.startWait());
+            states.awaitLoaded(config.startWait());
             List<EvalSet> evalSets = evalSets(prompts);
             publishEvalPrompts(producer, evalSets);
             Set<String> benchmarks = new HashSet<>();
@@ -97,7 +109,7 @@ public final class Dispatcher {
                 log.info("resuming at epoch {}, index {}, {} groups released", position.getEpoch(), position.getIndex(),
                         position.getReleasedGroups());
             }
-            Run run = new Run(position, trainIds, benchmarks, evalSets, prompts, versions, producer, listener);
+            Run run = new Run(position, trainIds, benchmarks, evalSets, prompts, states, versions, producer, listener);
             return run.loop();
         }
     }
@@ -185,35 +197,47 @@ public final class Dispatcher {
 
     private final class Run {
         private DispatchPosition position;
-        private EpochOrder order;
-        private final Set<String> benchmarks;
+        private final PromptSelector selector;
         private final List<EvalSet> evalSets;
         private final PromptTable prompts;
+        private final PromptStates states;
         private final PolicyVersions versions;
         private final KafkaProducer<String, Object> producer;
         private final StatusListener listener;
+        private final Map<String, Long> reasons = new TreeMap<>();
+        private final Set<String> retiredNoted = new HashSet<>();
+        private Map<String, PromptState> table = Map.of();
         private long evalRounds;
 
         Run(DispatchPosition position, List<String> trainIds, Set<String> benchmarks, List<EvalSet> evalSets,
-                PromptTable prompts, PolicyVersions versions, KafkaProducer<String, Object> producer,
+                PromptTable prompts, PromptStates states, PolicyVersions versions, KafkaProducer<String, Object> producer,
                 StatusListener listener) {
             this.position = position;
-            this.benchmarks = benchmarks;
             this.evalSets = evalSets;
             this.prompts = prompts;
+            this.states = states;
             this.versions = versions;
             this.producer = producer;
             this.listener = listener;
-            this.order = EpochOrder.of(trainIds, config.seed(), position.getEpoch());
+            EpochOrder order = EpochOrder.of(trainIds, config.seed(), position.getEpoch());
             if (!order.fingerprint().equals(position.getEpochFingerprint())) {
                 log.warn("the training prompts changed since epoch {} began ({} then, {} now): the rest of the epoch "
                         + "follows the new set's order", position.getEpoch(), position.getEpochPrompts(), order.ids().size());
+            }
+            this.selector = new PromptSelector(config.selection(), config.seed(), config.filterZeroAdvantage(),
+                    () -> selectTraining(prompts, benchmarks), order, position.getIndex());
+            if (config.selection().policy() != Selection.Policy.UNIFORM || config.filterZeroAdvantage()) {
+                log.info("selection {}{}", config.selection().policy().label(), config.filterZeroAdvantage()
+                        ? ", zero-advantage groups replaced, prompts retired after " + config.selection()
+                        .filteredStreakLimit() + " dropped groups in a row" : "");
             }
         }
 
         Status loop() throws InterruptedException {
             while (!stopping) {
                 deadLetterUndecodable();
+                table = states.snapshot();
+                noteRetired();
                 long newest = versions.latestVersion();
                 long capacity = capacity();
                 long admissible = Math.min(capacity - position.getReleasedGroups(), config.releaseChunk());
@@ -230,15 +254,20 @@ public final class Dispatcher {
         }
 
         /**
-         * Records of prompts and policy-versions that do not decode become dead letters here: the
-         * dispatcher is the one reader of both per run (generators only count them). A restarted
-         * dispatcher reads the compacted topics again and writes them again.
+         * Records of prompts, prompt states and policy-versions that do not decode (or, for states and
+         * announcements, cannot be true) become dead letters here: the dispatcher is the one reader of
+         * them per run (generators only count theirs). A restarted dispatcher reads the compacted
+         * topics again and writes them again.
          */
         private void deadLetterUndecodable() {
             List<ProducerRecord<String, Object>> out = new ArrayList<>();
             for (Undecodable.Entry e : prompts.undecodable().take()) {
                 out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), e.key(),
                         e.deadLetter("dispatcher-decode", "a prompt", clock.instant())));
+            }
+            for (Undecodable.Entry e : states.undecodable().take()) {
+                out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), e.key(),
+                        e.deadLetter("dispatcher-decode", "a prompt state", clock.instant())));
             }
             for (Undecodable.Entry e : versions.undecodable().take()) {
                 out.add(new ProducerRecord<>(connection.topic(Topics.DEAD_LETTERS), e.key(),
@@ -270,15 +299,45 @@ public final class Dispatcher {
                             + r.version().getVersion() + " refused: " + r.reason(), null, clock.instant());
         }
 
-        /** What the newest accepted announcement admits. */
+        /**
+         * What the newest accepted announcement admits, plus one group for each the zero-advantage filter
+         * dropped (they are answered but never reach a batch), so trainable groups stay within the rule.
+         */
         private long capacity() {
-            return versions.latest().map(a -> rule.capacity(a.number(), a.version().getConsumedGroups()))
+            long admitted = versions.latest().map(a -> rule.capacity(a.number(), a.version().getConsumedGroups()))
                     .orElse(rule.capacity(-1));
+            return versions.latest().isPresent() ? admitted + replaced() : admitted;
+        }
+
+        /** Groups the filter dropped, by the topology's count: each is replaced by one more release. */
+        private long replaced() {
+            if (!config.filterZeroAdvantage()) {
+                return 0;
+            }
+            long dropped = 0;
+            for (PromptState s : table.values()) {
+                dropped += s.getZeroAdvantageVisits();
+            }
+            return dropped;
+        }
+
+        /** A prompt the filter retired is logged once: it is no longer released. */
+        private void noteRetired() {
+            if (!config.filterZeroAdvantage()) {
+                return;
+            }
+            for (PromptState s : table.values()) {
+                if (s.getZeroAdvantageStreak() >= config.selection().filteredStreakLimit()
+                        && retiredNoted.add(s.getPromptId())) {
+                    log.info("prompt {} retired: its newest {} groups all had zero advantage (recent pass rate {})",
+                            s.getPromptId(), s.getZeroAdvantageStreak(), s.getRecentPassRate());
+                }
+            }
         }
 
         private Status status(long newest, long capacity) {
             return new Status(newest, position.getReleasedGroups(), capacity, position.getEpoch(), position.getIndex(),
-                    evalRounds);
+                    evalRounds, replaced(), selector.retiredIn(table), Map.copyOf(reasons));
         }
 
         private boolean evalDue(long newest) {
@@ -289,25 +348,22 @@ public final class Dispatcher {
         /** Requests and the position that follows them, in one transaction. */
         private void release(int groups, long evalVersion) {
             DispatchPosition.Builder next = DispatchPosition.newBuilder(position);
-            EpochOrder nextOrder = order;
             List<ProducerRecord<String, Object>> out = new ArrayList<>();
+            Map<String, Long> chosen = new TreeMap<>();
             long n = position.getReleasedGroups();
-            long epoch = position.getEpoch();
-            long index = position.getIndex();
             for (int i = 0; i < groups; i++) {
-                if (index >= nextOrder.ids().size()) {
-                    epoch++;
-                    index = 0;
-                    // prompts added since the last epoch join now
-                    nextOrder = EpochOrder.of(selectTraining(prompts, benchmarks), config.seed(), epoch);
-                    next.setEpochPrompts(nextOrder.ids().size()).setEpochFingerprint(nextOrder.fingerprint());
-                }
-                String promptId = nextOrder.ids().get((int) index++);
+                PromptSelector.Choice c = selector.next(n, table);
                 RolloutRequest r = RolloutRequest.newBuilder().setRequestId(config.runId() + "-g" + n)
-                        .setPromptId(promptId).setGroupSize(config.groupSize()).setSampling(sampling())
-                        .setMinPolicyVersion(rule.minPolicyVersion(n)).setCreatedAt(clock.instant()).build();
-                out.add(new ProducerRecord<>(connection.topic(Topics.ROLLOUT_REQUESTS), promptId, r));
+                        .setPromptId(c.promptId()).setGroupSize(config.groupSize()).setSampling(sampling())
+                        .setMinPolicyVersion(rule.minPolicyVersion(n)).setCreatedAt(clock.instant())
+                        .setSelection(c.reason().label()).build();
+                out.add(new ProducerRecord<>(connection.topic(Topics.ROLLOUT_REQUESTS), c.promptId(), r));
+                chosen.merge(c.reason().label(), 1L, Long::sum);
                 n++;
+            }
+            EpochOrder order = selector.order();
+            if (order.epoch() != position.getEpoch()) {
+                next.setEpochPrompts(order.ids().size()).setEpochFingerprint(order.fingerprint());
             }
             if (evalVersion >= 0) {
                 boolean sampled = config.samplesAt(evalVersion);
@@ -329,7 +385,7 @@ public final class Dispatcher {
                 }
                 next.setLastEvalVersion(evalVersion);
             }
-            DispatchPosition after = next.setEpoch(epoch).setIndex(index).setReleasedGroups(n)
+            DispatchPosition after = next.setEpoch(order.epoch()).setIndex(selector.index()).setReleasedGroups(n)
                     .setUpdatedAt(clock.instant()).build();
             out.add(new ProducerRecord<>(connection.topic(Topics.DISPATCH_POSITIONS), config.runId(), after));
             try {
@@ -341,7 +397,7 @@ public final class Dispatcher {
                 throw new IllegalStateException("releasing " + groups + " requests failed: " + e.getMessage(), e);
             }
             position = after;
-            order = nextOrder;
+            chosen.forEach((k, v) -> reasons.merge(k, v, Long::sum));
             if (evalVersion >= 0) {
                 evalRounds++;
                 log.info("evaluation round for version {} released ({} prompts)", evalVersion,

@@ -27,6 +27,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param evalTemperature temperature of those samples
  * @param checkpointDir where this machine sees the checkpoint store (to check that an announced checkpoint
  *     is there), or null: the announced path itself, checked when its store is on this machine
+ * @param selection which prompts are released (uniform, learnable, uncertainty) and its knobs
+ * @param filterZeroAdvantage whether the topology drops zero-advantage groups: the dispatcher then
+ *     releases one more group for each dropped one (the topology's key, {@value #FILTER_ZERO})
  */
 public record DispatcherConfig(
         String runId,
@@ -49,7 +52,9 @@ public record DispatcherConfig(
         int releaseChunk,
         Duration pollInterval,
         Duration startWait,
-        Path checkpointDir) {
+        Path checkpointDir,
+        Selection selection,
+        boolean filterZeroAdvantage) {
 
     public static final String RUN_ID = "dispatch.run.id";
     public static final String GROUP_SIZE = "dispatch.group.size";
@@ -76,6 +81,14 @@ public record DispatcherConfig(
     public static final String RELEASE_CHUNK = "dispatch.release.chunk";
     public static final String POLL_MS = "dispatch.poll.ms";
     public static final String START_WAIT_MS = "dispatch.start.wait.ms";
+    public static final String SELECTION = "dispatch.selection";
+    public static final String BAND_LOW = "dispatch.selection.band.low";
+    public static final String BAND_HIGH = "dispatch.selection.band.high";
+    public static final String EXPLORE_SOLVED = "dispatch.selection.explore.solved";
+    public static final String EXPLORE_UNSOLVED = "dispatch.selection.explore.unsolved";
+    public static final String FILTERED_STREAK = "dispatch.filtered.streak.limit";
+    /** The topology's key: the dispatcher replaces the groups its filter drops. */
+    public static final String FILTER_ZERO = SharedKeys.FILTER_ZERO_ADVANTAGE;
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(RUN_ID, Type.STRING, "seedstream", Importance.HIGH,
@@ -115,7 +128,24 @@ public record DispatcherConfig(
             .define(CHECKPOINT_DIR, Type.STRING, "", Importance.LOW,
                     "Where this machine sees the checkpoint store: an announcement whose checkpoint is not there is "
                             + "refused (dead-lettered) before anything is admitted for it. Empty: the announced path, "
-                            + "checked when its store is on this machine.");
+                            + "checked when its store is on this machine.")
+            .define(SELECTION, Type.STRING, "uniform", ConfigDef.ValidString.in("uniform", "learnable", "uncertainty"),
+                    Importance.MEDIUM, "Which prompts are released: uniform (each epoch's seeded shuffle), learnable "
+                            + "(prompts the topology has not scored yet first, then those whose recent pass rate is in "
+                            + "the band, weighted by p(1 - p); the others at the exploration rates) or uncertainty "
+                            + "(unscored first, then weighted by recent semantic entropy). Read from prompt-states.")
+            .define(BAND_LOW, Type.DOUBLE, 0.1, Range.between(0, 1), Importance.LOW,
+                    "learnable: the lowest recent pass rate inside the band.")
+            .define(BAND_HIGH, Type.DOUBLE, 0.9, Range.between(0, 1), Importance.LOW,
+                    "learnable: the highest recent pass rate inside the band.")
+            .define(EXPLORE_SOLVED, Type.DOUBLE, 0.05, Range.between(0, 1), Importance.LOW,
+                    "learnable: share of releases drawn among prompts above the band (mostly solved).")
+            .define(EXPLORE_UNSOLVED, Type.DOUBLE, 0.05, Range.between(0, 1), Importance.LOW,
+                    "learnable: share of releases drawn among prompts below the band (mostly unsolved).")
+            .define(FILTERED_STREAK, Type.INT, 4, Range.atLeast(1), Importance.LOW,
+                    "With the zero-advantage filter on, a prompt whose newest this many groups were all dropped is "
+                            + "retired: logged, counted, and no longer released.")
+            .define(SharedKeys.key(FILTER_ZERO));
 
     public static DispatcherConfig from(Map<?, ?> props) {
         AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
@@ -126,7 +156,10 @@ public record DispatcherConfig(
                 c.getLong(HELD_OUT_SEED), c.getInt(EVAL_EVERY), c.getInt(EVAL_SAMPLES),
                 c.getInt(EVAL_SAMPLES_EVERY), c.getDouble(EVAL_TEMPERATURE), c.getInt(RELEASE_CHUNK),
                 Duration.ofMillis(c.getLong(POLL_MS)), Duration.ofMillis(c.getLong(START_WAIT_MS)),
-                c.getString(CHECKPOINT_DIR).isBlank() ? null : Path.of(c.getString(CHECKPOINT_DIR)));
+                c.getString(CHECKPOINT_DIR).isBlank() ? null : Path.of(c.getString(CHECKPOINT_DIR)),
+                new Selection(Selection.parse(c.getString(SELECTION)), c.getDouble(BAND_LOW), c.getDouble(BAND_HIGH),
+                        c.getDouble(EXPLORE_SOLVED), c.getDouble(EXPLORE_UNSOLVED), c.getInt(FILTERED_STREAK)),
+                c.getBoolean(FILTER_ZERO));
     }
 
     /** Whether the evaluation round of a version also draws {@link #evalSamples} samples per problem. */

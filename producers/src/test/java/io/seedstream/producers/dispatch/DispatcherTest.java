@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -217,6 +218,81 @@ class DispatcherTest {
     }
 
     /** An announcement as the trainer makes it: version v has consumed v batches (offsets 0 .. v - 1). */
+    /**
+     * Under learnable, on a broker: prompts the topology has not scored come first and every other
+     * release is inside the band (exploration off); a state record that does not decode and one that
+     * cannot be true are dead letters and selection goes on; a second run from the same seed and the
+     * same states releases the same prompts for the same reasons.
+     */
+    @Test
+    void learnableReleasesInsideTheBandDeadLettersBadStatesAndReplaysFromTheSameSeedAndState(TestCluster cluster)
+            throws Exception {
+        List<List<String>> runs = new ArrayList<>();
+        for (String name : List.of("learnable-a", "learnable-b")) {
+            ConnectionConfig c = cluster.isolatedConnection(name);
+            AvroSerdes serdes = cluster.serdes();
+            send(c, serdes, prompts(c, 10));
+            Map<String, Double> passRates = Map.of("p2", 1.0, "p3", 1.0, "p4", 0.0, "p5", 0.0, "p6", 0.5, "p7", 0.25,
+                    "p8", 0.75, "p9", 0.4);
+            List<ProducerRecord<String, Object>> states = new ArrayList<>();
+            passRates.forEach((id, rate) -> states.add(new ProducerRecord<>(c.topic(Topics.PROMPT_STATES), id,
+                    PromptSelectorTest.state(id, rate, 0.5, 0))));
+            // p1 is unseen: its only record says a pass rate of 1.7
+            states.add(new ProducerRecord<>(c.topic(Topics.PROMPT_STATES), "p1", PromptSelectorTest.state("p1", 1.7, 0.5, 0)));
+            send(c, serdes, states);
+            try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(c.producerProperties("test-raw-states"),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(c.topic(Topics.PROMPT_STATES), "p0", new byte[] {0, 0, 0, 0, 42, 1})).get();
+            }
+            Map<String, Object> props = new HashMap<>();
+            props.put(DispatcherConfig.STALENESS, ETA);
+            props.put(DispatcherConfig.BATCH_GROUPS, B);
+            props.put(DispatcherConfig.EVAL_EVERY, 0);
+            props.put(DispatcherConfig.POLL_MS, 100L);
+            props.put(DispatcherConfig.SEED, 17L);
+            props.put(DispatcherConfig.SELECTION, "learnable");
+            props.put(DispatcherConfig.EXPLORE_SOLVED, 0.0);
+            props.put(DispatcherConfig.EXPLORE_UNSOLVED, 0.0);
+            batches(c, 8);
+            List<ProducerRecord<String, Object>> announcements = new ArrayList<>();
+            for (long v = 0; v <= 8; v++) {
+                announcements.add(announce(c, v));
+            }
+            send(c, serdes, announcements);
+            Dispatcher d = new Dispatcher(c, DispatcherConfig.from(props), serdes, Clock.systemUTC());
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            Future<Dispatcher.Status> run = pool.submit(() -> d.run(st -> { }));
+            List<RolloutRequest> all = awaitCount(c, serdes, Topics.ROLLOUT_REQUESTS, 10 * B);
+            List<DeadLetter> dead = awaitDead(c, serdes, 2);
+            d.stop();
+            Dispatcher.Status last = run.get();
+            pool.shutdown();
+
+            assertThat(all).hasSize(10 * B);
+            for (RolloutRequest r : all) {
+                if (r.getSelection().toString().equals("unseen")) {
+                    assertThat(r.getPromptId().toString()).isIn("p0", "p1");
+                } else {
+                    assertThat(r.getSelection().toString()).isEqualTo("learnable");
+                    assertThat(passRates.get(r.getPromptId().toString())).as(r.getPromptId().toString()).isBetween(0.1, 0.9);
+                }
+            }
+            assertThat(all).extracting(r -> r.getPromptId().toString()).contains("p0", "p1", "p6", "p7", "p8", "p9");
+            assertThat(dead).extracting(DeadLetter::getStage).containsOnly("dispatcher-decode");
+            assertThat(dead).extracting(x -> x.getError().toString()).anyMatch(x -> x.contains("prompt state")
+                    && x.contains("recent_pass_rate 1.7"));
+            assertThat(last.reasons()).containsOnlyKeys("unseen", "learnable");
+            List<RolloutRequest> ordered = new ArrayList<>(all);
+            ordered.sort(java.util.Comparator.comparingLong(r -> number(r.getRequestId().toString())));
+            runs.add(ordered.stream().map(r -> r.getRequestId() + " " + r.getPromptId() + " " + r.getSelection()).toList());
+        }
+        assertThat(runs.get(1)).as("the same seed and states, the same releases").isEqualTo(runs.get(0));
+    }
+
+    private static long number(String requestId) {
+        return Long.parseLong(requestId.substring(requestId.lastIndexOf('g') + 1));
+    }
+
     private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version) {
         return announce(c, version, version, "file:///nowhere/step-" + version);
     }

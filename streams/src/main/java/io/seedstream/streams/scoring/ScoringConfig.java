@@ -1,5 +1,6 @@
 package io.seedstream.streams.scoring;
 
+import io.seedstream.schemas.SharedKeys;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +37,8 @@ public record ScoringConfig(
     public static final String ADVANTAGE = "scoring.advantage";
     public static final String MODULATION = "scoring.f";
     public static final String ALPHA = "scoring.alpha";
-    public static final String FILTER_ZERO = "scoring.filter.zero.advantage";
+    /** Shared with the dispatcher, which replaces the groups the filter drops. */
+    public static final String FILTER_ZERO = SharedKeys.FILTER_ZERO_ADVANTAGE;
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(CLUSTERING, Type.STRING, "math", ConfigDef.ValidString.in("exact", "normalized", "math"),
@@ -53,8 +55,7 @@ public record ScoringConfig(
                     "f in s = f(alpha * SE / ln G): 1/(1+x), max(0,1-x), exp(-x), (1-SE/SEmax)^alpha, or 1.")
             .define(ALPHA, Type.DOUBLE, DEFAULT_ALPHA, ConfigDef.Range.atLeast(0), Importance.HIGH,
                     "alpha of the modulation (default 0.0417, the official code's value).")
-            .define(FILTER_ZERO, Type.BOOLEAN, false, Importance.MEDIUM,
-                    "Drop groups whose advantages are all zero (they are always counted).");
+            .define(SharedKeys.key(FILTER_ZERO));
 
     public static final ScoringConfig DEFAULT = from(Map.of());
 

@@ -8,7 +8,8 @@ package io.seedstream.producers.dispatch;
  * of what the trainer can use within eta. So where the announcement says how many groups the
  * trainer has consumed (C, applied or rejected), the rule counts groups: at most C + (eta + 1) x B
  * (the same as AReaL's while every batch is full). Group n may be sampled by any version from
- * n / B - eta on, which is the minimum version its request carries.
+ * v + (n - C) / B - eta on (n / B - eta by AReaL's count), which is the minimum version its request
+ * carries: when short batches made versions run ahead of groups, the bound follows the versions.
  */
 record AdmissionRule(int stalenessBound, int batchGroups) {
 
@@ -38,8 +39,23 @@ record AdmissionRule(int stalenessBound, int batchGroups) {
         return consumedGroups + (stalenessBound + 1L) * batchGroups;
     }
 
-    /** The oldest policy version that may sample group number {@code n} (from 0). */
+    /** The oldest policy version that may sample group number {@code n} (from 0), by AReaL's count. */
     long minPolicyVersion(long n) {
         return Math.max(0, n / batchGroups - stalenessBound);
+    }
+
+    /**
+     * The oldest policy version that may sample group number {@code n} when the newest announcement is
+     * of version {@code newest} and says the trainer has consumed {@code consumedGroups} (null: AReaL's
+     * count). Group n is consumed after about (n - C) / B more full batches, so a version older than
+     * newest + (n - C) / B - eta would make it stale by then; never newer than {@code newest}, since
+     * n - C is below (eta + 1) x B.
+     */
+    long minPolicyVersion(long n, long newest, Long consumedGroups) {
+        if (consumedGroups == null || newest < 0) {
+            return minPolicyVersion(n);
+        }
+        long ahead = Math.max(0, n - consumedGroups) / batchGroups;
+        return Math.max(0, Math.min(newest, newest + ahead - stalenessBound));
     }
 }

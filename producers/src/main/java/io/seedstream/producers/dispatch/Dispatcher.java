@@ -309,6 +309,12 @@ public final class Dispatcher {
             return versions.latest().isPresent() ? admitted + replaced() : admitted;
         }
 
+        /** The oldest version that may sample group n, by the newest accepted announcement. */
+        private long minPolicyVersion(long n, long replaced) {
+            return versions.latest().map(a -> rule.minPolicyVersion(n - replaced, a.number(),
+                    a.version().getConsumedGroups())).orElse(rule.minPolicyVersion(n));
+        }
+
         /** Groups the filter dropped, by the topology's count: each is replaced by one more release. */
         private long replaced() {
             if (!config.filterZeroAdvantage()) {
@@ -351,11 +357,12 @@ public final class Dispatcher {
             List<ProducerRecord<String, Object>> out = new ArrayList<>();
             Map<String, Long> chosen = new TreeMap<>();
             long n = position.getReleasedGroups();
+            long replaced = replaced();
             for (int i = 0; i < groups; i++) {
                 PromptSelector.Choice c = selector.next(n, table);
                 RolloutRequest r = RolloutRequest.newBuilder().setRequestId(config.runId() + "-g" + n)
                         .setPromptId(c.promptId()).setGroupSize(config.groupSize()).setSampling(sampling())
-                        .setMinPolicyVersion(rule.minPolicyVersion(n)).setCreatedAt(clock.instant())
+                        .setMinPolicyVersion(minPolicyVersion(n, replaced)).setCreatedAt(clock.instant())
                         .setSelection(c.reason().label()).build();
                 out.add(new ProducerRecord<>(connection.topic(Topics.ROLLOUT_REQUESTS), c.promptId(), r));
                 chosen.merge(c.reason().label(), 1L, Long::sum);

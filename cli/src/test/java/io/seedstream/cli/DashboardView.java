@@ -19,7 +19,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * which .ci/run installs) once it had refreshed from the API, read from the rendered DOM.
  */
 public record DashboardView(String newestVersion, String newestEval, int versionPoints, int evalPoints, int lossPoints,
-        int promptRows, String firstPromptId, String firstPromptMeanings, List<String> laggingGroups) {
+        int passRatePoints, String wastedShare, String selectionReasons, int promptRows, String firstPromptId,
+        String firstPromptMeanings, List<String> laggingGroups) {
 
     private static final String CHROMIUM = "/usr/bin/chromium";
     private static final String DRIVER = "/usr/bin/chromedriver";
@@ -35,7 +36,8 @@ public record DashboardView(String newestVersion, String newestEval, int version
             return { version: text('newest-version'), eval: text('newest-eval'), rows: rows.length,
               firstId: first[0].textContent, firstMeanings: first[3].textContent,
               'chart-versions': points('chart-versions'), 'chart-eval': points('chart-eval'),
-              'chart-loss': points('chart-loss'),
+              'chart-loss': points('chart-loss'), 'chart-pass-heatmap': points('chart-pass-heatmap'),
+              wasted: text('wasted-share'), reasons: text('selection-reasons'),
               groups: [...document.querySelectorAll('#consumer-lag tbody tr')].map(tr => tr.cells[0].textContent) };
             """;
 
@@ -44,6 +46,7 @@ public record DashboardView(String newestVersion, String newestEval, int version
             case "chart-versions" -> versionPoints;
             case "chart-eval" -> evalPoints;
             case "chart-loss" -> lossPoints;
+            case "chart-pass-heatmap" -> passRatePoints;
             default -> throw new IllegalArgumentException(chart);
         };
     }
@@ -80,6 +83,7 @@ public record DashboardView(String newestVersion, String newestEval, int version
             Map<String, Object> shown = (Map<String, Object>) driver.executeScript(SNAPSHOT);
             return new DashboardView((String) shown.get("version"), (String) shown.get("eval"),
                     points(shown, "chart-versions"), points(shown, "chart-eval"), points(shown, "chart-loss"),
+                    points(shown, "chart-pass-heatmap"), (String) shown.get("wasted"), (String) shown.get("reasons"),
                     ((Number) shown.get("rows")).intValue(), (String) shown.get("firstId"),
                     (String) shown.get("firstMeanings"), (List<String>) shown.get("groups"));
         } finally {

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +63,17 @@ final class UpStatus implements AutoCloseable {
             s.append("  (waiting for the first training batch)");
         }
         s.append(String.format(Locale.ROOT, "  %.2f groups/s", groupsPerSecond()));
+        s.append(wasted());
         s.append(evaluation());
         return s.toString();
+    }
+
+    /** The share of scored groups whose answers all got the same reward: sampled, but no learning signal. */
+    private String wasted() {
+        Map<String, Long> counts = scoring.metrics().snapshot();
+        long scored = counts.getOrDefault("groups_scored", 0L);
+        return scored == 0 ? "" : String.format(Locale.ROOT, "  wasted %.0f%%",
+                100.0 * counts.getOrDefault("zero_advantage_groups", 0L) / scored);
     }
 
     private static final long EVAL_READ_INTERVAL_NANOS = 5_000_000_000L;

@@ -88,6 +88,10 @@ public class UpCommandTest {
         assertThat(page.pointsIn("chart-versions")).isGreaterThanOrEqualTo(2);
         assertThat(page.pointsIn("chart-eval")).isPositive();
         assertThat(page.pointsIn("chart-loss")).isPositive();
+        // where sampling goes: the versions' pass rates, the wasted share, the dispatcher's selection reasons
+        assertThat(page.pointsIn("chart-pass-heatmap")).isGreaterThanOrEqualTo(2);
+        assertThat(page.wastedShare()).matches("\\d+\\.\\d% of \\d+ groups \\(last 5 versions: \\d+\\.\\d%\\)");
+        assertThat(page.selectionReasons()).startsWith("epoch 100.0% of ").contains("0 groups replaced");
         assertThat(page.newestEval()).contains("task-heldout");
         assertThat(page.promptRows()).isPositive();
         assertThat(firstPrompt).as("the API's state of prompt %s", page.firstPromptId()).isNotNull();

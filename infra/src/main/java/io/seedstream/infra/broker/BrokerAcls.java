@@ -89,7 +89,7 @@ public final class BrokerAcls {
     private void dispatcher() {
         reads(Principal.DISPATCHER, Topics.PROMPTS, Topics.POLICY_VERSIONS, Topics.DISPATCH_POSITIONS, Topics.PROMPT_STATES);
         writes(Principal.DISPATCHER, Topics.ROLLOUT_REQUESTS, Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS,
-                Topics.PROMPTS, Topics.DEAD_LETTERS);
+                Topics.PROMPTS, Topics.METRICS, Topics.DEAD_LETTERS);
         transactions(Principal.DISPATCHER, ClientIds.DISPATCHER_PREFIX);
         // the announcement check compares consumed offsets with the end of training-batches (not its records)
         allow(Principal.DISPATCHER, ResourceType.TOPIC, deployment.topic(Topics.TRAINING_BATCHES), PatternType.LITERAL,

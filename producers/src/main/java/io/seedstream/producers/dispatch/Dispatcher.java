@@ -14,6 +14,8 @@ import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.DispatchPosition;
 import io.seedstream.schemas.avro.EvalRequest;
+import io.seedstream.schemas.avro.MetricsSnapshot;
+import io.seedstream.schemas.avro.MetricsSource;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.RolloutRequest;
@@ -22,8 +24,10 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -46,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** How often the release transaction carries a metrics snapshot. */
+    private static final Duration METRICS_EVERY = Duration.ofSeconds(5);
 
     /** What the dispatcher has done so far, for a status line. */
     /**
@@ -124,7 +130,7 @@ public final class Dispatcher {
     private KafkaProducer<String, Object> producer(String clientId) {
         Properties p = producerProperties(connection, clientId);
         return new KafkaProducer<>(p, new StringSerializer(), serdes.anyValue(Topics.ROLLOUT_REQUESTS,
-                Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS, Topics.PROMPTS, Topics.DEAD_LETTERS));
+                Topics.EVAL_REQUESTS, Topics.DISPATCH_POSITIONS, Topics.PROMPTS, Topics.DEAD_LETTERS, Topics.METRICS));
     }
 
     private List<EvalSet> evalSets(PromptTable prompts) throws IOException {
@@ -208,6 +214,7 @@ public final class Dispatcher {
         private final Set<String> retiredNoted = new HashSet<>();
         private Map<String, PromptState> table = Map.of();
         private long evalRounds;
+        private Instant metricsAt = Instant.EPOCH;
 
         Run(DispatchPosition position, List<String> trainIds, Set<String> benchmarks, List<EvalSet> evalSets,
                 PromptTable prompts, PromptStates states, PolicyVersions versions, KafkaProducer<String, Object> producer,
@@ -395,6 +402,14 @@ public final class Dispatcher {
             DispatchPosition after = next.setEpoch(order.epoch()).setIndex(selector.index()).setReleasedGroups(n)
                     .setUpdatedAt(clock.instant()).build();
             out.add(new ProducerRecord<>(connection.topic(Topics.DISPATCH_POSITIONS), config.runId(), after));
+            Instant now = clock.instant();
+            if (!now.isBefore(metricsAt.plus(METRICS_EVERY))) {
+                Map<String, Long> all = new TreeMap<>(reasons);
+                chosen.forEach((k, v) -> all.merge(k, v, Long::sum));
+                out.add(new ProducerRecord<>(connection.topic(Topics.METRICS), "dispatcher-" + config.runId(),
+                        metrics(n, all, now)));
+                metricsAt = now;
+            }
             try {
                 producer.beginTransaction();
                 out.forEach(producer::send);
@@ -410,6 +425,22 @@ public final class Dispatcher {
                 log.info("evaluation round for version {} released ({} prompts)", evalVersion,
                         evalSets.stream().mapToInt(s -> s.prompts().size()).sum());
             }
+        }
+
+        /**
+         * What the dashboard shows of the dispatcher: releases, admission, replaced groups, retired prompts
+         * and this process's releases by selection reason ({@code selection.<reason>}).
+         */
+        private MetricsSnapshot metrics(long released, Map<String, Long> byReason, Instant now) {
+            Map<String, Double> v = new LinkedHashMap<>();
+            v.put("released_groups_total", (double) released);
+            v.put("capacity", (double) capacity());
+            v.put("replaced_groups_total", (double) replaced());
+            v.put("retired_prompts", (double) selector.retiredIn(table));
+            byReason.forEach((reason, count) -> v.put("selection." + reason, (double) count));
+            return MetricsSnapshot.newBuilder().setSource("dispatcher-" + config.runId()).setKind(MetricsSource.OTHER)
+                    .setStep(released).setPolicyVersion(Math.max(0, versions.latestVersion())).setValues(v)
+                    .setHistograms(Map.of()).setCreatedAt(now).build();
         }
 
         private SamplingParams sampling() {

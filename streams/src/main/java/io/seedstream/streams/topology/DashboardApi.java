@@ -50,7 +50,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * GET /api/metrics                this instance's counters
  * GET /api/prompts/{id}           one prompt's uncertainty
  * GET /api/prompts?top=N          the N prompts with the highest latest semantic entropy
- * GET /api/versions               per policy version: mean SE, accuracy, zero-advantage fraction, SE histogram, mean scale
+ * GET /api/versions               per policy version: mean SE, accuracy, zero-advantage fraction, SE and pass-rate
+ *                                 histograms, mean scale
  * GET /api/eval                   per benchmark and version: greedy accuracy
  * GET /api/trainer?last=N         the trainer's last N steps (loss, clip fraction, KL, gradient norm, staleness, wait)
  * GET /api/pipeline               the newest metrics snapshot of every source, dead letters by stage and reason,
@@ -388,6 +389,10 @@ final class DashboardApi implements AutoCloseable {
         ArrayNode h = o.putArray("entropy_histogram");
         for (long c : v.entropyHistogram()) {
             h.add(c);
+        }
+        ArrayNode pass = o.putArray("pass_rate_histogram");
+        for (long c : v.passRateHistogram() == null ? new long[VersionStats.PASS_BINS] : v.passRateHistogram()) {
+            pass.add(c);
         }
         return o;
     }

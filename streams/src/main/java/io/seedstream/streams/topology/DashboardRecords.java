@@ -36,23 +36,41 @@ public final class DashboardRecords {
     public record GroupSummary(long policyVersion, int answers, int correct, double entropy, double normalizedEntropy,
             double scale, boolean zeroAdvantage) {}
 
-    /** Aggregate over every group sampled by one policy version. */
+    /**
+     * Aggregate over every group sampled by one policy version, with two histograms of its groups: by
+     * SE / ln G and by pass rate (right answers / answers; bin 0 holds exactly 0, the last exactly 1,
+     * the bins between split (0, 1) evenly). Stored before the pass-rate histogram was kept, it is null.
+     */
     public record VersionStats(long policyVersion, long groups, long answers, long correct, double sumEntropy,
-            double sumScale, long zeroAdvantageGroups, long[] entropyHistogram) {
+            double sumScale, long zeroAdvantageGroups, long[] entropyHistogram, long[] passRateHistogram) {
 
         public static final int BINS = 10;
+        /** 0, eight even bins of (0, 1), and 1. */
+        public static final int PASS_BINS = 10;
 
         public static VersionStats empty() {
-            return new VersionStats(-1, 0, 0, 0, 0, 0, 0, new long[BINS]);
+            return new VersionStats(-1, 0, 0, 0, 0, 0, 0, new long[BINS], new long[PASS_BINS]);
         }
 
         VersionStats add(GroupSummary g) {
             long[] hist = entropyHistogram.clone();
             int bin = (int) Math.min(BINS - 1, Math.max(0, Math.floor(g.normalizedEntropy() * BINS)));
             hist[bin]++;
+            long[] pass = passRateHistogram == null ? new long[PASS_BINS] : passRateHistogram.clone();
+            pass[passBin(g.answers() == 0 ? 0 : (double) g.correct() / g.answers())]++;
             return new VersionStats(g.policyVersion(), groups + 1, answers + g.answers(), correct + g.correct(),
                     sumEntropy + g.entropy(), sumScale + g.scale(), zeroAdvantageGroups + (g.zeroAdvantage() ? 1 : 0),
-                    hist);
+                    hist, pass);
+        }
+
+        static int passBin(double rate) {
+            if (rate <= 0) {
+                return 0;
+            }
+            if (rate >= 1) {
+                return PASS_BINS - 1;
+            }
+            return 1 + (int) Math.min(PASS_BINS - 3, Math.floor(rate * (PASS_BINS - 2)));
         }
 
         public double meanEntropy() {

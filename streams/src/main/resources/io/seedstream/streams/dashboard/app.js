@@ -59,14 +59,13 @@ function renderVersions(versions) {
   }
 }
 
-// SE / ln G histogram of every version as a heatmap: uPlot draws the axes, a draw hook the cells
-function renderHeatmap(versions) {
-  const xs = versions.map(v => v.policy_version);
-  const shares = versions.map(v => {
-    const n = v.entropy_histogram.reduce((a, b) => a + b, 0) || 1;
-    return v.entropy_histogram.map(c => c / n);
+// a histogram per version as a heatmap: uPlot draws the axes, a draw hook the cells
+function heatmap(id, label, xs, histograms, rgb) {
+  const shares = histograms.map(h => {
+    const n = h.reduce((a, b) => a + b, 0) || 1;
+    return h.map(c => c / n);
   });
-  const bins = versions.length ? versions[0].entropy_histogram.length : 10;
+  const bins = histograms.length ? histograms[0].length : 10;
   const draw = u => {
     const ctx = u.ctx;
     const data = u._heat || [];
@@ -75,19 +74,47 @@ function renderHeatmap(versions) {
       const x0 = u.valToPos(xs[i] - 0.5, "x", true), x1 = u.valToPos(xs[i] + 0.5, "x", true);
       for (let b = 0; b < bins; b++) {
         const y0 = u.valToPos(b / bins, "y", true), y1 = u.valToPos((b + 1) / bins, "y", true);
-        ctx.fillStyle = "rgba(214, 39, 40," + data[i][b].toFixed(3) + ")";
+        ctx.fillStyle = "rgba(" + rgb + "," + data[i][b].toFixed(3) + ")";
         ctx.fillRect(x0, y1, Math.max(1, x1 - x0), y0 - y1);
       }
     }
     ctx.restore();
   };
-  plot("chart-se-heatmap", [{ label: "SE / ln G", show: false }], [xs, xs.map(() => null)], {
+  plot(id, [{ label, show: false }], [xs, xs.map(() => null)], {
     uplot: { scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] }, y: { range: [0, 1] } },
       hooks: { draw: [draw] } }
   });
-  const c = state.charts["chart-se-heatmap"].chart;
+  const c = state.charts[id].chart;
   c._heat = shares;
   c.redraw(false);
+}
+
+// SE / ln G of every version's groups
+function renderHeatmap(versions) {
+  heatmap("chart-se-heatmap", "SE / ln G", versions.map(v => v.policy_version),
+    versions.map(v => v.entropy_histogram), "214, 39, 40");
+}
+
+// where sampling goes: the pass rates of each version's groups, the wasted share, the dispatcher's reasons
+function renderSampling(versions, pipeline) {
+  heatmap("chart-pass-heatmap", "pass rate", versions.map(v => v.policy_version),
+    versions.map(v => v.pass_rate_histogram), "31, 119, 180");
+  const groups = versions.reduce((a, v) => a + v.groups, 0);
+  const zero = versions.reduce((a, v) => a + v.zero_advantage_fraction * v.groups, 0);
+  const recent = versions.slice(-5);
+  const rGroups = recent.reduce((a, v) => a + v.groups, 0);
+  const rZero = recent.reduce((a, v) => a + v.zero_advantage_fraction * v.groups, 0);
+  document.getElementById("wasted-share").textContent = groups
+    ? pct(zero / groups) + " of " + groups + " groups (last 5 versions: " + pct(rGroups ? rZero / rGroups : 0) + ")"
+    : "-";
+  const d = pipeline.sources.find(s => s.source.startsWith("dispatcher-"));
+  const reasons = d ? Object.entries(d.values).filter(([k]) => k.startsWith("selection.")) : [];
+  const released = reasons.reduce((a, [, x]) => a + x, 0);
+  document.getElementById("selection-reasons").textContent = released
+    ? reasons.map(([k, x]) => k.substring("selection.".length) + " " + pct(x / released)).join(", ")
+      + " of " + released + " released; " + fmt(d.values.replaced_groups_total, 0) + " groups replaced, "
+      + fmt(d.values.retired_prompts, 0) + " prompts retired"
+    : "no dispatcher metrics yet";
 }
 
 function renderEval(evals) {
@@ -240,6 +267,7 @@ async function refresh() {
   renderEval(evals);
   renderTrainer(trainer);
   renderPipeline(pipeline);
+  renderSampling(versions, pipeline);
   state.prompts = prompts;
   renderPrompts();
   document.body.dataset.refreshed = String(Date.now());

@@ -139,6 +139,10 @@ public final class UpCommand implements Callable<Integer> {
             + "policy, else 10).")
     Integer evalEvery;
 
+    @Option(names = "--selection", description = "Which prompts to release: uniform, learnable or uncertainty "
+            + "(default: ${sys:seedstream.default.dispatch.selection}; docs/method.md).")
+    String selection;
+
     @Option(names = "--minutes", description = "Stop after this many minutes (default: run until Ctrl-C).")
     Double minutes;
 
@@ -323,6 +327,7 @@ public final class UpCommand implements Callable<Integer> {
         UpdateOptions.put(p, DispatcherConfig.GROUP_SIZE, groupSize);
         UpdateOptions.put(p, DispatcherConfig.MAX_NEW_TOKENS, maxNewTokens);
         UpdateOptions.put(p, DispatcherConfig.EVAL_EVERY, evalEvery);
+        UpdateOptions.put(p, DispatcherConfig.SELECTION, selection);
         if (!evalFiles.isEmpty()) {
             p.put(DispatcherConfig.EVAL_FILES, evalFiles.stream().map(f -> f.toAbsolutePath().toString())
                     .collect(java.util.stream.Collectors.joining(",")));

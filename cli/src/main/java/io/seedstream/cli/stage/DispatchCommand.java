@@ -61,6 +61,10 @@ public final class DispatchCommand extends StageCommand {
             + "held-out set; e.g. datasets/eval/math500.jsonl).")
     List<Path> evalFiles;
 
+    @Option(names = "--selection", description = "Which prompts to release: uniform, learnable or uncertainty "
+            + "(default: ${sys:seedstream.default.dispatch.selection}; docs/method.md).")
+    String selection;
+
     @Option(names = "--run-id", description = "Training run (default: ${sys:seedstream.default.dispatch.run.id}).")
     String runId;
 
@@ -86,6 +90,7 @@ public final class DispatchCommand extends StageCommand {
         UpdateOptions.put(p, DispatcherConfig.SEED, seed);
         UpdateOptions.put(p, DispatcherConfig.EVAL_EVERY, evalEvery);
         UpdateOptions.put(p, DispatcherConfig.RUN_ID, runId);
+        UpdateOptions.put(p, DispatcherConfig.SELECTION, selection);
         if (datasets != null) {
             p.put(DispatcherConfig.TRAIN_DATASETS, String.join(",", datasets));
         }

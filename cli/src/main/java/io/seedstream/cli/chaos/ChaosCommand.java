@@ -206,7 +206,8 @@ public final class ChaosCommand implements Callable<Integer> {
         if (ModelConfig.read(model.resolve(Checkpoints.CONFIG)).equals(TaskPolicy.CONFIG)) {
             p.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
         }
-        p.put(TopologySettings.BATCH_LINGER_MS, "5000"); // the drain's last short batch closes soon
+        // up's 30 s batch linger stays: a shorter one closes short batches whenever groups pause (a stage
+        // restarting), versions then run ahead of the groups, and groups admitted for later versions go stale
         p.put(ConnectionConfig.BOOTSTRAP_SERVERS, c.bootstrapServers());
         p.put(ConnectionConfig.SCHEMA_REGISTRY_URL, c.registryUrl());
         p.put(TrainerConfig.STALENESS, String.valueOf(staleness));

@@ -162,8 +162,10 @@ final class ArmRun {
                     trained = steps.stream().mapToLong(Step::tokens).sum();
                 }
                 double first = versionMadeAt.getOrDefault(1L, Double.NaN);
+                Map<String, Long> counts = scoring.metrics().snapshot();
                 run = new Run(arm.name(), seed, arm.describe(), steps.size(), wall, first, groups, sampled, trained, busy,
-                        trainSeconds / wall, rejectedStale[0], ended);
+                        trainSeconds / wall, rejectedStale[0], ended, counts.getOrDefault("groups_scored", 0L),
+                        counts.getOrDefault("zero_advantage_groups", 0L));
             } finally {
                 loop.close();
             }

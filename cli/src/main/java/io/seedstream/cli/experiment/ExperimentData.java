@@ -134,11 +134,17 @@ final class ExperimentData {
      * @param trainerBusy the trainer's step time over the wall time
      * @param ended why the training stopped (step limit, time limit, or a stage's failure)
      */
+    /**
+     * One run's totals; {@code scoredGroups} and {@code zeroAdvantageGroups} are the topology's counts
+     * (NaN-valued in reports written before they were kept, read back as -1).
+     */
     record Run(String arm, int seed, String settings, long steps, double wallSeconds, double firstStepSeconds, long groups, long sampledTokens,
-            long trainedTokens, double generatorBusy, double trainerBusy, long rejectedStale, String ended) {
+            long trainedTokens, double generatorBusy, double trainerBusy, long rejectedStale, String ended,
+            long scoredGroups, long zeroAdvantageGroups) {
 
         static final String HEADER = "arm,seed,settings,steps,wall_s,first_step_s,versions_per_min,groups,sampled_tokens_per_s,"
-                + "trained_tokens_per_s,generator_busy,trainer_busy,rejected_stale,ended";
+                + "trained_tokens_per_s,generator_busy,trainer_busy,rejected_stale,ended,scored_groups,zero_advantage_share,"
+                + "trainable_groups_per_min";
 
         /** Whether a stage of the run failed ({@code ended} then says which and why, as LocalLoop.StageEnd writes it). */
         boolean failed() {
@@ -159,9 +165,20 @@ final class ExperimentData {
             return wallSeconds <= 0 ? 0 : trainedTokens / wallSeconds;
         }
 
+        /** Share of the scored groups whose answers all got the same reward: sampled without a learning signal. */
+        double zeroAdvantageShare() {
+            return scoredGroups <= 0 ? Double.NaN : (double) zeroAdvantageGroups / scoredGroups;
+        }
+
+        /** Scored groups with a learning signal, per minute of the run. */
+        double trainableGroupsPerMinute() {
+            return scoredGroups < 0 || wallSeconds <= 0 ? Double.NaN : (scoredGroups - zeroAdvantageGroups) * 60.0 / wallSeconds;
+        }
+
         String csv() {
             return Csv.row(arm, seed, settings, steps, wallSeconds, firstStepSeconds, versionsPerMinute(), groups, sampledTokensPerSecond(),
-                    trainedTokensPerSecond(), generatorBusy, trainerBusy, rejectedStale, ended);
+                    trainedTokensPerSecond(), generatorBusy, trainerBusy, rejectedStale, ended,
+                    scoredGroups < 0 ? "" : scoredGroups, zeroAdvantageShare(), trainableGroupsPerMinute());
         }
     }
 
@@ -181,7 +198,8 @@ final class ExperimentData {
                     num(r, "first_step_s"), Long.parseLong(r.get("groups")),
                     Math.round(num(r, "sampled_tokens_per_s") * num(r, "wall_s")),
                     Math.round(num(r, "trained_tokens_per_s") * num(r, "wall_s")), num(r, "generator_busy"),
-                    num(r, "trainer_busy"), Long.parseLong(r.get("rejected_stale")), r.get("ended"));
+                    num(r, "trainer_busy"), Long.parseLong(r.get("rejected_stale")), r.get("ended"),
+                    scored(r), zeroAdvantage(r));
             List<Step> mine = steps.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
                     .map(Step::parse).toList();
             List<Eval> theirs = evals.stream().filter(x -> x.get("arm").equals(arm) && x.get("seed").equals(r.get("seed")))
@@ -197,6 +215,18 @@ final class ExperimentData {
     }
 
     /** A column that files of older versions do not have: NaN there. */
+    /** The scored groups of a run, -1 in reports written before they were kept. */
+    private static long scored(Map<String, String> row) {
+        double n = optional(row, "scored_groups");
+        return Double.isNaN(n) ? -1 : Math.round(n);
+    }
+
+    private static long zeroAdvantage(Map<String, String> row) {
+        double share = optional(row, "zero_advantage_share");
+        long scored = scored(row);
+        return Double.isNaN(share) || scored < 0 ? -1 : Math.round(share * scored);
+    }
+
     private static double optional(Map<String, String> row, String column) {
         return row.containsKey(column) ? num(row, column) : Double.NaN;
     }

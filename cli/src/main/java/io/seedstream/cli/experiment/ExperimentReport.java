@@ -192,6 +192,26 @@ final class ExperimentReport {
         return w.stream().mapToDouble(f).filter(Double::isFinite).average().orElse(Double.NaN);
     }
 
+    /** Where each arm's sampling went: the zero-advantage share of its scored groups and the trainable ones per minute. */
+    private String sampling() {
+        if (results.stream().allMatch(r -> r.run().scoredGroups() < 0)) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## Sampling (mean ± standard deviation over seeds)\n\n"
+                + "A group whose answers all get the same reward has zero advantage: it was sampled for no learning "
+                + "signal. Counts are the scoring topology's, over each whole run.\n\n"
+                + "| arm | groups scored | zero-advantage share | trainable groups/min | groups rejected as stale |\n"
+                + "|---|---|---|---|---|\n");
+        for (String arm : armNames()) {
+            md.append("| ").append(arm)
+                    .append(" | ").append(pm(perSeed(arm, r -> r.run().scoredGroups()), 1, "%.0f"))
+                    .append(" | ").append(pm(perSeed(arm, r -> r.run().zeroAdvantageShare()), 100, "%.1f%%"))
+                    .append(" | ").append(pm(perSeed(arm, r -> r.run().trainableGroupsPerMinute()), 1, "%.1f"))
+                    .append(" | ").append(pm(perSeed(arm, r -> r.run().rejectedStale()), 1, "%.0f")).append(" |\n");
+        }
+        return md.toString();
+    }
+
     private static double overRun(ArmResult r, ToDoubleFunction<Step> f) {
         return r.steps().stream().mapToDouble(f).filter(Double::isFinite).average().orElse(Double.NaN);
     }
@@ -254,6 +274,7 @@ final class ExperimentReport {
                     .append(" | ").append(pm(perSeed(arm, r -> r.run().sampledTokensPerSecond()), 1, "%.0f"))
                     .append(" | ").append(pm(perSeed(arm, r -> r.run().wallSeconds()), 1, "%.0f")).append(" |\n");
         }
+        md.append(sampling());
         md.append(pairedChanges());
         md.append(comparisons());
         md.append(scaleRange());

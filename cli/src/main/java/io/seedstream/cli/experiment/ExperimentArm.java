@@ -1,6 +1,8 @@
 package io.seedstream.cli.experiment;
 
 import io.seedstream.cli.ConfigKeys;
+import io.seedstream.producers.dispatch.DispatcherConfig;
+import io.seedstream.schemas.SharedKeys;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.trainer.TrainerConfig;
 import java.util.LinkedHashMap;
@@ -43,6 +45,13 @@ public record ExperimentArm(String name, Map<String, String> settings) {
         c.put("sync", Map.of(TrainerConfig.STALENESS, "0"));
         c.put("async-2", Map.of(TrainerConfig.STALENESS, "2"));
         c.put("async-4", Map.of(TrainerConfig.STALENESS, "4"));
+        // which prompts the dispatcher releases, without and with dynamic sampling (zero-advantage groups dropped
+        // and replaced)
+        for (String selection : List.of("uniform", "learnable", "uncertainty")) {
+            c.put(selection, Map.of(DispatcherConfig.SELECTION, selection));
+            c.put(selection + "-filter", Map.of(DispatcherConfig.SELECTION, selection, SharedKeys.FILTER_ZERO_ADVANTAGE,
+                    "true"));
+        }
         return c;
     }
 

@@ -2,13 +2,9 @@ package io.seedstream.cli.local;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.seedstream.cli.BuiltInTask;
-import io.seedstream.cli.CliRun;
 import io.seedstream.infra.harness.RealKafkaExtension;
 import io.seedstream.infra.harness.TestCluster;
 import io.seedstream.producers.dispatch.Dispatcher;
-import io.seedstream.producers.dispatch.DispatcherConfig;
-import io.seedstream.producers.generator.GeneratorConfig;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.LogReading;
 import io.seedstream.schemas.SharedKeys;
@@ -20,7 +16,6 @@ import io.seedstream.schemas.serde.AvroSerdes;
 import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.ScoringService;
 import io.seedstream.streams.topology.TopologySettings;
-import io.seedstream.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,27 +46,10 @@ class DynamicSamplingTest {
             @TempDir Path tmp) throws Exception {
         ConnectionConfig c = cluster.isolatedConnection("dynamic");
         AvroSerdes serdes = cluster.serdes();
-        Path problems = tmp.resolve("problems.jsonl");
-        CliRun.ok("task", "export", "--n", "80", "--seed", "0", "--out", problems.toString());
-        List<String> load = new ArrayList<>(List.of("prompts", "load", problems.toString(), "--dataset", "task"));
-        load.addAll(CliRun.connectionFlags(c));
-        CliRun.ok(load.toArray(String[]::new));
-
-        Properties keys = new Properties();
-        keys.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
+        TaskLoop.loadProblems(c, tmp, 80);
+        Properties keys = TaskLoop.keys(c, tmp);
         keys.put(SharedKeys.FILTER_ZERO_ADVANTAGE, "true");
-        keys.put(SharedKeys.BATCH_GROUPS, String.valueOf(B));
         keys.put(SharedKeys.STALENESS_BOUND, "1");
-        keys.put(DispatcherConfig.GROUP_SIZE, "4");
-        keys.put(DispatcherConfig.EVAL_EVERY, "0");
-        keys.put(TopologySettings.APPLICATION_ID, c.topicPrefix() + "scoring");
-        keys.put(TopologySettings.STATE_DIR, tmp.resolve("streams").toString());
-        keys.put(TopologySettings.DASHBOARD_PORT, "0");
-        keys.put(GeneratorConfig.GROUP_ID, c.topicPrefix() + "generators");
-        keys.put(TrainerConfig.MODEL_DIR, UpCommandTest.SHIPPED.toString());
-        keys.put(GeneratorConfig.MODEL_DIR, UpCommandTest.SHIPPED.toString());
-        keys.put(TrainerConfig.CHECKPOINT_DIR, tmp.resolve("checkpoints").toString());
-        keys.put(GeneratorConfig.CHECKPOINT_DIR, tmp.resolve("checkpoints").toString());
 
         AtomicLong version = new AtomicLong();
         AtomicLong rejectedStale = new AtomicLong();

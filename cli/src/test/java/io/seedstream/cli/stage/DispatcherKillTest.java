@@ -6,10 +6,8 @@ import io.seedstream.producers.dispatch.Dispatcher;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
-import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.RolloutRequest;
-import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.io.IOException;
 import java.io.Reader;
@@ -29,17 +27,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import static io.seedstream.infra.harness.TestTopics.announcement;
 import static io.seedstream.infra.harness.TestTopics.committedNow;
 import static io.seedstream.infra.harness.TestTopics.prompts;
 import static io.seedstream.infra.harness.TestTopics.send;
+import static io.seedstream.infra.harness.TestTopics.trainingBatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -77,7 +74,7 @@ class DispatcherKillTest {
         Future<?> trainer = pool.submit(() -> {
             // a trainer that consumes a batch and announces a version every 200 ms
             for (long v = 0; announcing.get(); v++) {
-                batches(c, v == 0 ? 0 : 1);
+                trainingBatches(c, v == 0 ? 0 : 1);
                 send(c, serdes, List.of(announce(c, v)));
                 Thread.sleep(200);
             }
@@ -113,7 +110,7 @@ class DispatcherKillTest {
         // the same seed and states in one uninterrupted run, in this JVM
         ConnectionConfig quiet = cluster.isolatedConnection("dispatch-quiet");
         setUp(quiet, serdes);
-        batches(quiet, 100);
+        trainingBatches(quiet, 100);
         List<ProducerRecord<String, Object>> versions = new ArrayList<>();
         for (long v = 0; v <= 100; v++) {
             versions.add(announce(quiet, v));
@@ -179,22 +176,7 @@ class DispatcherKillTest {
 
     /** A version as a trainer announces it: it consumed {@code version} batches, one per version. */
     private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version) {
-        PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version)
-                .setCheckpointUri("file:///nowhere/step-" + version).setSha256("00").setTrainerStep(version)
-                .setConsumedOffsets(version == 0 ? List.of() : List.of(new TopicPartitionOffset(
-                        c.topic(Topics.TRAINING_BATCHES), 0, version)))
-                .setCreatedAt(Instant.now()).build();
-        return new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", v);
-    }
-
-    /** n more records on training-batches (the dispatcher reads only their offsets). */
-    private static void batches(ConnectionConfig c, int n) throws Exception {
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c.producerProperties("test-batches"),
-                new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                p.send(new ProducerRecord<>(c.topic(Topics.TRAINING_BATCHES), "b" + i, new byte[] {1})).get();
-            }
-        }
+        return announcement(c, version, version, "file:///nowhere/step-" + version, null);
     }
 
     private static Map<String, Object> load(Path file) throws IOException {

@@ -3,9 +3,12 @@ package io.seedstream.infra.harness;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topic;
 import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -37,6 +41,30 @@ public final class TestTopics {
                 p.send(r).get();
             }
         }
+    }
+
+    /** n more records on training-batches, as a trainer's input (a dispatcher reads only their offsets). */
+    public static void trainingBatches(ConnectionConfig c, int n) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c.producerProperties("test-batches"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                p.send(new ProducerRecord<>(c.topic(Topics.TRAINING_BATCHES), "b" + i, new byte[] {1})).get();
+            }
+        }
+    }
+
+    /**
+     * An announcement of run "seedstream" as a trainer writes it, having consumed training-batches up to
+     * offset {@code consumed} (and, when not null, {@code groups} groups), its checkpoint at {@code uri}.
+     */
+    public static ProducerRecord<String, Object> announcement(ConnectionConfig c, long version, long consumed,
+            String uri, Long groups) {
+        PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version).setConsumedGroups(groups)
+                .setCheckpointUri(uri).setSha256("00").setTrainerStep(version)
+                .setConsumedOffsets(consumed == 0 ? List.of() : List.of(new TopicPartitionOffset(
+                        c.topic(Topics.TRAINING_BATCHES), 0, consumed)))
+                .setCreatedAt(Instant.now()).build();
+        return new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", v);
     }
 
     /** Prompts {@code p0 .. p(n-1)} of dataset {@code task}: "What is i + 1?", answer i + 1. */

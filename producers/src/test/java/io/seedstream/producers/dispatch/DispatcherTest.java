@@ -1,8 +1,10 @@
 package io.seedstream.producers.dispatch;
 
+import static io.seedstream.infra.harness.TestTopics.announcement;
 import static io.seedstream.infra.harness.TestTopics.committedNow;
 import static io.seedstream.infra.harness.TestTopics.prompts;
 import static io.seedstream.infra.harness.TestTopics.send;
+import static io.seedstream.infra.harness.TestTopics.trainingBatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.infra.harness.RealKafkaExtension;
@@ -12,16 +14,13 @@ import io.seedstream.schemas.RecordSeeds;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.avro.DeadLetter;
 import io.seedstream.schemas.avro.EvalRequest;
-import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.RolloutRequest;
-import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -308,22 +307,11 @@ class DispatcherTest {
 
     private static ProducerRecord<String, Object> announce(ConnectionConfig c, long version, long consumed, String uri,
             Long groups) {
-        PolicyVersion v = PolicyVersion.newBuilder().setRunId("seedstream").setVersion(version).setConsumedGroups(groups)
-                .setCheckpointUri(uri).setSha256("00").setTrainerStep(version)
-                .setConsumedOffsets(consumed == 0 ? List.of() : List.of(new TopicPartitionOffset(
-                        c.topic(Topics.TRAINING_BATCHES), 0, consumed)))
-                .setCreatedAt(Instant.now()).build();
-        return new ProducerRecord<>(c.topic(Topics.POLICY_VERSIONS), "seedstream", v);
+        return announcement(c, version, consumed, uri, groups);
     }
 
-    /** n more records on training-batches (the dispatcher reads only their offsets). */
     private static void batches(ConnectionConfig c, int n) throws Exception {
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(c.producerProperties("test-batches"),
-                new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                p.send(new ProducerRecord<>(c.topic(Topics.TRAINING_BATCHES), "b" + i, new byte[] {1})).get();
-            }
-        }
+        trainingBatches(c, n);
     }
 
     private static List<DeadLetter> awaitDead(ConnectionConfig c, AvroSerdes serdes, int n) throws InterruptedException {

@@ -22,7 +22,8 @@ public final class MethodOptions {
     @Option(names = "--alpha", description = "alpha of the modulation (default: ${sys:seedstream.default.scoring.alpha}).")
     Double alpha;
 
-    @Option(names = "--filter-zero-advantage", description = "Drop groups whose advantages are all zero (counted).")
+    @Option(names = "--filter-zero-advantage", description = "Dynamic sampling: drop groups whose advantages are all zero "
+            + "(counted); the dispatcher releases one more group for each.")
     Boolean filterZero;
 
     public void putInto(Properties p) {

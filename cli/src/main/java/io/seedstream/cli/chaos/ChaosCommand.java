@@ -2,6 +2,7 @@ package io.seedstream.cli.chaos;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seedstream.cli.BuiltInTask;
+import io.seedstream.cli.ConfigKeys;
 import io.seedstream.cli.local.StageProcess;
 import io.seedstream.model.Checkpoints;
 import io.seedstream.model.ModelConfig;
@@ -10,6 +11,7 @@ import io.seedstream.producers.task.TaskPolicy;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
 import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.scoring.ScoringConfig;
 import io.seedstream.streams.topology.TopologySettings;
 import io.seedstream.trainer.CheckpointStore;
 import io.seedstream.trainer.TrainerConfig;
@@ -91,6 +93,9 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with any stage's keys, given to every process.")
     Path config;
 
+    /** The run's scoring settings: with the zero-advantage filter on, dropped groups are accounted for. */
+    private ScoringConfig scoring;
+
     private static final String RUN_ID = "seedstream";
 
     private final ChaosLog log = new ChaosLog();
@@ -120,6 +125,7 @@ public final class ChaosCommand implements Callable<Integer> {
         ConnectionConfig c = ConnectionConfig.defaults().withServers("127.0.0.1:" + ports[0],
                 "http://127.0.0.1:" + ports[2]);
         Path cfg = writeStageKeys(c, model);
+        scoring = ScoringConfig.from(ConfigKeys.load(cfg));
         ChaosStack stack = ChaosStack.of(out, cfg, model, ports[0], ports[1], ports[2], generators, log);
         CheckpointStore store = new CheckpointStore(stack.checkpoints());
         FaultSpec spec = new FaultSpec(faults, seed, faultInterval, Duration.ofSeconds(recoveryTimeout));
@@ -143,7 +149,8 @@ public final class ChaosCommand implements Callable<Integer> {
             String drained = drainAndStop(stack, c, store);
 
             log.say("reconciling the log and %d checkpoints", store.list().size());
-            rec = ChaosReconciliation.of(c, AvroSerdes.connect(c), store, staleness, RUN_ID, injected, worker.resumes());
+            rec = ChaosReconciliation.of(c, AvroSerdes.connect(c), store, staleness, RUN_ID, scoring, injected,
+                    worker.resumes());
             rec.add("drained", "the loop drained after the last fault",
                     "every request answered and batched, every batch consumed", drained == null ? "yes" : drained,
                     drained == null, Map.of("drained", drained == null ? 1L : 0L));
@@ -260,7 +267,7 @@ public final class ChaosCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofSeconds(recoveryTimeout).toNanos();
         String left;
         long said = System.nanoTime();
-        while ((left = ChaosReconciliation.unfinished(c, serdes)) != null) {
+        while ((left = ChaosReconciliation.unfinished(c, serdes, scoring.filterZeroAdvantage())) != null) {
             if (System.nanoTime() > deadline) {
                 return left;
             }

@@ -14,6 +14,11 @@ import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.ScoredGroup;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
+import io.seedstream.streams.grading.Grader;
+import io.seedstream.streams.grading.GraderOptions;
+import io.seedstream.streams.scoring.GroupScorer;
+import io.seedstream.streams.scoring.ScoringConfig;
+import io.seedstream.streams.topology.TopologySettings;
 import io.seedstream.trainer.CheckpointStore;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -73,7 +78,7 @@ final class ChaosReconciliation {
 
     /** Reads every topic the run wrote and the checkpoint store, and fills the table. */
     static ChaosReconciliation of(ConnectionConfig c, AvroSerdes serdes, CheckpointStore store, int eta, String runId,
-            List<Injected> injected, List<Resume> resumes) throws IOException {
+            ScoringConfig scoring, List<Injected> injected, List<Resume> resumes) throws IOException {
         ChaosReconciliation r = new ChaosReconciliation();
         List<RolloutRequest> requests = read(c, serdes, Topics.ROLLOUT_REQUESTS);
         List<AnswerGroup> groups = read(c, serdes, Topics.ROLLOUTS);
@@ -85,7 +90,7 @@ final class ChaosReconciliation {
 
         List<TrainingBatch> batches = read(c, serdes, Topics.TRAINING_BATCHES);
         List<ScoredGroup> scored = batches.stream().flatMap(b -> b.getGroups().stream()).toList();
-        r.inExactlyOne(groups, scored);
+        r.inExactlyOne(groups, scored, dropped(c, serdes, groups, scored, scoring));
 
         List<CheckpointStore.Checkpoint> lineage = store.list();
         Map<String, Long> appliedAt = r.ledger(lineage, batches);
@@ -95,8 +100,45 @@ final class ChaosReconciliation {
         return r;
     }
 
-    /** What is still on its way (requests unanswered, groups not batched), or null when nothing is. */
-    static String unfinished(ConnectionConfig c, AvroSerdes serdes) {
+    /**
+     * The unbatched groups the topology dropped for zero advantage (dynamic sampling on): the
+     * reconciliation scores them again with the run's scoring settings and the prompts' answers, as
+     * the topology did. Empty when the filter is off.
+     */
+    private static Set<String> dropped(ConnectionConfig c, AvroSerdes serdes, List<AnswerGroup> groups,
+            List<ScoredGroup> batched, ScoringConfig scoring) {
+        if (!scoring.filterZeroAdvantage()) {
+            return Set.of();
+        }
+        Set<String> inBatch = new HashSet<>();
+        batched.forEach(g -> inBatch.add(g.getRollout().getRequestId()));
+        Map<String, List<String>> gold = new HashMap<>();
+        read(c, serdes, Topics.PROMPTS).forEach(p -> gold.put(p.getId(), List.copyOf(p.getAnswers())));
+        GroupScorer scorer = new GroupScorer(new Grader(GraderOptions.DEFAULT.withTimeout(
+                TopologySettings.defaults().graderTimeout())), scoring);
+        Set<String> out = new HashSet<>();
+        for (AnswerGroup g : groups) {
+            List<String> references = gold.get(g.getPromptId());
+            if (!inBatch.contains(g.getRequestId()) && references != null
+                    && scorer.score(references, GroupScorer.answersOf(g)).zeroAdvantage()) {
+                out.add(g.getRequestId());
+            }
+        }
+        return out;
+    }
+
+    /** The groups the topology dropped for zero advantage, by its own count (the prompts' states). */
+    private static long droppedByTopology(ConnectionConfig c, AvroSerdes serdes) {
+        Map<String, Long> byPrompt = new HashMap<>();
+        read(c, serdes, Topics.PROMPT_STATES).forEach(s -> byPrompt.put(s.getPromptId(), s.getZeroAdvantageVisits()));
+        return byPrompt.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * What is still on its way (requests unanswered, groups not batched), or null when nothing is;
+     * with the zero-advantage filter on, the groups the topology dropped are not on their way.
+     */
+    static String unfinished(ConnectionConfig c, AvroSerdes serdes, boolean filterOn) {
         Set<String> answered = new HashSet<>();
         read(c, serdes, Topics.ROLLOUTS).forEach(g -> answered.add(g.getRequestId()));
         long unanswered = read(c, serdes, Topics.ROLLOUT_REQUESTS).stream()
@@ -108,8 +150,9 @@ final class ChaosReconciliation {
         Set<String> batched = new HashSet<>();
         read(c, serdes, Topics.TRAINING_BATCHES).forEach(b -> b.getGroups()
                 .forEach(g -> batched.add(g.getRollout().getRequestId())));
-        long unbatched = answered.stream().filter(id -> !batched.contains(id)).count();
-        return unanswered + unevaluated + unbatched == 0 ? null : String.format(Locale.ROOT,
+        long unbatched = answered.stream().filter(id -> !batched.contains(id)).count()
+                - (filterOn ? droppedByTopology(c, serdes) : 0);
+        return unanswered + unevaluated + Math.max(0, unbatched) == 0 ? null : String.format(Locale.ROOT,
                 "%d rollout requests unanswered, %d evaluation requests unanswered, %d answer groups not batched",
                 unanswered, unevaluated, unbatched);
     }
@@ -150,21 +193,25 @@ final class ChaosReconciliation {
                         "answered_twice_or_more", twice, "answers_to_no_request", unknown));
     }
 
-    private void inExactlyOne(List<AnswerGroup> groups, List<ScoredGroup> scored) {
+    private void inExactlyOne(List<AnswerGroup> groups, List<ScoredGroup> scored, Set<String> dropped) {
         Map<String, Integer> times = new HashMap<>();
         scored.forEach(g -> times.merge(g.getRollout().getRequestId(), 1, Integer::sum));
         Set<String> produced = new HashSet<>();
         groups.forEach(g -> produced.add(g.getRequestId()));
         long once = produced.stream().filter(id -> times.getOrDefault(id, 0) == 1).count();
-        long none = produced.stream().filter(id -> !times.containsKey(id)).count();
+        long none = produced.stream().filter(id -> !times.containsKey(id) && !dropped.contains(id)).count();
         long twice = produced.stream().filter(id -> times.getOrDefault(id, 0) > 1).count();
         long foreign = times.keySet().stream().filter(id -> !produced.contains(id)).count();
-        check("groups-batched-once", "answer groups scored once, each in exactly one training batch", produced.size() + " in one batch",
-                String.format(Locale.ROOT, "%d in one batch, %d in none, %d in two or more, %d batched groups from no "
-                        + "answer group", once, none, twice, foreign),
-                once == produced.size() && foreign == 0,
+        String droppedText = dropped.isEmpty() ? "" : String.format(Locale.ROOT, ", %d dropped for zero advantage "
+                + "(scored again here)", dropped.size());
+        check("groups-batched-once", "answer groups scored once, each in exactly one training batch"
+                        + (dropped.isEmpty() ? "" : " or dropped for zero advantage"),
+                produced.size() + " in one batch" + (dropped.isEmpty() ? "" : " or dropped"),
+                String.format(Locale.ROOT, "%d in one batch%s, %d in none, %d in two or more, %d batched groups from no "
+                        + "answer group", once, droppedText, none, twice, foreign),
+                once + dropped.size() == produced.size() && none == 0 && foreign == 0,
                 Map.of("groups", (long) produced.size(), "in_one_batch", once, "in_none", none, "in_two_or_more", twice,
-                        "batched_from_no_group", foreign));
+                        "batched_from_no_group", foreign, "dropped_zero_advantage", (long) dropped.size()));
     }
 
     /**

@@ -213,6 +213,8 @@ public final class Dispatcher {
         private final Map<String, Long> reasons = new TreeMap<>();
         private final Set<String> retiredNoted = new HashSet<>();
         private Map<String, PromptState> table = Map.of();
+        /** Groups the filter dropped, by the table's count: each is replaced by one more release. */
+        private long replaced;
         private long evalRounds;
         private Instant metricsAt = Instant.EPOCH;
 
@@ -243,8 +245,7 @@ public final class Dispatcher {
         Status loop() throws InterruptedException {
             while (!stopping) {
                 deadLetterUndecodable();
-                table = states.snapshot();
-                noteRetired();
+                readTable();
                 long newest = versions.latestVersion();
                 long capacity = capacity();
                 long admissible = Math.min(capacity - position.getReleasedGroups(), config.releaseChunk());
@@ -313,7 +314,7 @@ public final class Dispatcher {
         private long capacity() {
             long admitted = versions.latest().map(a -> rule.capacity(a.number(), a.version().getConsumedGroups()))
                     .orElse(rule.capacity(-1));
-            return versions.latest().isPresent() ? admitted + replaced() : admitted;
+            return versions.latest().isPresent() ? admitted + replaced : admitted;
         }
 
         /** The oldest version that may sample group n, by the newest accepted announcement. */
@@ -322,35 +323,30 @@ public final class Dispatcher {
                     a.version().getConsumedGroups())).orElse(rule.minPolicyVersion(n));
         }
 
-        /** Groups the filter dropped, by the topology's count: each is replaced by one more release. */
-        private long replaced() {
+        /**
+         * Takes the prompt-state table the next releases decide on, and with the filter on, counts the
+         * groups it dropped and logs each prompt it retired, once.
+         */
+        private void readTable() {
+            table = states.snapshot();
             if (!config.filterZeroAdvantage()) {
-                return 0;
+                return;
             }
             long dropped = 0;
             for (PromptState s : table.values()) {
                 dropped += s.getZeroAdvantageVisits();
-            }
-            return dropped;
-        }
-
-        /** A prompt the filter retired is logged once: it is no longer released. */
-        private void noteRetired() {
-            if (!config.filterZeroAdvantage()) {
-                return;
-            }
-            for (PromptState s : table.values()) {
                 if (s.getZeroAdvantageStreak() >= config.selection().filteredStreakLimit()
                         && retiredNoted.add(s.getPromptId())) {
                     log.info("prompt {} retired: its newest {} groups all had zero advantage (recent pass rate {})",
                             s.getPromptId(), s.getZeroAdvantageStreak(), s.getRecentPassRate());
                 }
             }
+            replaced = dropped;
         }
 
         private Status status(long newest, long capacity) {
             return new Status(newest, position.getReleasedGroups(), capacity, position.getEpoch(), position.getIndex(),
-                    evalRounds, replaced(), selector.retiredIn(table), Map.copyOf(reasons));
+                    evalRounds, replaced, retiredNoted.size(), Map.copyOf(reasons));
         }
 
         private boolean evalDue(long newest) {
@@ -364,7 +360,6 @@ public final class Dispatcher {
             List<ProducerRecord<String, Object>> out = new ArrayList<>();
             Map<String, Long> chosen = new TreeMap<>();
             long n = position.getReleasedGroups();
-            long replaced = replaced();
             for (int i = 0; i < groups; i++) {
                 PromptSelector.Choice c = selector.next(n, table);
                 RolloutRequest r = RolloutRequest.newBuilder().setRequestId(config.runId() + "-g" + n)
@@ -435,8 +430,8 @@ public final class Dispatcher {
             Map<String, Double> v = new LinkedHashMap<>();
             v.put("released_groups_total", (double) released);
             v.put("capacity", (double) capacity());
-            v.put("replaced_groups_total", (double) replaced());
-            v.put("retired_prompts", (double) selector.retiredIn(table));
+            v.put("replaced_groups_total", (double) replaced);
+            v.put("retired_prompts", (double) retiredNoted.size());
             byReason.forEach((reason, count) -> v.put("selection." + reason, (double) count));
             return MetricsSnapshot.newBuilder().setSource("dispatcher-" + config.runId()).setKind(MetricsSource.OTHER)
                     .setStep(released).setPolicyVersion(Math.max(0, versions.latestVersion())).setValues(v)

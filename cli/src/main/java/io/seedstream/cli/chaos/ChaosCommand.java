@@ -149,7 +149,7 @@ public final class ChaosCommand implements Callable<Integer> {
             String drained = drainAndStop(stack, c, store);
 
             log.say("reconciling the log and %d checkpoints", store.list().size());
-            rec = ChaosReconciliation.of(c, AvroSerdes.connect(c), store, staleness, RUN_ID, scoring, injected,
+            rec = ChaosReconciliation.of(c, AvroSerdes.connect(c), store, staleness, batchGroups, RUN_ID, scoring, injected,
                     worker.resumes());
             rec.add("drained", "the loop drained after the last fault",
                     "every request answered and batched, every batch consumed", drained == null ? "yes" : drained,

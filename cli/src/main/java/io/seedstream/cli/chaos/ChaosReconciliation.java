@@ -77,8 +77,8 @@ final class ChaosReconciliation {
     }
 
     /** Reads every topic the run wrote and the checkpoint store, and fills the table. */
-    static ChaosReconciliation of(ConnectionConfig c, AvroSerdes serdes, CheckpointStore store, int eta, String runId,
-            ScoringConfig scoring, List<Injected> injected, List<Resume> resumes) throws IOException {
+    static ChaosReconciliation of(ConnectionConfig c, AvroSerdes serdes, CheckpointStore store, int eta,
+            int batchGroups, String runId, ScoringConfig scoring, List<Injected> injected, List<Resume> resumes) throws IOException {
         ChaosReconciliation r = new ChaosReconciliation();
         List<RolloutRequest> requests = read(c, serdes, Topics.ROLLOUT_REQUESTS);
         List<AnswerGroup> groups = read(c, serdes, Topics.ROLLOUTS);
@@ -94,7 +94,7 @@ final class ChaosReconciliation {
 
         List<CheckpointStore.Checkpoint> lineage = store.list();
         Map<String, Long> appliedAt = r.ledger(lineage, batches);
-        r.staleness(batches, appliedAt, eta, read(c, serdes, Topics.METRICS), "trainer-" + runId);
+        r.staleness(batches, appliedAt, eta, batchGroups, read(c, serdes, Topics.METRICS), "trainer-" + runId);
         r.resumes(resumes);
         r.deadLetters(read(c, serdes, Topics.DEAD_LETTERS), injected);
         return r;
@@ -275,12 +275,15 @@ final class ChaosReconciliation {
         return appliedAt;
     }
 
-    private void staleness(List<TrainingBatch> batches, Map<String, Long> appliedAt, int eta,
+    private void staleness(List<TrainingBatch> batches, Map<String, Long> appliedAt, int eta, int batchGroups,
             List<MetricsSnapshot> metrics, String trainerSource) {
         long within = 0;
         long stale = 0;
+        long overtaken = 0;
         long unapplied = 0;
-        for (TrainingBatch b : batches) {
+        long shortBatches = batches.stream().filter(b -> b.getGroups().size() < batchGroups).count();
+        for (int i = 0; i < batches.size(); i++) {
+            TrainingBatch b = batches.get(i);
             Long step = appliedAt.get(b.getBatchId());
             if (step == null) {
                 unapplied += b.getGroups().size(); // a batch that made no update: all of it stale waste
@@ -288,8 +291,10 @@ final class ChaosReconciliation {
             }
             for (ScoredGroup g : b.getGroups()) {
                 // an update making version s checks its groups against version s - 1
-                if (step - 1 - g.getRollout().getPolicyVersion() > eta) {
+                long version = g.getRollout().getPolicyVersion();
+                if (step - 1 - version > eta) {
                     stale++;
+                    overtaken += overtaken(batches.subList(0, i), appliedAt, version, eta) ? 1 : 0;
                 } else {
                     within++;
                 }
@@ -314,12 +319,31 @@ final class ChaosReconciliation {
                 "0 updates beyond eta",
                 String.format(Locale.ROOT, "%d of %d step reports (redone steps included) beyond; largest staleness "
                         + "used %.0f; applied batches held %d groups within the bound and %d beyond it (rejected by "
-                        + "the gate, counted) and %d more were in batches that made no update: stale waste %.1f%% of "
-                        + "the batched groups", beyond, snapshots, largest, within, stale, unapplied,
-                        100.0 * (stale + unapplied) / Math.max(1, within + stale + unapplied)),
+                        + "the gate, counted; %d of them overtaken: an earlier batch, where they were within the "
+                        + "bound, took a group of a newer version) and %d more were in batches that made no update: "
+                        + "stale waste %.1f%% of the batched groups; %d batches of fewer than %d groups",
+                        beyond, snapshots, largest, within, stale, overtaken, unapplied,
+                        100.0 * (stale + unapplied) / Math.max(1, within + stale + unapplied), shortBatches,
+                        batchGroups),
                 beyond == 0 && snapshots >= appliedAt.size(),
                 Map.of("step_reports", snapshots, "step_reports_beyond", beyond, "groups_within", within,
-                        "groups_beyond_rejected", stale, "groups_in_unapplied_batches", unapplied));
+                        "groups_beyond_rejected", stale, "groups_beyond_overtaken", overtaken,
+                        "groups_in_unapplied_batches", unapplied, "short_batches", shortBatches));
+    }
+
+    /**
+     * Whether a group of {@code version} had a place it lost: an earlier applied batch, where it would
+     * have been within the bound, holds a group sampled by a newer version.
+     */
+    private static boolean overtaken(List<TrainingBatch> earlier, Map<String, Long> appliedAt, long version, int eta) {
+        for (TrainingBatch b : earlier) {
+            Long step = appliedAt.get(b.getBatchId());
+            if (step != null && step - 1 - version <= eta
+                    && b.getGroups().stream().anyMatch(g -> g.getRollout().getPolicyVersion() > version)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void resumes(List<Resume> resumes) {

@@ -33,7 +33,8 @@ public final class StreamsCommand extends StageCommand {
     @Option(names = "--batch-max-tokens", description = "Completion-token budget of a batch (default: ${sys:seedstream.default.batch.max.tokens}).")
     Long batchMaxTokens;
 
-    @Option(names = "--batch-linger-ms", description = "Close a non-full batch after this long (default: ${sys:seedstream.default.batch.linger.ms}).")
+    @Option(names = "--batch-linger-ms", description = "Close a batch that is not full after this long with no group "
+            + "joining (default: ${sys:seedstream.default.batch.linger.ms}).")
     Long lingerMs;
 
     @Option(names = "--prompt-wait-ms", description = "How long a group waits for its prompt (default: ${sys:seedstream.default.prompt.wait.ms}).")

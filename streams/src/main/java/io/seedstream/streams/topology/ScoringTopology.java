@@ -135,8 +135,8 @@ public final class ScoringTopology {
         trainable.repartition(Repartitioned.<String, ScoredGroup>as(GROUPS_TO_BATCH).withKeySerde(Serdes.String())
                         .withValueSerde(new LocalAvroSerde<>(ScoredGroup.class)).withNumberOfPartitions(1))
                 .process(() -> new BatchGroupsProcessor(settings.batchGroups(), settings.batchMaxTokens(),
-                        settings.batchLinger(), metrics), Named.as("batch-groups"), OPEN_BATCH_STORE,
-                        BATCH_STATE_STORE)
+                        settings.batchLinger(), settings.batchOrderWindow(), metrics), Named.as("batch-groups"),
+                        OPEN_BATCH_STORE, BATCH_STATE_STORE)
                 .to(c.topic(Topics.TRAINING_BATCHES), Produced.with(Serdes.String(),
                         serdes.value(Topics.TRAINING_BATCHES)).withName("training-batches-sink"));
 

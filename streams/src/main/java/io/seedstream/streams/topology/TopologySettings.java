@@ -20,6 +20,7 @@ public record TopologySettings(
         int batchGroups,
         long batchMaxTokens,
         Duration batchLinger,
+        Duration batchOrderWindow,
         Duration promptWait,
         Duration graderTimeout,
         int streamThreads,
@@ -32,6 +33,7 @@ public record TopologySettings(
     public static final String BATCH_GROUPS = SharedKeys.BATCH_GROUPS;
     public static final String BATCH_MAX_TOKENS = "batch.max.tokens";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
+    public static final String BATCH_ORDER_WINDOW_MS = "batch.order.window.ms";
     public static final String PROMPT_WAIT_MS = "prompt.wait.ms";
     public static final String GRADER_TIMEOUT_MS = "grader.timeout.ms";
     public static final String STREAM_THREADS = "streams.num.threads";
@@ -47,7 +49,13 @@ public record TopologySettings(
             .define(BATCH_MAX_TOKENS, Type.LONG, 262_144L, Range.atLeast(1), Importance.HIGH,
                     "A training batch closes before its completion tokens would exceed this budget.")
             .define(BATCH_LINGER_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,
-                    "A non-empty batch closes after this long even when not full.")
+                    "A batch that is not full closes after this long with no group joining it (time the "
+                            + "topology was down does not count).")
+            .define(BATCH_ORDER_WINDOW_MS, Type.LONG, 250L, Range.atLeast(0), Importance.LOW,
+                    "A full batch closes once no group has joined for this long (at most 8 times as long in all), "
+                            + "taking the groups sampled by the oldest policy versions first, so that a group "
+                            + "that arrives late (a topology catching up after a restart) is not overtaken and "
+                            + "made stale by newer ones. 0: a batch closes at its last group, in arrival order.")
             .define(PROMPT_WAIT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a group whose prompt is unknown waits for it before it is dead-lettered.")
             .define(GRADER_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,
@@ -68,7 +76,8 @@ public record TopologySettings(
     public static TopologySettings from(Map<?, ?> props) {
         AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
         return new TopologySettings(c.getString(APPLICATION_ID), c.getInt(BATCH_GROUPS), c.getLong(BATCH_MAX_TOKENS),
-                Duration.ofMillis(c.getLong(BATCH_LINGER_MS)), Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)),
+                Duration.ofMillis(c.getLong(BATCH_LINGER_MS)), Duration.ofMillis(c.getLong(BATCH_ORDER_WINDOW_MS)),
+                Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)),
                 Duration.ofMillis(c.getLong(GRADER_TIMEOUT_MS)), c.getInt(STREAM_THREADS),
                 c.getString(DASHBOARD_HOST), advertised(c.getString(DASHBOARD_HOST), c.getString(DASHBOARD_ADVERTISED_HOST)),
                 c.getInt(DASHBOARD_PORT), Path.of(c.getString(STATE_DIR)));
@@ -95,8 +104,9 @@ public record TopologySettings(
 
     /** Where the dashboard API listens and the address it gives other instances. */
     public TopologySettings withDashboardHosts(String bind, String advertisedHost) {
-        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, promptWait, graderTimeout,
-                streamThreads, bind, advertised(bind, advertisedHost), dashboardPort, stateDir);
+        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, batchOrderWindow,
+                promptWait, graderTimeout, streamThreads, bind, advertised(bind, advertisedHost), dashboardPort,
+                stateDir);
     }
 
     public static TopologySettings defaults() {
@@ -104,17 +114,23 @@ public record TopologySettings(
     }
 
     public TopologySettings withBatching(int groups, long maxTokens, Duration linger) {
-        return new TopologySettings(applicationId, groups, maxTokens, linger, promptWait, graderTimeout, streamThreads,
-                dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
+        return new TopologySettings(applicationId, groups, maxTokens, linger, batchOrderWindow, promptWait,
+                graderTimeout, streamThreads, dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
+    }
+
+    /** How long a full batch waits for older groups (zero: it closes at its last group). */
+    public TopologySettings withOrderWindow(Duration window) {
+        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, window, promptWait,
+                graderTimeout, streamThreads, dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
     }
 
     public TopologySettings withPromptWait(Duration wait) {
-        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, wait, graderTimeout,
-                streamThreads, dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
+        return new TopologySettings(applicationId, batchGroups, batchMaxTokens, batchLinger, batchOrderWindow, wait,
+                graderTimeout, streamThreads, dashboardHost, dashboardAdvertisedHost, dashboardPort, stateDir);
     }
 
     public TopologySettings withInstance(String appId, int port, Path dir, int threads) {
-        return new TopologySettings(appId, batchGroups, batchMaxTokens, batchLinger, promptWait, graderTimeout, threads,
-                dashboardHost, dashboardAdvertisedHost, port, dir);
+        return new TopologySettings(appId, batchGroups, batchMaxTokens, batchLinger, batchOrderWindow, promptWait,
+                graderTimeout, threads, dashboardHost, dashboardAdvertisedHost, port, dir);
     }
 }

@@ -106,8 +106,10 @@ class ScoringTopologyTest {
                 serdes.value(Topics.PROMPT_STATES).deserializer());
     }
 
+    /** One group per batch, closed at once: the tests of scoring need no ordering window. */
     private void start(ScoringConfig scoring) throws Exception {
-        start(scoring, TopologySettings.defaults().withBatching(1, 1_000_000, Duration.ofSeconds(2)));
+        start(scoring, TopologySettings.defaults().withBatching(1, 1_000_000, Duration.ofSeconds(2))
+                .withOrderWindow(Duration.ZERO));
     }
 
     @AfterEach
@@ -266,7 +268,8 @@ class ScoringTopologyTest {
 
     @Test
     void batchesCloseOnGroupCountTokenBudgetAndLinger() throws Exception {
-        start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(3, 10, Duration.ofSeconds(2)));
+        start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(3, 10, Duration.ofSeconds(2))
+                .withOrderWindow(Duration.ZERO));
         prompts.pipeInput("p", prompt("p", "3"));
         // 2 tokens per group (two answers of one token): 3 groups fill a batch
         for (int i = 0; i < 3; i++) {
@@ -296,6 +299,57 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void aFullBatchTakesTheOldestVersionsFirstOnceNoGroupHasJoinedForTheWindow() throws Exception {
+        start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(2, 1_000_000, Duration.ofSeconds(2))
+                .withOrderWindow(Duration.ofMillis(250)));
+        prompts.pipeInput("p", prompt("p", "3"));
+        announce("run", 3, 3);
+        List<Answer> mixed = List.of(answer("\\boxed{3}", -1, 1, FinishReason.STOP),
+                answer("\\boxed{4}", -1, 1, FinishReason.STOP));
+        // a newer group arrives first: in arrival order it would take the place of the older one
+        rollouts.pipeInput("p", group("new-a", "p", 3, mixed));
+        rollouts.pipeInput("p", group("new-b", "p", 3, mixed));
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        rollouts.pipeInput("p", group("old", "p", 1, mixed));
+        assertThat(batches.isEmpty()).as("full, but a group joined within the window").isTrue();
+
+        driver.advanceWallClockTime(Duration.ofMillis(300));
+        List<TrainingBatch> ordered = batches.readValuesToList();
+        assertThat(ordered).hasSize(1);
+        assertThat(ordered.get(0).getGroups()).extracting(g -> g.getRollout().getRequestId())
+                .containsExactly("old", "new-a");
+        assertThat(ordered.get(0).getMinPolicyVersion()).isEqualTo(1);
+        assertThat(ordered.get(0).getMaxPolicyVersion()).isEqualTo(3);
+
+        // the rest is not full: the linger counts from the newest group that joined, not from the first
+        driver.advanceWallClockTime(Duration.ofMillis(1_500));
+        rollouts.pipeInput("p", group("late", "p", 3, List.of(answer("\\boxed{3}", -1, 1, FinishReason.STOP),
+                answer("\\boxed{3}", -1, 1, FinishReason.STOP), answer("\\boxed{4}", -1, 1, FinishReason.STOP))));
+        driver.advanceWallClockTime(Duration.ofMillis(300));
+        List<TrainingBatch> second = batches.readValuesToList();
+        assertThat(second).hasSize(1);
+        assertThat(second.get(0).getGroups()).extracting(g -> g.getRollout().getRequestId())
+                .containsExactly("new-b", "late");
+        assertThat(List.of(ordered.get(0).getBatchId(), second.get(0).getBatchId())).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aBatchThatIsNotFullClosesAfterTheLingerWithNoGroupJoining() throws Exception {
+        start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(3, 1_000_000, Duration.ofSeconds(2)));
+        prompts.pipeInput("p", prompt("p", "3"));
+        rollouts.pipeInput("p", equalLikelihood("first", "p", "\\boxed{3}", "\\boxed{4}"));
+        driver.advanceWallClockTime(Duration.ofMillis(1_500));
+        rollouts.pipeInput("p", equalLikelihood("second", "p", "\\boxed{3}", "\\boxed{4}"));
+        driver.advanceWallClockTime(Duration.ofMillis(1_500));
+        assertThat(batches.isEmpty()).as("3 s after the first group, 1.5 s after the second").isTrue();
+        driver.advanceWallClockTime(Duration.ofMillis(1_000));
+        List<TrainingBatch> out = batches.readValuesToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).getGroups()).extracting(g -> g.getRollout().getRequestId())
+                .containsExactly("first", "second");
+    }
+
+    @Test
     void malformedRecordsBecomeDeadLettersAndTheRestFlows() throws Exception {
         start(ScoringConfig.DEFAULT);
         prompts.pipeInput("p", prompt("p", "3"));
@@ -319,7 +373,7 @@ class ScoringTopologyTest {
     @Test
     void aGroupWaitsForALatePromptThenGivesUp() throws Exception {
         start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(1, 1_000_000, Duration.ofSeconds(2))
-                .withPromptWait(Duration.ofSeconds(10)));
+                .withPromptWait(Duration.ofSeconds(10)).withOrderWindow(Duration.ZERO));
         rollouts.pipeInput("late", equalLikelihood("r1", "late", "\\boxed{3}", "\\boxed{4}"));
         rollouts.pipeInput("never", equalLikelihood("r2", "never", "\\boxed{3}", "\\boxed{4}"));
         assertThat(batches.isEmpty()).isTrue();

@@ -130,7 +130,7 @@ final class ChaosReconciliation {
     /** The groups the topology dropped for zero advantage, by its own count (the prompts' states). */
     private static long droppedByTopology(ConnectionConfig c, AvroSerdes serdes) {
         Map<String, Long> byPrompt = new HashMap<>();
-        read(c, serdes, Topics.PROMPT_STATES).forEach(s -> byPrompt.put(s.getPromptId(), s.getZeroAdvantageVisits()));
+        read(c, serdes, Topics.PROMPT_STATES).forEach(s -> byPrompt.put(s.getPromptId(), s.getDroppedVisits()));
         return byPrompt.values().stream().mapToLong(Long::longValue).sum();
     }
 

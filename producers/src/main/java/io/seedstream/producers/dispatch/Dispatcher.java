@@ -334,7 +334,7 @@ public final class Dispatcher {
             }
             long dropped = 0;
             for (PromptState s : table.values()) {
-                dropped += s.getZeroAdvantageVisits();
+                dropped += s.getDroppedVisits();
                 if (s.getZeroAdvantageStreak() >= config.selection().filteredStreakLimit()
                         && retiredNoted.add(s.getPromptId())) {
                     log.info("prompt {} retired: its newest {} groups all had zero advantage (recent pass rate {})",

@@ -58,9 +58,11 @@ public final class PromptStates implements AutoCloseable {
         }
         if (s.getVisits() < 1 || s.getRecentVisits() < 1 || s.getRecentVisits() > s.getVisits()
                 || s.getZeroAdvantageVisits() < 0 || s.getZeroAdvantageVisits() > s.getVisits()
-                || s.getZeroAdvantageStreak() < 0 || s.getZeroAdvantageStreak() > s.getVisits()) {
+                || s.getZeroAdvantageStreak() < 0 || s.getZeroAdvantageStreak() > s.getVisits()
+                || s.getDroppedVisits() < 0 || s.getDroppedVisits() > s.getZeroAdvantageVisits()) {
             return "counts do not fit: visits " + s.getVisits() + ", recent " + s.getRecentVisits() + ", zero-advantage "
-                    + s.getZeroAdvantageVisits() + " (streak " + s.getZeroAdvantageStreak() + ")";
+                    + s.getZeroAdvantageVisits() + " (streak " + s.getZeroAdvantageStreak() + "), dropped "
+                    + s.getDroppedVisits();
         }
         return null;
     }

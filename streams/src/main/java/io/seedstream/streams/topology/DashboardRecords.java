@@ -14,7 +14,8 @@ public final class DashboardRecords {
      */
     public record PromptStats(String promptId, String dataset, double latestEntropy, int latestClusters,
             long visits, long answers, long correct, long lastPolicyVersion, long updatedAt, String problem,
-            java.util.List<Cluster> clusters, java.util.List<Visit> history, long zeroAdvantageVisits) {
+            java.util.List<Cluster> clusters, java.util.List<Visit> history, long zeroAdvantageVisits,
+            long droppedVisits) {
 
         public static final int HISTORY = 32;
 

@@ -110,7 +110,7 @@ public final class ScoringTopology {
         KStream<String, ScoredGroup> scored = branches.get("outcome-scored").mapValues(Outcome::scored,
                 Named.as("scored-group-of"));
 
-        scored.process(TrackPromptProcessor::new, Named.as("track-prompt-uncertainty"), PROMPT_UNCERTAINTY_STORE)
+        scored.process(() -> new TrackPromptProcessor(scoring.filterZeroAdvantage()), Named.as("track-prompt-uncertainty"), PROMPT_UNCERTAINTY_STORE)
                 .to(c.topic(Topics.PROMPT_STATES), Produced.with(Serdes.String(), serdes.value(Topics.PROMPT_STATES))
                         .withName("prompt-states-sink"));
 

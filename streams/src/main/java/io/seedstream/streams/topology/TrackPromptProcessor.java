@@ -29,9 +29,15 @@ final class TrackPromptProcessor implements Processor<String, ScoredGroup, Strin
     /** Weight of the newest visit in the pass rate's exponentially weighted mean. */
     static final double EWMA_WEIGHT = 0.3;
 
+    /** Whether the topology drops zero-advantage groups: then each such visit is also a dropped one. */
+    private final boolean dropsZeroAdvantage;
     private KeyValueStore<String, PromptStats> stats;
     private KeyValueStore<String, Prompt> prompts;
     private ProcessorContext<String, PromptState> context;
+
+    TrackPromptProcessor(boolean dropsZeroAdvantage) {
+        this.dropsZeroAdvantage = dropsZeroAdvantage;
+    }
 
     @Override
     public void init(ProcessorContext<String, PromptState> context) {
@@ -59,7 +65,8 @@ final class TrackPromptProcessor implements Processor<String, ScoredGroup, Strin
                 (old == null ? 0 : old.answers()) + g.getRewards().size(), (old == null ? 0 : old.correct()) + correct,
                 Math.max(old == null ? Long.MIN_VALUE : old.lastPolicyVersion(), g.getRollout().getPolicyVersion()),
                 context.currentSystemTimeMs(), prompt == null ? null : prompt.getProblem(), clusters(g), history,
-                (old == null ? 0 : old.zeroAdvantageVisits()) + (zero ? 1 : 0));
+                (old == null ? 0 : old.zeroAdvantageVisits()) + (zero ? 1 : 0),
+                (old == null ? 0 : old.droppedVisits()) + (zero && dropsZeroAdvantage ? 1 : 0));
         stats.put(id, updated);
         context.forward(new Record<>(id, state(updated), record.timestamp()));
     }
@@ -92,6 +99,7 @@ final class TrackPromptProcessor implements Processor<String, ScoredGroup, Strin
                 .setRecentSemanticEntropy(recent.isEmpty() ? 0 : entropy / recent.size())
                 .setLastClusters(s.latestClusters()).setLastPolicyVersion(s.lastPolicyVersion())
                 .setZeroAdvantageVisits(s.zeroAdvantageVisits()).setZeroAdvantageStreak(streak)
+                .setDroppedVisits(s.droppedVisits())
                 .setUpdatedAt(Instant.ofEpochMilli(s.updatedAt())).build();
     }
 

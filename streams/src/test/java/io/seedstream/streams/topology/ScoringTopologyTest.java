@@ -261,6 +261,8 @@ class ScoringTopologyTest {
         assertThat(out).hasSize(1);
         assertThat(out.get(0).getGroups().get(0).getRollout().getRequestId()).isEqualTo("r2");
         assertThat(metrics.snapshot()).containsEntry("filtered_groups", 1L);
+        // the prompt's state counts the drop the dispatcher replaces, and only that one
+        assertThat(promptStates.readValuesToList()).extracting(PromptState::getDroppedVisits).containsExactly(1L, 1L);
         VersionStats v = (VersionStats) driver.getKeyValueStore(ScoringTopology.VERSION_STATS_STORE).get("0");
         assertThat(v.groups()).isEqualTo(2);
         assertThat(v.zeroAdvantageFraction()).isEqualTo(0.5);
@@ -471,6 +473,7 @@ class ScoringTopologyTest {
         assertThat(second.getLastPolicyVersion()).isEqualTo(1);
         assertThat(second.getZeroAdvantageVisits()).isEqualTo(1);
         assertThat(second.getZeroAdvantageStreak()).isEqualTo(1);
+        assertThat(second.getDroppedVisits()).as("the filter is off: nothing was dropped").isZero();
         assertThat(states.get(2).value.getRecentPassRate()).isEqualTo(0.5);
 
         VersionStats v1 = (VersionStats) driver.getKeyValueStore(ScoringTopology.VERSION_STATS_STORE).get("1");

@@ -6,6 +6,7 @@ import io.seedstream.producers.dispatch.Dispatcher;
 import io.seedstream.producers.dispatch.DispatcherConfig;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.Topics;
+import io.seedstream.schemas.avro.DispatchPosition;
 import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -106,6 +107,11 @@ class DispatcherKillTest {
             assertThat(r.getSelection().toString()).isEqualTo("learnable");
             assertThat(Integer.parseInt(r.getPromptId().toString().substring(1))).as("inside the band").isBetween(10, 19);
         }
+        // the counts by reason are kept in the position: the second process went on from the first's
+        List<DispatchPosition> positions = committedNow(c, serdes, Topics.DISPATCH_POSITIONS);
+        DispatchPosition last = positions.get(positions.size() - 1);
+        assertThat(last.getReleasedGroups()).isEqualTo(n);
+        assertThat(last.getReleasedBySelection()).containsOnlyKeys("learnable").containsEntry("learnable", n);
 
         // the same seed and states in one uninterrupted run, in this JVM
         ConnectionConfig quiet = cluster.isolatedConnection("dispatch-quiet");

@@ -222,6 +222,7 @@ public final class Dispatcher {
                 PromptTable prompts, PromptStates states, PolicyVersions versions, KafkaProducer<String, Object> producer,
                 StatusListener listener) {
             this.position = position;
+            position.getReleasedBySelection().forEach((reason, count) -> reasons.put(reason.toString(), count));
             this.evalSets = evalSets;
             this.prompts = prompts;
             this.states = states;
@@ -394,15 +395,15 @@ public final class Dispatcher {
                 }
                 next.setLastEvalVersion(evalVersion);
             }
+            Map<String, Long> byReason = new TreeMap<>(reasons);
+            chosen.forEach((k, v) -> byReason.merge(k, v, Long::sum));
             DispatchPosition after = next.setEpoch(order.epoch()).setIndex(selector.index()).setReleasedGroups(n)
-                    .setUpdatedAt(clock.instant()).build();
+                    .setReleasedBySelection(byReason).setUpdatedAt(clock.instant()).build();
             out.add(new ProducerRecord<>(connection.topic(Topics.DISPATCH_POSITIONS), config.runId(), after));
             Instant now = clock.instant();
             if (!now.isBefore(metricsAt.plus(METRICS_EVERY))) {
-                Map<String, Long> all = new TreeMap<>(reasons);
-                chosen.forEach((k, v) -> all.merge(k, v, Long::sum));
                 out.add(new ProducerRecord<>(connection.topic(Topics.METRICS), "dispatcher-" + config.runId(),
-                        metrics(n, all, now)));
+                        metrics(n, byReason, now)));
                 metricsAt = now;
             }
             try {
@@ -414,7 +415,8 @@ public final class Dispatcher {
                 throw new IllegalStateException("releasing " + groups + " requests failed: " + e.getMessage(), e);
             }
             position = after;
-            chosen.forEach((k, v) -> reasons.merge(k, v, Long::sum));
+            reasons.clear();
+            reasons.putAll(byReason);
             if (evalVersion >= 0) {
                 evalRounds++;
                 log.info("evaluation round for version {} released ({} prompts)", evalVersion,
@@ -424,7 +426,7 @@ public final class Dispatcher {
 
         /**
          * What the dashboard shows of the dispatcher: releases, admission, replaced groups, retired prompts
-         * and this process's releases by selection reason ({@code selection.<reason>}).
+         * and the run's releases by selection reason ({@code selection.<reason>}, kept in the position).
          */
         private MetricsSnapshot metrics(long released, Map<String, Long> byReason, Instant now) {
             Map<String, Double> v = new LinkedHashMap<>();

@@ -53,7 +53,8 @@ class ScoringOnBrokerTest {
     private static final int BATCH_GROUPS = 7;
 
     @Test
-    void everyGroupAppearsInExactlyOneBatchAndAMalformedRecordIsDeadLettered(TestCluster cluster) throws Exception {
+    void everyGroupAppearsInExactlyOneBatchAndMalformedOrForgedRecordsAreDeadLettered(TestCluster cluster)
+            throws Exception {
         ConnectionConfig c = cluster.isolatedConnection("scoring");
         AvroSerdes serdes = AvroSerdes.connect(c);
         try (KafkaProducer<String, Prompt> p = new KafkaProducer<>(c.kafkaProperties(), new StringSerializer(),
@@ -63,7 +64,8 @@ class ScoringOnBrokerTest {
             }
         }
         TopologySettings settings = TopologySettings.defaults().withBatching(BATCH_GROUPS, 1_000_000, Duration.ofMillis(500))
-                .withInstance("scoring-it-" + UUID.randomUUID(), 0, Files.createTempDirectory("scoring-it"), 2);
+                .withInstance("scoring-it-" + UUID.randomUUID(), 0, Files.createTempDirectory("scoring-it"), 2)
+                .withPromptWait(Duration.ofSeconds(3));
         try (ScoringService service = ScoringService.start(c, settings, ScoringConfig.DEFAULT)) {
             service.awaitRunning(Duration.ofSeconds(60));
             List<String> sent = new ArrayList<>();
@@ -79,6 +81,10 @@ class ScoringOnBrokerTest {
                     sent.add("req-" + i);
                     if (i == GROUPS / 2) {
                         raw.send(new ProducerRecord<>(c.topic(Topics.ROLLOUTS), prompt, "not avro".getBytes())).get();
+                        // a third-party client's group that claims a version nobody announced
+                        AnswerGroup forged = equalLikelihood("forged", prompt, "\\boxed{1}", "\\boxed{2}");
+                        forged.setPolicyVersion(1_000_000_000_000L);
+                        groups.send(new ProducerRecord<>(c.topic(Topics.ROLLOUTS), prompt, forged)).get();
                     }
                 }
                 groups.flush();
@@ -121,15 +127,18 @@ class ScoringOnBrokerTest {
                     serdes.value(Topics.DEAD_LETTERS).deserializer())) {
                 consumer.subscribe(List.of(c.topic(Topics.DEAD_LETTERS)));
                 long deadline = System.currentTimeMillis() + 30_000;
-                while (dead.isEmpty() && System.currentTimeMillis() < deadline) {
+                while (dead.size() < 2 && System.currentTimeMillis() < deadline) {
                     consumer.poll(Duration.ofMillis(500)).forEach(r -> dead.add(r.value()));
                 }
             }
-            assertThat(dead).singleElement().satisfies(d -> {
-                assertThat(d.getStage()).isEqualTo("decode");
+            assertThat(dead).extracting(DeadLetter::getStage).containsExactlyInAnyOrder("decode", "validate");
+            assertThat(dead).allSatisfy(d -> {
                 assertThat(d.getSourceTopic()).isEqualTo(c.topic(Topics.ROLLOUTS));
                 assertThat(d.getOffset()).isGreaterThanOrEqualTo(0);
             });
+            assertThat(dead).filteredOn(d -> d.getStage().equals("validate")).singleElement()
+                    .satisfies(d -> assertThat(d.getError()).contains("policy version 1000000000000 is ahead"));
+            assertThat(seen).doesNotContainKey("forged");
 
             // the dashboard API answers from the state stores
             HttpClient http = HttpClient.newHttpClient();
@@ -141,6 +150,7 @@ class ScoringOnBrokerTest {
                 versions = get(http, service.dashboardUrl() + "/api/versions");
             }
             assertThat(versions.get(0).get("groups").asLong()).isEqualTo(GROUPS);
+            assertThat(versions).as("the forged group's version is not among the dashboard's").hasSize(1);
             JsonNode p3 = get(http, service.dashboardUrl() + "/api/prompts/p3");
             assertThat(p3.get("visits").asLong()).isEqualTo(GROUPS / PROMPTS + (3 < GROUPS % PROMPTS ? 1 : 0));
             assertThat(get(http, service.dashboardUrl() + "/api/prompts?top=5")).hasSize(5);

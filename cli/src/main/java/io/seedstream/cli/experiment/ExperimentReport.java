@@ -276,6 +276,7 @@ final class ExperimentReport {
         }
         md.append(sampling());
         md.append(pairedChanges());
+        md.append(heldOutOverTime());
         md.append(comparisons());
         md.append(scaleRange());
         md.append(asynchrony());
@@ -321,6 +322,59 @@ final class ExperimentReport {
             }
         }
         return any ? md.toString() : "";
+    }
+
+    /**
+     * Held-out accuracy as the runs went on: per arm and version, the wall time the round was released
+     * at and its greedy pass@1 and mean@k over the seeds whose round was fully graded; then how soon
+     * each run first reached a given accuracy.
+     */
+    private String heldOutOverTime() {
+        long size = setup.limits().heldOut();
+        StringBuilder md = new StringBuilder("\n## Held-out against wall time (mean ± standard deviation over seeds)\n\n"
+                + "Fully graded rounds only; wall time is seconds since the run's training began, when the round's "
+                + "version was announced. mean@k: the mean accuracy of k samples per problem (`dispatch.eval.samples` "
+                + "at `dispatch.eval.temperature`), on the rounds that ask for samples.\n\n| arm | version | seeds | wall (s) | greedy pass@1 | mean@k |\n"
+                + "|---|---|---|---|---|---|\n");
+        boolean any = false;
+        for (String arm : armNames()) {
+            java.util.TreeMap<Long, List<Eval>> byVersion = new java.util.TreeMap<>();
+            for (ArmResult r : of(arm)) {
+                r.evals().stream().filter(e -> e.answered() == size)
+                        .forEach(e -> byVersion.computeIfAbsent(e.version(), v -> new java.util.ArrayList<>()).add(e));
+            }
+            for (var e : byVersion.entrySet()) {
+                List<Eval> round = e.getValue();
+                any = true;
+                md.append("| ").append(arm).append(" | ").append(e.getKey()).append(" | ").append(round.size())
+                        .append(" | ").append(pm(round.stream().map(Eval::wallSeconds).toList(), 1, "%.0f"))
+                        .append(" | ").append(pm(round.stream().map(Eval::accuracy).toList(), 100, "%.1f%%"))
+                        .append(" | ").append(pm(round.stream().map(Eval::meanAtK).filter(Double::isFinite).toList(),
+                                100, "%.1f%%")).append(" |\n");
+            }
+        }
+        if (!any) {
+            return "";
+        }
+        md.append("\nHow soon each run's greedy pass@1 first reached a level, in seconds of training (mean ± standard "
+                + "deviation over the seeds that reached it; a run that never did is counted in the last column).\n\n"
+                + "| arm | >= 40% | >= 50% | >= 60% | runs that never reached 60% |\n|---|---|---|---|---|\n");
+        for (String arm : armNames()) {
+            md.append("| ").append(arm);
+            long never = 0;
+            for (double level : new double[] {0.4, 0.5, 0.6}) {
+                List<Double> reached = new java.util.ArrayList<>();
+                for (ArmResult r : of(arm)) {
+                    r.evals().stream().filter(e -> e.answered() == size && e.accuracy() >= level)
+                            .mapToDouble(Eval::wallSeconds).min().ifPresent(reached::add);
+                }
+                md.append(" | ").append(reached.isEmpty() ? "never" : pm(reached, 1, "%.0f s") + " (" + reached.size()
+                        + ")");
+                never = of(arm).size() - reached.size();
+            }
+            md.append(" | ").append(never).append(" |\n");
+        }
+        return md.toString();
     }
 
     private static String percent(double share) {

@@ -114,6 +114,9 @@ class ExperimentCommandTest {
                 .filter(e -> e.get("arm").equals("seed-grpo") && e.get("version").equals("0")).findFirst().orElseThrow()
                 .get("accuracy")));
         assertThat(seedRow).as("the report's row shows the measured v0 accuracy").contains(v0);
+        // held-out against wall time: each arm's fully graded rounds, version 0 at 0 s
+        assertThat(report).contains("## Held-out against wall time").contains("| seed-grpo | 0 | 1 | 0 | " + v0)
+                .contains("| seed-grpo | 3 | 1 | ").contains("| arm | >= 40% | >= 50% | >= 60% |");
 
         for (String png : List.of("heldout.png", "reward.png", "entropy.png", "scale.png", "clusters.png")) {
             BufferedImage img = ImageIO.read(out.resolve(png).toFile());

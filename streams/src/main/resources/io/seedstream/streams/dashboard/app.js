@@ -59,8 +59,9 @@ function renderVersions(versions) {
   }
 }
 
-// a histogram per version as a heatmap: uPlot draws the axes, a draw hook the cells
-function heatmap(id, label, xs, histograms, rgb) {
+// a histogram per version as a heatmap: uPlot draws the axes, a draw hook the cells; edges(b) gives bin b's
+// [low, high) on the y axis (even tenths of [0, 1] unless told)
+function heatmap(id, label, xs, histograms, rgb, edges, yRange) {
   const shares = histograms.map(h => {
     const n = h.reduce((a, b) => a + b, 0) || 1;
     return h.map(c => c / n);
@@ -73,7 +74,8 @@ function heatmap(id, label, xs, histograms, rgb) {
     for (let i = 0; i < data.length; i++) {
       const x0 = u.valToPos(xs[i] - 0.5, "x", true), x1 = u.valToPos(xs[i] + 0.5, "x", true);
       for (let b = 0; b < bins; b++) {
-        const y0 = u.valToPos(b / bins, "y", true), y1 = u.valToPos((b + 1) / bins, "y", true);
+        const [low, high] = edges ? edges(b, bins) : [b / bins, (b + 1) / bins];
+        const y0 = u.valToPos(low, "y", true), y1 = u.valToPos(high, "y", true);
         ctx.fillStyle = "rgba(" + rgb + "," + data[i][b].toFixed(3) + ")";
         ctx.fillRect(x0, y1, Math.max(1, x1 - x0), y0 - y1);
       }
@@ -81,7 +83,7 @@ function heatmap(id, label, xs, histograms, rgb) {
     ctx.restore();
   };
   plot(id, [{ label, show: false }], [xs, xs.map(() => null)], {
-    uplot: { scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] }, y: { range: [0, 1] } },
+    uplot: { scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] }, y: { range: yRange || [0, 1] } },
       hooks: { draw: [draw] } }
   });
   const c = state.charts[id].chart;
@@ -97,8 +99,12 @@ function renderHeatmap(versions) {
 
 // where sampling goes: the pass rates of each version's groups, the wasted share, the dispatcher's reasons
 function renderSampling(versions, pipeline) {
+  // bins: exactly 0 (a band below the axis' 0), eight of (0, 1) at their true pass rates, exactly 1 (above 1)
+  const band = 1 / 16;
+  const passEdges = (b, bins) => b === 0 ? [-band, 0] : b === bins - 1 ? [1, 1 + band]
+    : [(b - 1) / (bins - 2), b / (bins - 2)];
   heatmap("chart-pass-heatmap", "pass rate", versions.map(v => v.policy_version),
-    versions.map(v => v.pass_rate_histogram), "31, 119, 180");
+    versions.map(v => v.pass_rate_histogram), "31, 119, 180", passEdges, [-band, 1 + band]);
   const groups = versions.reduce((a, v) => a + v.groups, 0);
   const zero = versions.reduce((a, v) => a + v.zero_advantage_fraction * v.groups, 0);
   const recent = versions.slice(-5);

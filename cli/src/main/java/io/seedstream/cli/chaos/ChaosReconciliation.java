@@ -275,7 +275,12 @@ final class ChaosReconciliation {
         return appliedAt;
     }
 
-    private void staleness(List<TrainingBatch> batches, Map<String, Long> appliedAt, int eta, int batchGroups,
+    /**
+     * Groups of applied batches within and beyond eta (beyond: overtaken, when an earlier batch that
+     * would have held it within the bound took a newer group instead; else late), groups of batches
+     * that made no update, and the step reports' largest staleness.
+     */
+    void staleness(List<TrainingBatch> batches, Map<String, Long> appliedAt, int eta, int batchGroups,
             List<MetricsSnapshot> metrics, String trainerSource) {
         long within = 0;
         long stale = 0;

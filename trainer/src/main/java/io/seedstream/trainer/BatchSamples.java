@@ -1,6 +1,7 @@
 package io.seedstream.trainer;
 
 import io.seedstream.schemas.TokenArrays;
+import io.seedstream.schemas.ToolTokens;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.ScoredGroup;
@@ -60,9 +61,14 @@ final class BatchSamples {
         List<TrainingSample> out = new ArrayList<>(answers.size());
         for (int i = 0; i < answers.size(); i++) {
             Answer a = answers.get(i);
-            out.add(new TrainingSample(prompt, inVocabulary(TokenArrays.ints(a.getTokenIds()), vocabSize, "answer " + i),
-                    TokenArrays.floats(a.getTokenLogprobs()),
-                    g.getScaledAdvantages().get(i), rollout.getPolicyVersion(), temperature));
+            int[] ids = inVocabulary(TokenArrays.ints(a.getTokenIds()), vocabSize, "answer " + i);
+            String calls = ToolTokens.problem(a, ids.length);
+            if (calls != null) {
+                throw new IllegalArgumentException("answer " + i + ": " + calls);
+            }
+            out.add(new TrainingSample(prompt, ids, TokenArrays.floats(a.getTokenLogprobs()),
+                    g.getScaledAdvantages().get(i), rollout.getPolicyVersion(), temperature,
+                    ToolTokens.any(a) ? ToolTokens.modelTokens(a, ids.length) : null));
         }
         return out;
     }

@@ -23,7 +23,7 @@ public final class PolicyLoss {
             long tokens = 0;
             int longest = 0;
             for (TrainingSample s : step) {
-                tokens += s.completionIds().length;
+                tokens += s.modelTokenCount();
                 longest = Math.max(longest, s.completionIds().length);
             }
             int maxLength = settings.maxGenerationLength() > 0 ? settings.maxGenerationLength() : longest;

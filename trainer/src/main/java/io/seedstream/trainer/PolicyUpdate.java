@@ -129,6 +129,16 @@ public final class PolicyUpdate implements AutoCloseable {
         NDList lp = ContinuationLogProbs.compute(policy, prompts, completions, temperatures, m, padId);
         NDArray logp = lp.get(0); // (B, L)
         NDArray mask = lp.get(1); // (B, L)
+        if (mb.stream().anyMatch(x -> x.modelTokens() != null)) {
+            // a tool's reply was appended, not sampled: no loss, ratio or KL on its tokens
+            float[][] model = new float[mb.size()][l];
+            for (int i = 0; i < mb.size(); i++) {
+                for (int t = 0; t < mb.get(i).completionIds().length; t++) {
+                    model[i][t] = mb.get(i).isModelToken(t) ? 1f : 0f;
+                }
+            }
+            mask = mask.mul(m.create(model));
+        }
         NDArray refLogp = null;
         if (s.klCoef() > 0) {
             // the reference's weights need no gradient, so no graph is recorded for it

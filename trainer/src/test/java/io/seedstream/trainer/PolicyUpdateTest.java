@@ -85,6 +85,65 @@ class PolicyUpdateTest {
     }
 
     @Test
+    void aToolsReplyTokensGetNoLossRatioOrKl() {
+        try (NDManager m = NDManager.newBaseManager(); Weights w = Weights.random(TINY, 4, m);
+                Weights r = Weights.random(TINY, 5, m)) {
+            Transformer model = new Transformer(TINY, w);
+            Transformer reference = new Transformer(TINY, r);
+            PolicyUpdate.Options o = new PolicyUpdate.Options(LossSettings.defaults().withKl(0.1, KlEstimator.K3)
+                    .withAggregation(Aggregation.TOKEN_MEAN, 0), AdamW.Settings.defaults(), 1.0, 8192);
+            // tokens 2 and 3 of the first answer are a tool's reply in its middle; the second's reply ends it
+            boolean[] middle = {true, true, false, false, true, true};
+            boolean[] end = {true, true, true, false, false};
+            int[] withReply = {6, 7, 8, 14, 15};
+            int[] otherReply = {6, 7, 8, 16, 17};
+            try (PolicyUpdate update = new PolicyUpdate(model, reference, o, m)) {
+                // what the tool's tokens were recorded with does not matter (the generator writes 0) ...
+                Map<String, float[]> zero = gradients(update, w, toolStep(model, withReply, 0f, middle, end, m), m);
+                Map<String, float[]> other = gradients(update, w, toolStep(model, withReply, -7f, middle, end, m), m);
+                // ... nor, when nothing the model sampled follows it, what the tool answered
+                Map<String, float[]> replied = gradients(update, w, toolStep(model, otherReply, 0f, middle, end, m), m);
+                // the control: the same answers counted as all model tokens do differ
+                Map<String, float[]> unmasked = gradients(update, w, toolStep(model, withReply, -7f, null, null, m), m);
+                double moved = 0;
+                for (String k : zero.keySet()) {
+                    assertThat(other.get(k)).as(k).containsExactly(zero.get(k));
+                    assertThat(replied.get(k)).as(k).containsExactly(zero.get(k));
+                    for (int i = 0; i < zero.get(k).length; i++) {
+                        moved += Math.abs(unmasked.get(k)[i] - zero.get(k)[i]);
+                    }
+                }
+                assertThat(moved).as("counting the reply's tokens changes the gradient").isGreaterThan(1e-6);
+            }
+        }
+    }
+
+    /**
+     * Two answers whose model tokens carry the model's own log-probs and whose tool tokens carry
+     * {@code toolLogprob}; {@code middle} and {@code end} flag the model's tokens (null: all).
+     */
+    private static List<TrainingSample> toolStep(Transformer model, int[] second, float toolLogprob, boolean[] middle,
+            boolean[] end, NDManager m) {
+        List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {4, 5});
+        List<int[]> conts = List.of(new int[] {6, 7, 14, 15, 8, 0}, second);
+        float[][] lp;
+        try (NDManager s = m.newSubManager()) {
+            lp = rows(ContinuationLogProbs.compute(model, prompts, conts, s, 0).get(0), conts);
+        }
+        boolean[][] flags = {middle, end};
+        double[] adv = {0.5, -0.75};
+        List<TrainingSample> out = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            for (int t = 0; t < lp[i].length; t++) {
+                boolean tool = flags[i] == null ? (i == 0 ? t == 2 || t == 3 : t >= 3) : !flags[i][t];
+                lp[i][t] = tool ? toolLogprob : lp[i][t];
+            }
+            out.add(new TrainingSample(prompts.get(i), conts.get(i), lp[i], adv[i], 0, 1.0, flags[i]));
+        }
+        return out;
+    }
+
+    @Test
     void microBatchesAccumulateToTheFullBatchGradient() {
         try (NDManager m = NDManager.newBaseManager(); Weights w = Weights.random(TINY, 2, m)) {
             Transformer model = new Transformer(TINY, w);

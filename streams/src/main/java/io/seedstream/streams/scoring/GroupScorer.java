@@ -1,5 +1,6 @@
 package io.seedstream.streams.scoring;
 
+import io.seedstream.schemas.ToolTokens;
 import io.seedstream.streams.grading.Extraction;
 import io.seedstream.streams.grading.Grade;
 import io.seedstream.streams.grading.Grader;
@@ -31,14 +32,21 @@ public final class GroupScorer {
         return config;
     }
 
-    /** The answers of a generated group as the scorer reads them (a truncated answer finished by length). */
+    /**
+     * The answers of a generated group as the scorer reads them (a truncated answer finished by length),
+     * with the log-probs of the tokens the model sampled: a tool's reply was appended, not sampled, and
+     * would make the answer look more likely than the model made it.
+     */
     public static List<ScorableAnswer> answersOf(io.seedstream.schemas.avro.AnswerGroup g) {
         List<ScorableAnswer> out = new ArrayList<>(g.getAnswers().size());
         for (io.seedstream.schemas.avro.Answer a : g.getAnswers()) {
             float[] packed = io.seedstream.schemas.TokenArrays.floats(a.getTokenLogprobs());
-            double[] lps = new double[packed.length];
-            for (int i = 0; i < lps.length; i++) {
-                lps[i] = packed[i];
+            boolean[] model = ToolTokens.modelTokens(a, packed.length);
+            double[] lps = new double[ToolTokens.modelTokenCount(a, packed.length)];
+            for (int i = 0, j = 0; i < packed.length; i++) {
+                if (model[i]) {
+                    lps[j++] = packed[i];
+                }
             }
             out.add(new ScorableAnswer(a.getText(), lps,
                     a.getFinishReason() == io.seedstream.schemas.avro.FinishReason.LENGTH));

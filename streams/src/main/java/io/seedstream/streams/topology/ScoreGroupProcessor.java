@@ -1,6 +1,7 @@
 package io.seedstream.streams.topology;
 
 import io.seedstream.schemas.TokenArrays;
+import io.seedstream.schemas.ToolTokens;
 import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.Prompt;
@@ -155,6 +156,10 @@ final class ScoreGroupProcessor implements Processor<String, byte[], String, Out
             if (tokens != logprobs.length) {
                 return "answer " + i + " has " + tokens + " tokens but " + logprobs.length
                         + " log-probs";
+            }
+            String calls = ToolTokens.problem(a, tokens);
+            if (calls != null) {
+                return "answer " + i + ": " + calls;
             }
             for (float lp : logprobs) {
                 if (!Float.isFinite(lp) || lp > 0) {

@@ -5,6 +5,7 @@ import io.seedstream.schemas.avro.Answer;
 import io.seedstream.schemas.avro.AnswerGroup;
 import io.seedstream.schemas.avro.FinishReason;
 import io.seedstream.schemas.avro.Prompt;
+import io.seedstream.schemas.avro.ToolCall;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,25 @@ final class Groups {
         java.util.Arrays.fill(lps, (float) l);
         return Answer.newBuilder().setText(text).setTokenIds(TokenArrays.ofInts(ids))
                 .setTokenLogprobs(TokenArrays.ofFloats(lps)).setFinishReason(finish).build();
+    }
+
+    /**
+     * An answer of {@code before} model tokens at log-prob {@code l}, then a tool's reply of
+     * {@code reply} tokens at log-prob 0 (appended, not sampled), then {@code after} model tokens at l.
+     */
+    static Answer withToolReply(String text, double l, int before, int reply, int after) {
+        int n = before + reply + after;
+        int[] ids = new int[n];
+        float[] lps = new float[n];
+        java.util.Arrays.fill(ids, 7);
+        for (int t = 0; t < n; t++) {
+            lps[t] = t >= before && t < before + reply ? 0f : (float) l;
+        }
+        ToolCall call = ToolCall.newBuilder().setTool("calculator").setArguments("21-5").setReply("<result>16</result>")
+                .setStatus("ok").setLatencyMs(1).setReplyStart(before).setReplyEnd(before + reply).build();
+        return Answer.newBuilder().setText(text).setTokenIds(TokenArrays.ofInts(ids))
+                .setTokenLogprobs(TokenArrays.ofFloats(lps)).setFinishReason(FinishReason.STOP)
+                .setToolCalls(List.of(call)).build();
     }
 
     static Answer answer(String text, double l) {

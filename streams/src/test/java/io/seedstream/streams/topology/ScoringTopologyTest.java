@@ -4,6 +4,7 @@ import static io.seedstream.streams.topology.Groups.answer;
 import static io.seedstream.streams.topology.Groups.equalLikelihood;
 import static io.seedstream.streams.topology.Groups.group;
 import static io.seedstream.streams.topology.Groups.prompt;
+import static io.seedstream.streams.topology.Groups.withToolReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -21,6 +22,7 @@ import io.seedstream.schemas.avro.PolicyVersion;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.schemas.avro.PromptState;
 import io.seedstream.schemas.avro.ScoredGroup;
+import io.seedstream.schemas.avro.ToolCall;
 import io.seedstream.schemas.avro.TopicPartitionOffset;
 import io.seedstream.schemas.avro.TrainingBatch;
 import io.seedstream.schemas.serde.AvroSerdes;
@@ -349,6 +351,36 @@ class ScoringTopologyTest {
         assertThat(out).hasSize(1);
         assertThat(out.get(0).getGroups()).extracting(g -> g.getRollout().getRequestId())
                 .containsExactly("first", "second");
+    }
+
+    @Test
+    void aToolsReplyDoesNotCountInTheLikelihoodAndASpanThatDoesNotFitIsADeadLetter() throws Exception {
+        start(ScoringConfig.DEFAULT);
+        prompts.pipeInput("p", prompt("p", "16"));
+        // the same answers, the first with a tool's reply (log-prob 0) in the middle of its model tokens
+        rollouts.pipeInput("p", group("plain", "p", 0, List.of(answer("\\boxed{16}", -1, 4, FinishReason.STOP),
+                answer("\\boxed{15}", -2, 4, FinishReason.STOP))));
+        rollouts.pipeInput("p", group("tool", "p", 0, List.of(withToolReply("\\boxed{16}", -1, 2, 5, 2),
+                answer("\\boxed{15}", -2, 4, FinishReason.STOP))));
+        Answer fits = withToolReply("\\boxed{16}", -1, 2, 5, 2);
+        Answer outside = Answer.newBuilder(fits).setToolCalls(List.of(ToolCall.newBuilder(fits.getToolCalls().get(0))
+                .setReplyEnd(12).build())).build();
+        rollouts.pipeInput("p", group("bad-span", "p", 0, List.of(outside,
+                answer("\\boxed{15}", -2, 4, FinishReason.STOP))));
+
+        List<TrainingBatch> out = batches.readValuesToList();
+        assertThat(out).extracting(b -> b.getGroups().get(0).getRollout().getRequestId()).containsExactly("plain", "tool");
+        ScoredGroup plain = out.get(0).getGroups().get(0);
+        ScoredGroup tool = out.get(1).getGroups().get(0);
+        assertThat(tool.getSemanticEntropy()).isEqualTo(plain.getSemanticEntropy());
+        assertThat(tool.getClusterProbs()).isEqualTo(plain.getClusterProbs());
+        assertThat(plain.getClusterProbs().get(0)).as("unequal likelihoods: a reply counted at log-prob 0 would move this")
+                .isNotEqualTo(0.5);
+        List<DeadLetter> dead = deadLetters.readValuesToList();
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d.getStage()).isEqualTo("validate");
+            assertThat(d.getError()).contains("claims reply tokens [2, 12) of an answer of 9 tokens");
+        });
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.seedstream.streams.grading;
 
+import io.seedstream.schemas.Rational;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,5 +1,6 @@
 package io.seedstream.streams.grading;
 
+import io.seedstream.schemas.Rational;
 import io.seedstream.streams.grading.Node.Add;
 import io.seedstream.streams.grading.Node.Const;
 import io.seedstream.streams.grading.Node.Div;

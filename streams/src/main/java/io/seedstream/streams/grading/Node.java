@@ -1,5 +1,6 @@
 package io.seedstream.streams.grading;
 
+import io.seedstream.schemas.Rational;
 import java.util.List;
 
 /** A parsed answer: a scalar expression, or a structure of them (list, interval, matrix, relation). */

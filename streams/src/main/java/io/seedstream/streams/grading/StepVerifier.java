@@ -1,5 +1,6 @@
 package io.seedstream.streams.grading;
 
+import io.seedstream.schemas.Rational;
 import java.math.BigInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

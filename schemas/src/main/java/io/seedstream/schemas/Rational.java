@@ -1,18 +1,22 @@
-package io.seedstream.streams.grading;
+package io.seedstream.schemas;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 
-/** An exact rational number, always in lowest terms with a positive denominator. */
-record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> {
+/**
+ * An exact rational number, always in lowest terms with a positive denominator: the grader's
+ * arithmetic and the calculator tool's. Results beyond {@link #MAX_BITS} bits throw, so no input
+ * can make one grow without bound.
+ */
+public record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> {
 
-    static final Rational ZERO = new Rational(BigInteger.ZERO, BigInteger.ONE);
-    static final Rational ONE = new Rational(BigInteger.ONE, BigInteger.ONE);
+    public static final Rational ZERO = new Rational(BigInteger.ZERO, BigInteger.ONE);
+    public static final Rational ONE = new Rational(BigInteger.ONE, BigInteger.ONE);
     /** Bound on the size of exact results; larger ones are left to floating point. */
-    static final int MAX_BITS = 20_000;
+    public static final int MAX_BITS = 20_000;
 
-    static Rational of(BigInteger num, BigInteger den) {
+    public static Rational of(BigInteger num, BigInteger den) {
         if (den.signum() == 0) {
             throw new ArithmeticException("division by zero");
         }
@@ -31,12 +35,12 @@ record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> 
         return new Rational(num, den);
     }
 
-    static Rational of(long n) {
+    public static Rational of(long n) {
         return new Rational(BigInteger.valueOf(n), BigInteger.ONE);
     }
 
     /** Parses a plain decimal ("12", "-0.75", "1.5e-7") exactly. */
-    static Rational parseDecimal(String s) {
+    public static Rational parseDecimal(String s) {
         BigDecimal d = new BigDecimal(s);
         if (Math.abs((long) d.scale()) > 5000) {
             throw new ArithmeticException("exponent too large");
@@ -47,28 +51,28 @@ record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> 
         return of(d.unscaledValue(), BigInteger.TEN.pow(d.scale()));
     }
 
-    Rational add(Rational o) {
+    public Rational add(Rational o) {
         return of(num.multiply(o.den).add(o.num.multiply(den)), den.multiply(o.den));
     }
 
-    Rational subtract(Rational o) {
+    public Rational subtract(Rational o) {
         return add(o.negate());
     }
 
-    Rational multiply(Rational o) {
+    public Rational multiply(Rational o) {
         return of(num.multiply(o.num), den.multiply(o.den));
     }
 
-    Rational divide(Rational o) {
+    public Rational divide(Rational o) {
         return of(num.multiply(o.den), den.multiply(o.num));
     }
 
-    Rational negate() {
+    public Rational negate() {
         return new Rational(num.negate(), den);
     }
 
     /** this^e for an integer e, refusing results beyond {@link #MAX_BITS}. */
-    Rational pow(int e) {
+    public Rational pow(int e) {
         if ((long) Math.max(num.bitLength(), den.bitLength()) * Math.abs((long) e) > MAX_BITS) {
             throw new ArithmeticException("power too large");
         }
@@ -76,22 +80,22 @@ record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> 
         return e >= 0 ? r : ONE.divide(r);
     }
 
-    boolean isInteger() {
+    public boolean isInteger() {
         return den.equals(BigInteger.ONE);
     }
 
-    int signum() {
+    public int signum() {
         return num.signum();
     }
 
-    double toDouble() {
+    public double toDouble() {
         if (num.bitLength() < 1000 && den.bitLength() < 1000) {
             return new BigDecimal(num).divide(new BigDecimal(den), MathContext.DECIMAL64).doubleValue();
         }
         return new BigDecimal(num).divide(new BigDecimal(den), MathContext.DECIMAL64).doubleValue();
     }
 
-    BigDecimal toBigDecimal(MathContext mc) {
+    public BigDecimal toBigDecimal(MathContext mc) {
         return new BigDecimal(num).divide(new BigDecimal(den), mc);
     }
 

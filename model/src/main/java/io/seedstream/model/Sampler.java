@@ -48,6 +48,15 @@ public final class Sampler {
      */
     public List<Completion> generate(List<int[]> prompts, SamplingOptions o, long[] rowSeeds, NDManager parent,
             boolean useCache, FinishListener listener) {
+        return generate(prompts, o, rowSeeds, parent, useCache, listener, null);
+    }
+
+    /**
+     * @param tools the calls rows may make while sampling (null: none); a row's budget counts its
+     *     replies' tokens too
+     */
+    public List<Completion> generate(List<int[]> prompts, SamplingOptions o, long[] rowSeeds, NDManager parent,
+            boolean useCache, FinishListener listener, ToolCaller tools) {
         int b = prompts.size();
         if (rowSeeds != null && rowSeeds.length != b) {
             throw new IllegalArgumentException(b + " prompts but " + rowSeeds.length + " row seeds");
@@ -79,10 +88,20 @@ public final class Sampler {
             logprobs.add(new ArrayList<>());
             rng[i] = new SplittableRandom(rowSeeds != null ? rowSeeds[i] : o.seed() * 1_000_003L + i);
         }
+        RowTools[] calls = new RowTools[b];
+        for (int i = 0; i < b; i++) {
+            calls[i] = new RowTools();
+        }
+        // a waiting row takes a cache position per step, up to its wait limit per call
+        int waits = tools == null ? 0 : tools.maxCalls() * tools.maxWaitSteps();
         try (NDManager run = parent.newSubManager()) {
-            KvCache cache = useCache ? new KvCache(model.config().numLayers(), promptLen + o.maxNewTokens(), run) : null;
+            KvCache cache = useCache ? new KvCache(model.config().numLayers(), promptLen + o.maxNewTokens() + waits, run)
+                    : null;
             long[][] nextInput = seqs;
-            for (int step = 0; step < o.maxNewTokens() && !allDone(done); step++) {
+            for (int step = 0; step < o.maxNewTokens() + waits && !allDone(done); step++) {
+                if (tools != null) {
+                    awaitIfAllWaiting(calls, done, tools);
+                }
                 float[][] lp;
                 try (NDManager m = run.newSubManager()) {
                     NDArray logits = useCache ? stepWithCache(m, nextInput, mask, cache)
@@ -91,28 +110,55 @@ public final class Sampler {
                     lp = toRows(last, b);
                 }
                 long[] chosen = new long[b];
+                long[] real = new long[b];
                 for (int i = 0; i < b; i++) {
+                    real[i] = 1;
                     if (done[i]) {
                         chosen[i] = padId;
                         continue;
                     }
-                    Draw d = draw(lp[i], o, rng[i]);
-                    int t = d.token();
+                    RowTools c = calls[i];
+                    if (c.pending != null) {
+                        if (!c.replyReady(tools, tokens.get(i).size(), o.maxNewTokens())) {
+                            chosen[i] = padId; // waits: a masked pad neither attends nor moves positions
+                            real[i] = 0;
+                            c.waited++;
+                            continue;
+                        }
+                    }
+                    int t;
+                    if (!c.forced.isEmpty()) {
+                        t = c.forced.poll(); // the reply's token: appended, not sampled
+                        logprobs.get(i).add(0f);
+                    } else {
+                        Draw d = draw(lp[i], o, rng[i]);
+                        t = d.token();
+                        logprobs.get(i).add(d.logprob());
+                    }
                     chosen[i] = t;
                     tokens.get(i).add(t);
-                    logprobs.get(i).add(d.logprob());
-                    if (o.stopTokenIds().contains(t)) {
+                    boolean full = tokens.get(i).size() >= o.maxNewTokens();
+                    if (o.stopTokenIds().contains(t) && c.forced.isEmpty() && !c.replying(tokens.get(i).size())) {
                         done[i] = true;
                         stopped[i] = true;
-                        out[i] = completion(tokens.get(i), logprobs.get(i), true, o);
+                        out[i] = completion(tokens.get(i), logprobs.get(i), true, o, c.uses);
                         listener.finished(i, out[i]);
+                    } else if (full) {
+                        done[i] = true;
+                        out[i] = completion(tokens.get(i), logprobs.get(i), false, o, c.uses);
+                        listener.finished(i, out[i]);
+                    } else if (tools != null && c.forced.isEmpty() && !c.replying(tokens.get(i).size())
+                            && c.uses.size() < tools.maxCalls() && tools.mayEndCall(decoder.apply(new int[] {t}))) {
+                        c.pending = tools.callIfEnded(decoder.apply(tokens.get(i).stream().mapToInt(Integer::intValue)
+                                .toArray()));
+                        c.waited = 0;
                     }
                 }
                 for (int i = 0; i < b; i++) {
                     seqs[i] = Arrays.copyOf(seqs[i], seqs[i].length + 1);
                     seqs[i][seqs[i].length - 1] = chosen[i];
                     mask[i] = Arrays.copyOf(mask[i], mask[i].length + 1);
-                    mask[i][mask[i].length - 1] = 1;
+                    mask[i][mask[i].length - 1] = real[i];
                 }
                 nextInput = new long[b][];
                 for (int i = 0; i < b; i++) {
@@ -122,21 +168,85 @@ public final class Sampler {
         }
         for (int i = 0; i < b; i++) {
             if (out[i] == null) { // the budget ran out
-                out[i] = completion(tokens.get(i), logprobs.get(i), stopped[i], o);
+                out[i] = completion(tokens.get(i), logprobs.get(i), stopped[i], o, calls[i].uses);
                 listener.finished(i, out[i]);
             }
         }
         return List.of(out);
     }
 
-    private Completion completion(List<Integer> tokenList, List<Float> logprobList, boolean stopped, SamplingOptions o) {
+    /** A row's calls: the one whose reply it waits for, the reply's tokens still to feed, and those made. */
+    private static final class RowTools {
+        java.util.concurrent.Future<ToolCaller.Result> pending;
+        final java.util.ArrayDeque<Integer> forced = new java.util.ArrayDeque<>();
+        final List<Completion.ToolUse> uses = new ArrayList<>();
+        int waited;
+
+        /**
+         * Whether the pending call's reply is in (then its tokens are queued, cut to the budget);
+         * after the wait limit, waits for it here.
+         */
+        boolean replyReady(ToolCaller tools, int tokensSoFar, int budget) {
+            if (!pending.isDone() && waited < tools.maxWaitSteps()) {
+                return false;
+            }
+            ToolCaller.Result r;
+            try {
+                r = pending.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r = new ToolCaller.Result("", "", "error: interrupted", "timeout", 0);
+            } catch (java.util.concurrent.ExecutionException e) {
+                r = new ToolCaller.Result("", "", "error: " + e.getCause(), "error", 0);
+            }
+            pending = null;
+            int[] reply = tools.encode(r.reply());
+            int n = Math.min(reply.length, Math.max(0, budget - tokensSoFar));
+            for (int k = 0; k < n; k++) {
+                forced.add(reply[k]);
+            }
+            uses.add(new Completion.ToolUse(r, tokensSoFar, tokensSoFar + n));
+            return true;
+        }
+
+        /** Whether token index {@code end - 1} lies in a reply (a reply's token never stops the row). */
+        boolean replying(int end) {
+            return !uses.isEmpty() && end <= uses.get(uses.size() - 1).replyEnd();
+        }
+    }
+
+    /** When every row still going waits for a reply, waits for one instead of running the model on pads. */
+    private static void awaitIfAllWaiting(RowTools[] calls, boolean[] done, ToolCaller tools) {
+        java.util.concurrent.Future<ToolCaller.Result> first = null;
+        for (int i = 0; i < calls.length; i++) {
+            if (!done[i] && (calls[i].pending == null || calls[i].pending.isDone())) {
+                return;
+            }
+            if (!done[i] && first == null) {
+                first = calls[i].pending;
+            }
+        }
+        if (first != null) {
+            try {
+                first.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // the row reads the failure when it takes the reply
+            }
+        }
+    }
+
+    private Completion completion(List<Integer> tokenList, List<Float> logprobList, boolean stopped, SamplingOptions o,
+            List<Completion.ToolUse> uses) {
         int[] ids = tokenList.stream().mapToInt(Integer::intValue).toArray();
         float[] lps = new float[ids.length];
         for (int j = 0; j < lps.length; j++) {
             lps[j] = logprobList.get(j);
         }
-        int textLen = ids.length > 0 && o.stopTokenIds().contains(ids[ids.length - 1]) ? ids.length - 1 : ids.length;
-        return new Completion(decoder.apply(Arrays.copyOf(ids, textLen)), ids, lps, stopped);
+        int textLen = stopped && ids.length > 0 && o.stopTokenIds().contains(ids[ids.length - 1]) ? ids.length - 1
+                : ids.length;
+        return new Completion(decoder.apply(Arrays.copyOf(ids, textLen)), ids, lps, stopped, uses);
     }
 
     private static boolean allDone(boolean[] done) {

@@ -37,6 +37,85 @@ class SamplerTest {
 
 
     @Test
+    void aRowThatCallsAToolWaitsForItsReplyWhileTheOthersDecodeAndItsModelTokensKeepTheirLogprobs() {
+        List<int[]> prompts = List.of(new int[] {5, 17, 23, 42, 8}, new int[] {70, 71, 72});
+        SamplingOptions o = SamplingOptions.greedy(12, Set.of());
+        List<Completion> plain = sampler.generate(prompts, o, manager, true);
+        int[] firstThree = java.util.Arrays.copyOf(plain.get(0).tokenIds(), 3);
+        assertThat(java.util.Arrays.copyOf(plain.get(1).tokenIds(), 3)).as("the rows start differently")
+                .isNotEqualTo(firstThree);
+        int[] reply = {30, 31, 32};
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ToolCaller tools = new ToolCaller() {
+            @Override
+            public int maxCalls() {
+                return 2;
+            }
+
+            @Override
+            public int maxWaitSteps() {
+                return 64;
+            }
+
+            @Override
+            public boolean mayEndCall(String tokenText) {
+                return true;
+            }
+
+            @Override
+            public java.util.concurrent.Future<Result> callIfEnded(String text) {
+                if (!text.equals(java.util.Arrays.toString(firstThree))) {
+                    return null;
+                }
+                calls.incrementAndGet();
+                // a slow tool: the other row decodes meanwhile
+                return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new Result("calculator", "21-5", "16", "ok", 300);
+                });
+            }
+
+            @Override
+            public int[] encode(String text) {
+                return reply;
+            }
+        };
+        List<Completion> withTools = sampler.generate(prompts, o, null, manager, true, (row, c) -> { }, tools);
+
+        assertThat(calls.get()).isEqualTo(1);
+        assertThat(withTools.get(1).tokenIds()).as("the other row, decoding around the waiting one")
+                .containsExactly(plain.get(1).tokenIds());
+        assertThat(withTools.get(1).toolCalls()).isEmpty();
+        Completion called = withTools.get(0);
+        assertThat(called.tokenIds()).hasSize(12);
+        assertThat(java.util.Arrays.copyOfRange(called.tokenIds(), 0, 6)).containsExactly(concat(firstThree, reply));
+        assertThat(called.toolCalls()).singleElement().satisfies(u -> {
+            assertThat(u.replyStart()).isEqualTo(3);
+            assertThat(u.replyEnd()).isEqualTo(6);
+            assertThat(u.result().reply()).isEqualTo("16");
+        });
+        assertThat(java.util.Arrays.copyOfRange(called.logprobs(), 3, 6)).containsOnly(0f);
+        // teacher-forced over the whole answer, the trainer's view: the model's tokens carry the same log-probs
+        float[] forced = ContinuationLogProbs.compute(model, List.of(prompts.get(0)), List.of(called.tokenIds()),
+                manager, 1).get(0).toFloatArray();
+        for (int t = 0; t < called.tokenIds().length; t++) {
+            if (t < 3 || t >= 6) {
+                assertThat((double) called.logprobs()[t]).as("token %d", t).isCloseTo(forced[t], within(1e-4));
+            }
+        }
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void greedyWithTheCacheMatchesTransformers() {
         JsonNode g = reference.get("greedy");
         Completion c = sampler.generate(List.of(QwenFixture.ints(g.get("prompt_ids"))),

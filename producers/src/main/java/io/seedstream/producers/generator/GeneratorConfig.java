@@ -1,5 +1,6 @@
 package io.seedstream.producers.generator;
 
+import io.seedstream.producers.tools.ToolSettings;
 import io.seedstream.schemas.ClientIds;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param promptSystem the chat template's system prompt, empty for none
  * @param promptInstruction text after the problem, empty for none
  * @param evalInterleave while rollout requests wait, one evaluation batch after this many rollout batches
+ * @param tools the tools the policy may call mid-answer (none by default)
  */
 public record GeneratorConfig(
         String id,
@@ -43,7 +45,8 @@ public record GeneratorConfig(
         Duration transactionTimeout,
         Duration sessionTimeout,
         Duration startWait,
-        Duration firstVersionWait) {
+        Duration firstVersionWait,
+        ToolSettings tools) {
 
     public static final String ID = "generator.id";
     public static final String MODEL_DIR = "generator.model.dir";
@@ -63,6 +66,12 @@ public record GeneratorConfig(
     public static final String SESSION_TIMEOUT_MS = "generator.session.timeout.ms";
     public static final String START_WAIT_MS = "generator.start.wait.ms";
     public static final String FIRST_VERSION_WAIT_MS = "generator.first.version.wait.ms";
+    public static final String TOOLS = "generator.tools";
+    public static final String TOOLS_FORMAT = "generator.tools.format";
+    public static final String TOOLS_MAX_CALLS = "generator.tools.max.calls";
+    public static final String TOOLS_TIMEOUT_MS = "generator.tools.timeout.ms";
+    public static final String TOOLS_HTTP = "generator.tools.http";
+    public static final String TOOLS_MAX_REPLY_BYTES = "generator.tools.max.reply.bytes";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(ID, Type.STRING, "", Importance.HIGH,
@@ -105,7 +114,23 @@ public record GeneratorConfig(
                     "How long to wait at start for policy-versions and prompts to be read.")
             .define(FIRST_VERSION_WAIT_MS, Type.LONG, 600_000L, Range.atLeast(0), Importance.LOW,
                     "Without a model directory: how long to wait for the trainer's first announcement (a generator "
-                            + "started before the trainer) before giving up.");
+                            + "started before the trainer) before giving up.")
+            .define(TOOLS, Type.LIST, "", Importance.MEDIUM,
+                    "Tools the policy may call mid-answer, the allow-list: calculator (exact rationals), and names "
+                            + "given URLs in generator.tools.http. Empty: no tool calls.")
+            .define(TOOLS_FORMAT, Type.STRING, "calc", ConfigDef.ValidString.in("calc", "hermes"), Importance.MEDIUM,
+                    "How calls are written: calc (<calc>21-5</calc>, answered <result>16</result>) or hermes "
+                            + "(<tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>, answered "
+                            + "<tool_response>...</tool_response>, as Qwen2.5's chat template).")
+            .define(TOOLS_MAX_CALLS, Type.INT, 4, Range.atLeast(1), Importance.LOW,
+                    "Tool calls per answer at most; the token budget counts the replies too.")
+            .define(TOOLS_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW,
+                    "Bound on one call; a slower tool's reply is an error text, and the batch goes on.")
+            .define(TOOLS_HTTP, Type.LIST, "", Importance.LOW,
+                    "HTTP tools as name=url: each call is a JSON POST {\"tool\", \"arguments\"} and the body the reply. "
+                            + "Only URLs listed here are called.")
+            .define(TOOLS_MAX_REPLY_BYTES, Type.INT, 4096, Range.atLeast(1), Importance.LOW,
+                    "Longest reply an HTTP tool may send; a longer one is an error text.");
 
     public static GeneratorConfig from(Map<?, ?> props) {
         AbstractConfig c = new AbstractConfig(DEFINITION, props, false);
@@ -117,7 +142,11 @@ public record GeneratorConfig(
                 Duration.ofMillis(c.getLong(PROMPT_WAIT_MS)), c.getInt(EVAL_INTERLEAVE),
                 Duration.ofMillis(c.getLong(METRICS_INTERVAL_MS)), c.getInt(PROMETHEUS_PORT),
                 Duration.ofMillis(c.getLong(TRANSACTION_TIMEOUT_MS)), Duration.ofMillis(c.getLong(SESSION_TIMEOUT_MS)),
-                Duration.ofMillis(c.getLong(START_WAIT_MS)), Duration.ofMillis(c.getLong(FIRST_VERSION_WAIT_MS)));
+                Duration.ofMillis(c.getLong(START_WAIT_MS)), Duration.ofMillis(c.getLong(FIRST_VERSION_WAIT_MS)),
+                new ToolSettings(c.getList(TOOLS).stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
+                        ToolSettings.format(c.getString(TOOLS_FORMAT)), c.getInt(TOOLS_MAX_CALLS),
+                        Duration.ofMillis(c.getLong(TOOLS_TIMEOUT_MS)), ToolSettings.http(c.getList(TOOLS_HTTP)),
+                        c.getInt(TOOLS_MAX_REPLY_BYTES)));
     }
 
     private static Path path(String s) {

@@ -33,6 +33,11 @@ public final class GeneratorMetrics {
     private final Counter deadLetters;
     private final Counter reloadFailures;
     private final Counter truncatedPrompts;
+    private final Counter toolCalls;
+    private final Counter toolFailures;
+    private final Counter toolAnswers;
+    private final Counter answers;
+    private final Timer toolLatency;
     private final Timer reloads;
     private final Timer announceToUse;
     private final DoubleAdder samplingSeconds = new DoubleAdder();
@@ -65,6 +70,17 @@ public final class GeneratorMetrics {
                 .description("Announced checkpoints refused (missing, unreadable, wrong sha256)").tags(tags).register(registry);
         truncatedPrompts = Counter.builder("seedstream.generator.truncated.prompts")
                 .description("Prompts cut to fit the context (their end kept)").tags(tags).register(registry);
+        toolCalls = Counter.builder("seedstream.generator.tool.calls").description("Tool calls made mid-answer")
+                .tags(tags).register(registry);
+        toolFailures = Counter.builder("seedstream.generator.tool.failures")
+                .description("Tool calls answered with an error text (malformed, over a limit, refused, timed out)")
+                .tags(tags).register(registry);
+        toolAnswers = Counter.builder("seedstream.generator.tool.answers").description("Answers with a tool call")
+                .tags(tags).register(registry);
+        answers = Counter.builder("seedstream.generator.answers").description("Answers sampled (rollouts)")
+                .tags(tags).register(registry);
+        toolLatency = Timer.builder("seedstream.generator.tool.latency").description("One tool call")
+                .tags(tags).register(registry);
         reloads = Timer.builder("seedstream.generator.reload").description("Loading a new policy version")
                 .tags(tags).register(registry);
         announceToUse = Timer.builder("seedstream.generator.announce.to.use")
@@ -105,6 +121,21 @@ public final class GeneratorMetrics {
     /** A batch's transaction committed with this many dead letters. */
     void committed(int deadLetterCount) {
         deadLetters.increment(deadLetterCount);
+    }
+
+    /** A rollout answer and the tool calls made while sampling it. */
+    void answered(java.util.List<io.seedstream.model.Completion.ToolUse> calls) {
+        answers.increment();
+        if (!calls.isEmpty()) {
+            toolAnswers.increment();
+        }
+        for (io.seedstream.model.Completion.ToolUse u : calls) {
+            toolCalls.increment();
+            if (!u.result().status().equals("ok")) {
+                toolFailures.increment();
+            }
+            toolLatency.record(Duration.ofMillis(u.result().latencyMs()));
+        }
     }
 
     void truncatedPrompt() {
@@ -204,6 +235,12 @@ public final class GeneratorMetrics {
         v.put("dead_letters_total", deadLetters.count());
         v.put("reload_failures_total", reloadFailures.count());
         v.put("truncated_prompts_total", truncatedPrompts.count());
+        v.put("answers_total", answers.count());
+        v.put("tool_calls_total", toolCalls.count());
+        v.put("tool_failures_total", toolFailures.count());
+        v.put("tool_answers_total", toolAnswers.count());
+        v.put("tool_latency_ms_mean", toolLatency.count() == 0 ? 0.0
+                : toolLatency.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) / toolLatency.count());
         interval = new Interval(now, t, g, e, busy, fillSum, fillCount);
         return MetricsSnapshot.newBuilder().setSource(source).setKind(MetricsSource.GENERATOR).setStep((long) g)
                 .setPolicyVersion(loadedVersion.get()).setValues(v).setHistograms(Map.of()).setCreatedAt(now).build();

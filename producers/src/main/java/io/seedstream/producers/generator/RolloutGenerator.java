@@ -11,6 +11,8 @@ import io.seedstream.model.SamplingOptions;
 import io.seedstream.producers.follow.PolicyVersions;
 import io.seedstream.producers.follow.PromptTable;
 import io.seedstream.producers.generator.PendingRequests.Pending;
+import io.seedstream.producers.tools.ToolBox;
+import io.seedstream.producers.tools.ToolCalling;
 import io.seedstream.schemas.ClientIds;
 import io.seedstream.schemas.ConnectionConfig;
 import io.seedstream.schemas.DeadLetters;
@@ -26,6 +28,7 @@ import io.seedstream.schemas.avro.GenerationTimings;
 import io.seedstream.schemas.avro.MetricsSnapshot;
 import io.seedstream.schemas.avro.RolloutRequest;
 import io.seedstream.schemas.avro.SamplingParams;
+import io.seedstream.schemas.avro.ToolCall;
 import io.seedstream.schemas.serde.AvroSerdes;
 import java.io.IOException;
 import java.time.Clock;
@@ -155,7 +158,13 @@ public final class RolloutGenerator {
             try (PolicyHolder policies = new PolicyHolder(new CheckpointLoader(config.checkpointDir()), manager, metrics,
                             versions);
                     KafkaProducer<String, Object> producer = producer(clientId);
-                    KafkaConsumer<String, byte[]> consumer = consumer(clientId + "-requests")) {
+                    KafkaConsumer<String, byte[]> consumer = consumer(clientId + "-requests");
+                    ToolBox tools = config.tools().any() ? config.tools().box() : null) {
+                if (tools != null) {
+                    log.info("generator {}: the policy may call {} ({} format, at most {} calls per answer, {} ms each)",
+                            config.id(), tools.names(), config.tools().format().name().toLowerCase(java.util.Locale.ROOT),
+                            config.tools().maxCalls(), config.tools().timeout().toMillis());
+                }
                 if (!policies.start(config.modelDir(), config.firstVersionWait(), () -> stopping)) {
                     return new Summary(0, 0, 0, 0, -1); // stopped before the trainer's first announcement
                 }
@@ -166,7 +175,7 @@ public final class RolloutGenerator {
                 consumerMetrics.bindTo(metrics.registry());
                 liveConsumer = consumer;
                 try {
-                    return new Loop(policies, prompts, producer, consumer, manager).run();
+                    return new Loop(policies, prompts, producer, consumer, manager, tools).run();
                 } finally {
                     liveConsumer = null;
                     producerMetrics.close();
@@ -207,12 +216,21 @@ public final class RolloutGenerator {
     }
 
     /** The state of one run: fetched requests, the planner, the clients. */
+    /** A call as the log records it: the replies' tokens are the tool's, not the model's. */
+    static ToolCall toolCall(Completion.ToolUse u) {
+        return ToolCall.newBuilder().setTool(u.result().tool()).setArguments(u.result().arguments())
+                .setReply(u.result().reply()).setStatus(u.result().status()).setLatencyMs(u.result().latencyMs())
+                .setReplyStart(u.replyStart()).setReplyEnd(u.replyEnd()).build();
+    }
+
     private final class Loop implements ConsumerRebalanceListener {
         private final PolicyHolder policies;
         private final PromptTable prompts;
         private final KafkaProducer<String, Object> producer;
         private final KafkaConsumer<String, byte[]> consumer;
         private final NDManager manager;
+        /** The tools the policy may call, or null. */
+        private final ToolBox tools;
         private final String rolloutTopic = connection.topic(Topics.ROLLOUT_REQUESTS);
         private final String evalTopic = connection.topic(Topics.EVAL_REQUESTS);
         private final Deserializer<RolloutRequest> rollouts = serdes.value(Topics.ROLLOUT_REQUESTS).deserializer();
@@ -222,7 +240,8 @@ public final class RolloutGenerator {
         private final int contextLength;
 
         Loop(PolicyHolder policies, PromptTable prompts, KafkaProducer<String, Object> producer,
-                KafkaConsumer<String, byte[]> consumer, NDManager manager) {
+                KafkaConsumer<String, byte[]> consumer, NDManager manager, ToolBox tools) {
+            this.tools = tools;
             this.policies = policies;
             this.prompts = prompts;
             this.producer = producer;
@@ -394,7 +413,9 @@ public final class RolloutGenerator {
             List<Completion> done;
             try (NDManager m = manager.newSubManager()) {
                 done = policy.sampler().generate(rows, options, rowSeeds.stream().mapToLong(Long::longValue).toArray(),
-                        m, true, assembler::finished);
+                        m, true, assembler::finished, tools == null ? null
+                                : new ToolCalling(config.tools().format(), tools, config.tools().maxCalls(),
+                                        text -> policy.tokenizer().encode(text)));
             }
             return new Sampled(rows.size(), done.stream().mapToLong(c -> c.tokenIds().length).sum(),
                     (System.nanoTime() - t0) / 1e9);
@@ -460,9 +481,11 @@ public final class RolloutGenerator {
                     List<Answer> answers = new ArrayList<>(r.getGroupSize());
                     for (int k = 0; k < r.getGroupSize(); k++) {
                         Completion c = rows[firstRow[i] + k];
+                        metrics.answered(c.toolCalls());
                         answers.add(Answer.newBuilder().setText(c.text()).setTokenIds(TokenArrays.ofInts(c.tokenIds()))
                                 .setTokenLogprobs(TokenArrays.ofFloats(c.logprobs()))
-                                .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH).build());
+                                .setFinishReason(c.finishedByStop() ? FinishReason.STOP : FinishReason.LENGTH)
+                                .setToolCalls(c.toolCalls().stream().map(RolloutGenerator::toolCall).toList()).build());
                     }
                     SamplingParams s = r.getSampling();
                     SamplingParams used = SamplingParams.newBuilder(s).setSeed(item.pending().seed()).build();

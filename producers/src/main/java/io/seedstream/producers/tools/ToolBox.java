@@ -29,6 +29,13 @@ public final class ToolBox implements AutoCloseable {
         return t;
     });
 
+    /** Threads that wait for calls on behalf of the sampler (each waits at most the timeout). */
+    private final ExecutorService waiters = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tool-wait");
+        t.setDaemon(true);
+        return t;
+    });
+
     public ToolBox(List<Tool> tools, Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("tool timeout " + timeout + ", must be > 0");
@@ -70,6 +77,14 @@ public final class ToolBox implements AutoCloseable {
         }
     }
 
+    /**
+     * The same call on the box's threads: the sampler goes on with other rows meanwhile. The
+     * outcome arrives within the timeout (plus the refusal or timeout text's making).
+     */
+    public java.util.concurrent.CompletableFuture<Outcome> callAsync(String tool, String arguments) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> call(tool, arguments), waiters);
+    }
+
     private static Outcome outcome(String tool, String arguments, ToolReply reply, long startNanos) {
         return new Outcome(tool == null ? "" : tool, arguments, reply == null ? ToolReply.error("no reply") : reply,
                 (System.nanoTime() - startNanos) / 1_000_000);
@@ -78,5 +93,6 @@ public final class ToolBox implements AutoCloseable {
     @Override
     public void close() {
         threads.shutdownNow();
+        waiters.shutdownNow();
     }
 }

@@ -119,9 +119,9 @@ public record GeneratorConfig(
                     "Tools the policy may call mid-answer, the allow-list: calculator (exact rationals), and names "
                             + "given URLs in generator.tools.http. Empty: no tool calls.")
             .define(TOOLS_FORMAT, Type.STRING, "calc", ConfigDef.ValidString.in("calc", "hermes"), Importance.MEDIUM,
-                    "How calls are written: calc (<calc>21-5</calc>, answered <result>16</result>) or hermes "
-                            + "(<tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>, answered "
-                            + "<tool_response>...</tool_response>, as Qwen2.5's chat template).")
+                    "How calls are written: calc (`<calc>21-5</calc>`, answered `<result>16</result>`) or hermes "
+                            + "(`<tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>`, answered "
+                            + "`<tool_response>...</tool_response>`, as Qwen2.5's chat template).")
             .define(TOOLS_MAX_CALLS, Type.INT, 4, Range.atLeast(1), Importance.LOW,
                     "Tool calls per answer at most; the token budget counts the replies too.")
             .define(TOOLS_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW,

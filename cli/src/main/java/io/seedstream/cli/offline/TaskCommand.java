@@ -133,6 +133,11 @@ public final class TaskCommand extends CommandGroup {
                         + "(`Answer: ...`) (default: ${DEFAULT-VALUE}).")
         double carefulShare;
 
+        @Option(names = "--calc-share", defaultValue = "0",
+                description = "Share of targets that ask the calculator for each step (`Calc: <calc>7*8</calc>"
+                        + "<result>56</result> ...`), for runs with generator.tools=calculator (default: ${DEFAULT-VALUE}).")
+        double calcShare;
+
         @Option(names = "--mix-steps", defaultValue = "400",
                 description = "Optimizer steps of the second phase, on targets in the mode shares above; the first "
                         + "phase (--steps) trains on worked targets only, Steps and Careful in the same proportion "
@@ -158,11 +163,14 @@ public final class TaskCommand extends CommandGroup {
          */
         private List<SolutionMode> modes(int n, double direct, long stream) {
             java.util.SplittableRandom r = new java.util.SplittableRandom(seed ^ stream);
-            double careful = carefulShare / (carefulShare + stepsShare) * (1 - direct);
+            double worked = carefulShare + stepsShare + calcShare;
+            double careful = carefulShare / worked * (1 - direct);
+            double calc = calcShare / worked * (1 - direct);
             List<SolutionMode> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 double u = r.nextDouble();
-                out.add(u < direct ? SolutionMode.DIRECT : u < direct + careful ? SolutionMode.CAREFUL : SolutionMode.STEPS);
+                out.add(u < direct ? SolutionMode.DIRECT : u < direct + careful ? SolutionMode.CAREFUL
+                        : u < direct + careful + calc ? SolutionMode.CALC : SolutionMode.STEPS);
             }
             return out;
         }
@@ -198,16 +206,17 @@ public final class TaskCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            if (stepsShare < 0 || carefulShare < 0 || stepsShare + carefulShare > 1 || stepsShare + carefulShare == 0) {
-                throw new IllegalArgumentException("--steps-share and --careful-share must be >= 0, not both 0, and sum "
-                        + "to <= 1");
+            if (stepsShare < 0 || carefulShare < 0 || calcShare < 0 || stepsShare + carefulShare + calcShare > 1
+                    || stepsShare + carefulShare + calcShare == 0) {
+                throw new IllegalArgumentException("--steps-share, --careful-share and --calc-share must be >= 0, not "
+                        + "all 0, and sum to <= 1");
             }
             if (steps < 0 || mixSteps < 0 || steps + mixSteps == 0) {
                 throw new IllegalArgumentException("--steps and --mix-steps must be >= 0, not both 0");
             }
             long t0 = System.nanoTime();
             List<TaskProblem> train = ArithmeticTask.withOptions(ArithmeticTask.generate(examples, seed, 0), optionsShare, seed);
-            double direct = 1 - stepsShare - carefulShare;
+            double direct = 1 - stepsShare - carefulShare - calcShare;
             try (NDManager m = NDManager.newBaseManager()) {
                 if (from != null) {
                     try (Policy start = Policy.load(from, m)) {
@@ -232,6 +241,7 @@ public final class TaskCommand extends CommandGroup {
                     report.put("seed", seed).put("steps", steps).put("batch_size", batchSize).put("lr", lr)
                             .put("mix_steps", mixSteps).put("mix_lr", mixLr).put("from", from == null ? null : from.toString())
                             .put("examples", examples).put("options_share", optionsShare).put("steps_share", stepsShare).put("careful_share", carefulShare)
+                            .put("calc_share", calcShare)
                             .put("final_token_loss", finalLoss)
                             .put("train_seconds", trainSecs).put("sha256", sha);
                     if (heldOut > 0) {

@@ -109,6 +109,23 @@ class BuiltInTaskTest {
     }
 
     @Test
+    void aCalcShareChangesTheTargetsAndNoShareLeavesTheWarmStartAsItWas() throws Exception {
+        String[] shas = new String[3];
+        String[][] extra = {{}, {"--calc-share", "0"}, {"--calc-share", "0.3"}};
+        for (int run = 0; run < 3; run++) {
+            Path out = tmp.resolve("calc-" + run);
+            List<String> args = new java.util.ArrayList<>(List.of("task", "sft", "--out", out.toString(), "--steps", "15",
+                    "--mix-steps", "5", "--examples", "500", "--held-out", "0", "--seed", "9"));
+            args.addAll(List.of(extra[run]));
+            assertThat(new CommandLine(new Seedstream()).execute(args.toArray(String[]::new))).isZero();
+            shas[run] = Checkpoints.sha256(out.resolve("model.safetensors"));
+        }
+        assertThat(shas[1]).as("--calc-share 0 is the default warm start").isEqualTo(shas[0]);
+        assertThat(shas[2]).as("calculator targets train other weights").isNotEqualTo(shas[0]);
+        assertThat(Files.readString(tmp.resolve("calc-2").resolve("warm-start.json"))).contains("\"calc_share\" : 0.3");
+    }
+
+    @Test
     void evalCommandWritesOneLinePerProblem() throws Exception {
         Path data = tmp.resolve("problems.jsonl");
         Path out = tmp.resolve("results.jsonl");

@@ -10,7 +10,13 @@ public enum SolutionMode {
     /** {@code Steps: 7*8=56. 56-13=43. \boxed{43}}. */
     STEPS("Steps:"),
     /** {@code Careful: 7*8=56. 56-13: 56-10=46. 46-3=43. \boxed{43}}: two-digit additions and subtractions in parts. */
-    CAREFUL("Careful:");
+    CAREFUL("Careful:"),
+    /**
+     * {@code Calc: <calc>7*8</calc><result>56</result> <calc>56-13</calc><result>43</result> \boxed{43}}: each
+     * step asked of the calculator. Taught with the results written out; with {@code generator.tools=calculator}
+     * the generator stops at each {@code </calc>} and appends the calculator's exact reply instead.
+     */
+    CALC("Calc:");
 
     private final String label;
 

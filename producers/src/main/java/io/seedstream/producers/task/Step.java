@@ -9,6 +9,19 @@ public record Step(Fraction a, char op, Fraction b, Fraction value) {
     }
 
     /**
+     * As a calculator call and its reply, the way the calc mode writes it: {@code <calc>56-13</calc><result>43</result>}.
+     * A fraction or a negative operand goes in parentheses, so the call means this step (2/3 divided by 4/5 is
+     * {@code (2/3)/(4/5)}, not {@code 2/3/4/5}).
+     */
+    public String calculated() {
+        return "<calc>" + operand(a) + op + operand(b) + "</calc><result>" + value.plain() + "</result>";
+    }
+
+    private static String operand(Fraction x) {
+        return x.isInteger() && x.num() >= 0 ? x.plain() : "(" + x.plain() + ")";
+    }
+
+    /**
      * As the careful solutions write it: an addition or subtraction of a whole number of two or
      * more digits goes through the tens first ({@code 56-13: 56-10=46. 46-3=43.}); any other step
      * is written as it is.

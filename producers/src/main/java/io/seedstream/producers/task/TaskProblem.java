@@ -27,6 +27,7 @@ public record TaskProblem(String id, String problem, String answer, int level, L
         return switch (mode) {
             case STEPS -> mode.label() + " " + steps.stream().map(Step::written).collect(Collectors.joining(" ")) + " " + box;
             case CAREFUL -> mode.label() + " " + steps.stream().map(Step::carefully).collect(Collectors.joining(" ")) + " " + box;
+            case CALC -> mode.label() + " " + steps.stream().map(Step::calculated).collect(Collectors.joining(" ")) + " " + box;
             case DIRECT -> mode.label() + " " + box;
         };
     }

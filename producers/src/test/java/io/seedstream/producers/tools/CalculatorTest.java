@@ -58,6 +58,25 @@ class CalculatorTest {
     }
 
     @Test
+    void everyCallOfTheTasksCalcSolutionsGetsTheResultTheSolutionWrites() {
+        java.util.regex.Pattern call = java.util.regex.Pattern.compile("<calc>(.*?)</calc><result>(.*?)</result>");
+        int calls = 0;
+        for (int level = 1; level <= io.seedstream.producers.task.ArithmeticTask.LEVELS; level++) {
+            for (io.seedstream.producers.task.TaskProblem p : io.seedstream.producers.task.ArithmeticTask.generate(500,
+                    7, level)) {
+                String solution = p.solution(io.seedstream.producers.task.SolutionMode.CALC);
+                assertThat(solution).startsWith("Calc: <calc>");
+                java.util.regex.Matcher m = call.matcher(solution);
+                while (m.find()) {
+                    assertThat(call(m.group(1))).as(solution).isEqualTo(ToolReply.ok(m.group(2)));
+                    calls++;
+                }
+            }
+        }
+        assertThat(calls).isGreaterThan(2_000);
+    }
+
+    @Test
     void lengthAndNestingAreBounded() {
         assertThat(call("1+".repeat(100) + "1").text()).contains("longer than 200 characters");
         assertThat(call("(".repeat(40) + "1" + ")".repeat(40)).text()).contains("nested deeper than 32");

@@ -143,6 +143,12 @@ public final class UpCommand implements Callable<Integer> {
             + "(default: ${sys:seedstream.default.dispatch.selection}; docs/method.md).")
     String selection;
 
+    @Option(names = "--tools", paramLabel = "NAME[,NAME]", description = "Tools the policy may call mid-answer "
+            + "(generator.tools; docs/tools.md). With calculator and no --model-dir, the task policy is warm-started "
+            + "once with calculator calls in its targets (task sft --calc-share 0.2, about 10 minutes on 2 cores; kept "
+            + "in DATA/warm-start-calc).")
+    String tools;
+
     @Option(names = "--minutes", description = "Stop after this many minutes (default: run until Ctrl-C).")
     Double minutes;
 
@@ -328,6 +334,7 @@ public final class UpCommand implements Callable<Integer> {
         UpdateOptions.put(p, DispatcherConfig.MAX_NEW_TOKENS, maxNewTokens);
         UpdateOptions.put(p, DispatcherConfig.EVAL_EVERY, evalEvery);
         UpdateOptions.put(p, DispatcherConfig.SELECTION, selection);
+        UpdateOptions.put(p, GeneratorConfig.TOOLS, tools);
         if (!evalFiles.isEmpty()) {
             p.put(DispatcherConfig.EVAL_FILES, evalFiles.stream().map(f -> f.toAbsolutePath().toString())
                     .collect(java.util.stream.Collectors.joining(",")));
@@ -345,11 +352,19 @@ public final class UpCommand implements Callable<Integer> {
             }
             return modelDir.toAbsolutePath();
         }
-        if (warmStart) {
-            Path out = dataDir.resolve("warm-start").toAbsolutePath();
+        // the shipped policy never writes a calculator call: a run with the calculator needs one that does
+        boolean calc = tools != null && java.util.Arrays.stream(tools.split(",")).map(String::strip)
+                .anyMatch(t -> t.equals("calculator"));
+        if (warmStart || calc) {
+            Path out = dataDir.resolve(calc ? "warm-start-calc" : "warm-start").toAbsolutePath();
             if (!java.nio.file.Files.isRegularFile(out.resolve("warm-start.json"))) {
-                System.err.println("seedstream up: warm-starting the task policy into " + out + " (seedstream task sft)");
-                int r = new CommandLine(new TaskCommand()).execute("sft", "--out", out.toString());
+                System.err.println("seedstream up: warm-starting the task policy into " + out + " (seedstream task sft"
+                        + (calc ? " --calc-share 0.2" : "") + ")");
+                List<String> args = new java.util.ArrayList<>(List.of("sft", "--out", out.toString()));
+                if (calc) {
+                    args.addAll(List.of("--calc-share", "0.2"));
+                }
+                int r = new CommandLine(new TaskCommand()).execute(args.toArray(String[]::new));
                 if (r != 0) {
                     System.err.println("seedstream up: the warm start failed");
                     return null;

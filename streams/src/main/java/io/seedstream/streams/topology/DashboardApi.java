@@ -385,7 +385,11 @@ final class DashboardApi implements AutoCloseable {
         ObjectNode o = JsonSerde.JSON.createObjectNode().put("policy_version", v.policyVersion())
                 .put("groups", v.groups()).put("answers", v.answers()).put("mean_entropy", v.meanEntropy())
                 .put("accuracy", v.accuracy()).put("zero_advantage_fraction", v.zeroAdvantageFraction())
-                .put("mean_scale", v.meanScale());
+                .put("mean_scale", v.meanScale())
+                .put("tool_answer_share", v.answers() == 0 ? 0.0 : (double) v.toolAnswers() / v.answers())
+                .put("tool_calls_per_answer", v.answers() == 0 ? 0.0 : (double) v.toolCalls() / v.answers())
+                .put("tool_failure_rate", v.toolCalls() == 0 ? 0.0 : (double) v.toolFailures() / v.toolCalls())
+                .put("tool_latency_ms_mean", v.toolCalls() == 0 ? 0.0 : (double) v.toolLatencyMs() / v.toolCalls());
         ArrayNode h = o.putArray("entropy_histogram");
         for (long c : v.entropyHistogram()) {
             h.add(c);

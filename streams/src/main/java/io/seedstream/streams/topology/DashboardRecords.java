@@ -34,8 +34,9 @@ public final class DashboardRecords {
     public record Visit(long policyVersion, double entropy, int answers, int correct, boolean zeroAdvantage) {}
 
     /** One scored group reduced to what the per-version aggregate needs. */
+    /** @param toolAnswers answers with a tool call; toolCalls, toolFailures, toolLatencyMs over the group's calls */
     public record GroupSummary(long policyVersion, int answers, int correct, double entropy, double normalizedEntropy,
-            double scale, boolean zeroAdvantage) {}
+            double scale, boolean zeroAdvantage, int toolAnswers, int toolCalls, int toolFailures, long toolLatencyMs) {}
 
     /**
      * Aggregate over every group sampled by one policy version, with two histograms of its groups: by
@@ -43,14 +44,15 @@ public final class DashboardRecords {
      * the bins between split (0, 1) evenly). Stored before the pass-rate histogram was kept, it is null.
      */
     public record VersionStats(long policyVersion, long groups, long answers, long correct, double sumEntropy,
-            double sumScale, long zeroAdvantageGroups, long[] entropyHistogram, long[] passRateHistogram) {
+            double sumScale, long zeroAdvantageGroups, long[] entropyHistogram, long[] passRateHistogram,
+            long toolAnswers, long toolCalls, long toolFailures, long toolLatencyMs) {
 
         public static final int BINS = 10;
         /** 0, eight even bins of (0, 1), and 1. */
         public static final int PASS_BINS = 10;
 
         public static VersionStats empty() {
-            return new VersionStats(-1, 0, 0, 0, 0, 0, 0, new long[BINS], new long[PASS_BINS]);
+            return new VersionStats(-1, 0, 0, 0, 0, 0, 0, new long[BINS], new long[PASS_BINS], 0, 0, 0, 0);
         }
 
         VersionStats add(GroupSummary g) {
@@ -61,7 +63,9 @@ public final class DashboardRecords {
             pass[passBin(g.answers() == 0 ? 0 : (double) g.correct() / g.answers())]++;
             return new VersionStats(g.policyVersion(), groups + 1, answers + g.answers(), correct + g.correct(),
                     sumEntropy + g.entropy(), sumScale + g.scale(), zeroAdvantageGroups + (g.zeroAdvantage() ? 1 : 0),
-                    hist, pass);
+                    hist, pass,
+                    toolAnswers + g.toolAnswers(), toolCalls + g.toolCalls(), toolFailures + g.toolFailures(),
+                    toolLatencyMs + g.toolLatencyMs());
         }
 
         static int passBin(double rate) {

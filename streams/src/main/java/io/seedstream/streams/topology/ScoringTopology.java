@@ -212,8 +212,21 @@ public final class ScoringTopology {
     static GroupSummary summary(ScoredGroup g) {
         int n = g.getRewards().size();
         double seMax = n >= 2 ? Math.log(n) : 1;
+        int toolAnswers = 0;
+        int calls = 0;
+        int failures = 0;
+        long latency = 0;
+        for (io.seedstream.schemas.avro.Answer a : g.getRollout().getAnswers()) {
+            toolAnswers += a.getToolCalls() == null || a.getToolCalls().isEmpty() ? 0 : 1;
+            for (io.seedstream.schemas.avro.ToolCall c : a.getToolCalls() == null
+                    ? java.util.List.<io.seedstream.schemas.avro.ToolCall>of() : a.getToolCalls()) {
+                calls++;
+                failures += c.getStatus().equals("ok") ? 0 : 1;
+                latency += c.getLatencyMs();
+            }
+        }
         return new GroupSummary(g.getRollout().getPolicyVersion(), n, correctAnswers(g), g.getSemanticEntropy(),
-                g.getSemanticEntropy() / seMax, g.getScale(), zeroAdvantage(g));
+                g.getSemanticEntropy() / seMax, g.getScale(), zeroAdvantage(g), toolAnswers, calls, failures, latency);
     }
 
     /** Answers of the group with a positive reward. */

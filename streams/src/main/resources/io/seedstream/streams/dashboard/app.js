@@ -91,6 +91,17 @@ function heatmap(id, label, xs, histograms, rgb, edges, yRange) {
   c.redraw(false);
 }
 
+// tool calls (docs/tools.md): shown once some version's answers called a tool
+function renderTools(versions) {
+  const used = versions.filter(v => v.tool_calls_per_answer > 0);
+  document.getElementById("tools").hidden = used.length === 0;
+  if (!used.length) return;
+  plot("chart-tools", [line("answers with a call", 0), line("calls per answer", 1), line("failed calls", 2)],
+    [versions.map(v => v.policy_version), versions.map(v => v.tool_answer_share),
+      versions.map(v => v.tool_calls_per_answer), versions.map(v => v.tool_failure_rate)]);
+  document.getElementById("tool-latency").textContent = fmt(used[used.length - 1].tool_latency_ms_mean, 0) + " ms";
+}
+
 // SE / ln G of every version's groups
 function renderHeatmap(versions) {
   heatmap("chart-se-heatmap", "SE / ln G", versions.map(v => v.policy_version),
@@ -99,6 +110,7 @@ function renderHeatmap(versions) {
 
 // where sampling goes: the pass rates of each version's groups, the wasted share, the dispatcher's reasons
 function renderSampling(versions, pipeline) {
+  renderTools(versions);
   // bins: exactly 0 (a band below the axis' 0), eight of (0, 1) at their true pass rates, exactly 1 (above 1)
   const band = 1 / 16;
   const passEdges = (b, bins) => b === 0 ? [-band, 0] : b === bins - 1 ? [1, 1 + band]

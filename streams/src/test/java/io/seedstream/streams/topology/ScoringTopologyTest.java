@@ -381,6 +381,14 @@ class ScoringTopologyTest {
             assertThat(d.getStage()).isEqualTo("validate");
             assertThat(d.getError()).contains("claims reply tokens [2, 12) of an answer of 9 tokens");
         });
+        // the dashboard's per-version tool use: one answer of four called once
+        VersionStats v0 = (VersionStats) driver.getKeyValueStore(ScoringTopology.VERSION_STATS_STORE).get("0");
+        assertThat(List.of(v0.answers(), v0.toolAnswers(), v0.toolCalls(), v0.toolFailures())).containsExactly(4L, 1L, 1L,
+                0L);
+        var json = DashboardApi.version(v0);
+        assertThat(json.get("tool_answer_share").asDouble()).isEqualTo(0.25);
+        assertThat(json.get("tool_calls_per_answer").asDouble()).isEqualTo(0.25);
+        assertThat(json.get("tool_failure_rate").asDouble()).isZero();
     }
 
     @Test

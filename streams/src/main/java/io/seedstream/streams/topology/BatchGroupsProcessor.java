@@ -21,9 +21,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code batch.max.tokens} completion tokens (a single larger group is a batch of its own).
  *
  * <p>Waiting groups are kept oldest policy version first, and a full batch closes once no group has
- * joined for {@code batch.order.window.ms}: groups that arrive together (a topology catching up
- * after a restart, generators committing at once) go into batches earliest deadline first, since a
- * group sampled by version w is stale in any batch applied after version w + eta. In arrival order
+ * joined for {@code batch.order.window.ms}: groups that arrive together (generators committing at
+ * once) go into batches earliest deadline first, since a group sampled by version w is stale in any
+ * batch applied after version w + eta. A restarted topology's catch-up can outlast the window
+ * (docs/reliability.md, run G). In arrival order
  * a newer group could take the last place of a batch and push an older one into the next batch,
  * beyond the bound. A batch that is not full closes after {@code batch.linger.ms} with no group
  * joining, counted from this task's start, so that time the topology was down does not close short

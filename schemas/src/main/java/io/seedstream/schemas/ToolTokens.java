@@ -38,15 +38,6 @@ public final class ToolTokens {
         return model;
     }
 
-    /** How many of the answer's {@code tokens} tokens the model sampled. */
-    public static int modelTokenCount(Answer a, int tokens) {
-        int n = 0;
-        for (boolean m : modelTokens(a, tokens)) {
-            n += m ? 1 : 0;
-        }
-        return n;
-    }
-
     /**
      * Why the answer's calls do not fit its {@code tokens} tokens (a reply span out of range, reversed,
      * or overlapping an earlier one), or null when they do.

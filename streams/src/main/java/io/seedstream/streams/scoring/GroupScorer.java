@@ -42,12 +42,14 @@ public final class GroupScorer {
         for (io.seedstream.schemas.avro.Answer a : g.getAnswers()) {
             float[] packed = io.seedstream.schemas.TokenArrays.floats(a.getTokenLogprobs());
             boolean[] model = ToolTokens.modelTokens(a, packed.length);
-            double[] lps = new double[ToolTokens.modelTokenCount(a, packed.length)];
-            for (int i = 0, j = 0; i < packed.length; i++) {
+            double[] lps = new double[packed.length];
+            int j = 0;
+            for (int i = 0; i < packed.length; i++) {
                 if (model[i]) {
                     lps[j++] = packed[i];
                 }
             }
+            lps = j == lps.length ? lps : java.util.Arrays.copyOf(lps, j);
             out.add(new ScorableAnswer(a.getText(), lps,
                     a.getFinishReason() == io.seedstream.schemas.avro.FinishReason.LENGTH));
         }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that write JSON results.",
         subcommands = {StartupBenchCommand.class, GradeBenchCommand.class, StreamsBenchCommand.class,
-            ModelBenchCommand.class, TrainBenchCommand.class, GenerateBenchCommand.class, MemoryBenchmark.class,
+            ModelBenchCommand.class, TrainBenchCommand.class, GenerateBenchCommand.class, ToolsBenchCommand.class,
+            MemoryBenchmark.class,
             MemoryBenchmark.Worker.class})
 public final class BenchCommand extends CommandGroup {
 

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.seedstream.cli.ProgressBar;
 import io.seedstream.cli.PromptOptions;
+import io.seedstream.cli.ToolOptions;
 import io.seedstream.model.Policy;
 import io.seedstream.producers.generator.PromptFormat;
 import io.seedstream.producers.prompts.PromptLine;
+import io.seedstream.producers.tools.ToolSettings;
 import io.seedstream.schemas.avro.Prompt;
 import io.seedstream.streams.evaluation.Bootstrap;
 import io.seedstream.streams.evaluation.EvalSummary;
@@ -81,6 +83,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     PromptOptions prompt;
 
+    @Mixin
+    ToolOptions toolOptions;
+
     @Option(names = "--baseline", paramLabel = "RESULTS.jsonl",
             description = "An earlier --out of this command on the same problems (e.g. of version 0): report the paired "
                     + "change of greedy pass@1 with its bootstrap 95% interval.")
@@ -127,25 +132,31 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         List<OfflineEvaluation.Result> results;
+        List<OfflineEvaluation.Samples> sampled = List.of();
         List<ProblemOutcome> outcomes;
         PromptFormat format;
+        ToolSettings tools;
         try {
             format = prompt.resolve(modelDir);
-            System.err.println("seedstream eval: prompts use " + format.describe());
+            tools = toolOptions.settings();
+            System.err.println("seedstream eval: prompts use " + format.describe()
+                    + (tools.any() ? "; tools " + String.join(",", tools.enabled()) + " (" + tools.format() + ")" : ""));
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("seedstream eval: " + e.getMessage());
             return 2;
         }
         try (NDManager m = NDManager.newBaseManager(ModelCommand.device(device)); Policy policy = Policy.load(modelDir, m)) {
             OfflineEvaluation eval = new OfflineEvaluation(policy, new Grader(), maxNewTokens, batchSize, answerPrefix,
-                    format);
+                    format, tools);
             try (ProgressBar bar = ProgressBar.onStderr("eval " + dataset)) {
                 results = eval.greedy(items, m, done -> bar.update(done, items.size()));
             }
-            try (ProgressBar bar = ProgressBar.onStderr("eval " + dataset + " K=" + samples)) {
-                outcomes = eval.outcomes(items, results, samples, temperature, seed, m,
-                        done -> bar.update(done, items.size()));
+            if (samples > 0) {
+                try (ProgressBar bar = ProgressBar.onStderr("eval " + dataset + " K=" + samples)) {
+                    sampled = eval.samples(items, samples, temperature, seed, m, done -> bar.update(done, items.size()));
+                }
             }
+            outcomes = eval.outcomes(items, results, sampled);
         }
         ObjectMapper json = new ObjectMapper();
         BufferedWriter w = out == null ? null : Files.newBufferedWriter(out, StandardCharsets.UTF_8);
@@ -161,11 +172,18 @@ public final class EvalCommand implements Callable<Integer> {
                 line.put("level", o.level());
                 line.put("step_verified", o.stepVerified());
                 line.put("mode", o.mode());
+                if (tools.any()) {
+                    line.put("tool_calls", r.toolCalls());
+                }
                 if (samples > 0) {
                     line.put("samples", o.samples());
                     line.put("samples_correct", o.samplesCorrect());
                     line.put("majority_correct", o.majorityCorrect());
                     line.set("sample_modes", json.valueToTree(o.sampleModes()));
+                    if (tools.any()) {
+                        line.put("samples_with_tool_call", sampled.get(i).withCall());
+                        line.put("sample_tool_calls", sampled.get(i).calls());
+                    }
                 }
                 if (w != null) {
                     w.write(json.writeValueAsString(line));
@@ -194,22 +212,47 @@ public final class EvalCommand implements Callable<Integer> {
             if (change != null) {
                 s.set("paired_change_from_baseline", json.valueToTree(change));
             }
+            if (tools.any()) {
+                s.set("tools", json.valueToTree(toolUse(results, sampled)));
+            }
             Files.writeString(summaryFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(s));
         }
         EvalSummary all = summaries.get(0);
         long correct = outcomes.stream().filter(ProblemOutcome::correct).count();
         String summary = String.format(Locale.ROOT, "seedstream eval: %s pass@1 %.2f%% (%d/%d) [95%% CI %.1f-%.1f], "
-                        + "step-verified %.1f%%%s%s%s%s", dataset, 100.0 * correct / results.size(), correct,
+                        + "step-verified %.1f%%%s%s%s%s%s", dataset, 100.0 * correct / results.size(), correct,
                 results.size(), 100 * all.passAt1().low(), 100 * all.passAt1().high(), 100 * all.stepVerifiedPassAt1(),
                 samples > 0 ? String.format(Locale.ROOT, ", mean@%d %.1f%%, pass@%d %.1f%%, maj@%d %.1f%%", samples,
                         100 * all.meanAtK(), samples, 100 * all.passAtK(), samples, 100 * all.majorityAtK()) : "",
                 change == null ? "" : String.format(Locale.ROOT, ", change from baseline %+.1f points [%+.1f, %+.1f]",
                         100 * change.mean(), 100 * change.low(), 100 * change.high()),
+                tools.any() ? toolUse(results, sampled).describe() : "",
                 malformed > 0 ? ", " + malformed + " malformed lines skipped" : "", out == null ? "" : " -> " + out);
         (out == null ? System.err : System.out).println(summary);
         return 0;
     }
 
+
+    /** How the policy used its tools: greedy answers with a call and calls per answer, and the same over the samples. */
+    record ToolUse(double greedyShareWithCall, double greedyCallsPerAnswer, double sampledShareWithCall,
+            double sampledCallsPerAnswer) {
+
+        String describe() {
+            return String.format(Locale.ROOT, ", tool use %.1f%% of greedy answers (%.2f calls each)%s",
+                    100 * greedyShareWithCall, greedyCallsPerAnswer, Double.isNaN(sampledShareWithCall) ? ""
+                            : String.format(Locale.ROOT, " and %.1f%% of samples (%.2f calls each)",
+                                    100 * sampledShareWithCall, sampledCallsPerAnswer));
+        }
+    }
+
+    static ToolUse toolUse(List<OfflineEvaluation.Result> greedy, List<OfflineEvaluation.Samples> sampled) {
+        double n = greedy.size();
+        double answers = sampled.stream().mapToInt(x -> x.answers().size()).sum();
+        return new ToolUse(greedy.stream().filter(r -> r.toolCalls() > 0).count() / n,
+                greedy.stream().mapToInt(OfflineEvaluation.Result::toolCalls).sum() / n,
+                answers == 0 ? Double.NaN : sampled.stream().mapToInt(OfflineEvaluation.Samples::withCall).sum() / answers,
+                answers == 0 ? Double.NaN : sampled.stream().mapToInt(OfflineEvaluation.Samples::calls).sum() / answers);
+    }
 
     /** The per-problem outcomes of an earlier run's --out (greedy fields only are needed for a paired change). */
     static List<ProblemOutcome> readOutcomes(Path file) throws IOException {

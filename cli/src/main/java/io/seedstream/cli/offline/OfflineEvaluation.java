@@ -6,6 +6,9 @@ import io.seedstream.model.Policy;
 import io.seedstream.model.SamplingOptions;
 import io.seedstream.producers.generator.PromptEncoder;
 import io.seedstream.producers.generator.PromptFormat;
+import io.seedstream.producers.tools.ToolBox;
+import io.seedstream.producers.tools.ToolCalling;
+import io.seedstream.producers.tools.ToolSettings;
 import io.seedstream.streams.evaluation.ProblemOutcome;
 import io.seedstream.streams.grading.Extraction;
 import io.seedstream.streams.grading.Grader;
@@ -32,7 +35,11 @@ final class OfflineEvaluation {
         }
     }
 
-    record Result(String id, String text, String extracted, boolean correct, boolean finishedByStop) {}
+    /** A greedy answer; {@code toolCalls} is how many calls it made (0 without tools). */
+    record Result(String id, String text, String extracted, boolean correct, boolean finishedByStop, int toolCalls) {}
+
+    /** A problem's K sampled answers and how many of them called a tool, in how many calls. */
+    record Samples(List<ProblemOutcome.Answer> answers, int withCall, int calls) {}
 
     /** Mean distinct clusters per problem among G samples, by exact string and by meaning. */
     record Diversity(double meanStringClusters, double meanMeaningClusters, double meanSampleAccuracy) {}
@@ -43,19 +50,23 @@ final class OfflineEvaluation {
     private final int batchSize;
     private final String answerPrefix;
     private final PromptFormat format;
+    private final ToolSettings tools;
 
     OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize) {
-        this(policy, grader, maxNewTokens, batchSize, "", PromptFormat.raw(PromptFormat.TASK_TEMPLATE));
+        this(policy, grader, maxNewTokens, batchSize, "", PromptFormat.raw(PromptFormat.TASK_TEMPLATE),
+                ToolSettings.NONE);
     }
 
     /**
      * @param answerPrefix text every answer is made to start with (e.g. " Steps:"), part of the prompt
      *     the policy continues and of the answer that is graded: what a behaviour the policy holds scores
      * @param format how problems become prompts (the generators' format, so eval measures what training samples)
+     * @param tools the tools the policy may call mid-answer, as a generator with these settings calls them
      */
     OfflineEvaluation(Policy policy, Grader grader, int maxNewTokens, int batchSize, String answerPrefix,
-            PromptFormat format) {
+            PromptFormat format, ToolSettings tools) {
         this.policy = policy;
+        this.tools = tools;
         this.format = format;
         this.grader = grader;
         this.maxNewTokens = maxNewTokens;
@@ -74,21 +85,27 @@ final class OfflineEvaluation {
         for (int start = 0; start < items.size(); start += batchSize) {
             List<Item> chunk = items.subList(start, Math.min(items.size(), start + batchSize));
             List<int[]> prompts = chunk.stream().map(i -> encode(i.problem())).toList();
-            List<Completion> completions;
-            try (NDManager s = m.newSubManager()) {
-                completions = policy.sampler().generate(prompts, o, s, true);
-            }
+            List<Completion> completions = generate(prompts, o, m);
             for (int k = 0; k < chunk.size(); k++) {
                 Item item = chunk.get(k);
                 String text = answerPrefix + completions.get(k).text();
                 Extraction e = grader.extract(text);
                 String extracted = e == null ? null : e.answer();
                 boolean stopped = completions.get(k).finishedByStop();
-                out.add(new Result(item.id(), text, extracted, stopped && correct(item, extracted), stopped));
+                out.add(new Result(item.id(), text, extracted, stopped && correct(item, extracted), stopped,
+                        completions.get(k).toolCalls().size()));
             }
             progress.accept(out.size());
         }
         return out;
+    }
+
+    /** One batch, with the tool calls it makes answered by a tool box that lives as long as the batch. */
+    private List<Completion> generate(List<int[]> prompts, SamplingOptions o, NDManager m) {
+        try (NDManager s = m.newSubManager(); ToolBox box = tools.any() ? tools.box() : null) {
+            return policy.sampler().generate(prompts, o, null, s, true, (row, c) -> {},
+                    box == null ? null : ToolCalling.of(tools, box, policy));
+        }
     }
 
     /** Whether an extracted answer equals any of the item's accepted answers. */
@@ -100,24 +117,21 @@ final class OfflineEvaluation {
      * Each problem's greedy answer and, when {@code k > 0}, k samples at {@code temperature},
      * graded as the topology grades evaluation rounds.
      */
-    List<ProblemOutcome> outcomes(List<Item> items, List<Result> greedy, int k, double temperature, long seed,
-            NDManager m, IntConsumer progress) {
-        List<List<ProblemOutcome.Answer>> samples = k > 0 ? samples(items, k, temperature, seed, m, progress)
-                : items.stream().map(i -> List.<ProblemOutcome.Answer>of()).toList();
+    List<ProblemOutcome> outcomes(List<Item> items, List<Result> greedy, List<Samples> samples) {
         List<ProblemOutcome> out = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
             Item item = items.get(i);
             Result g = greedy.get(i);
             out.add(ProblemOutcome.grade(grader, item.id(), item.level(), item.answers(),
-                    new ProblemOutcome.Answer(g.text(), !g.finishedByStop()), samples.get(i)));
+                    new ProblemOutcome.Answer(g.text(), !g.finishedByStop()),
+                    samples.isEmpty() ? List.of() : samples.get(i).answers()));
         }
         return out;
     }
 
     /** k answers per problem at the temperature (top-p and top-k off), seeded per chunk. */
-    private List<List<ProblemOutcome.Answer>> samples(List<Item> items, int k, double temperature, long seed,
-            NDManager m, IntConsumer progress) {
-        List<List<ProblemOutcome.Answer>> out = new ArrayList<>(items.size());
+    List<Samples> samples(List<Item> items, int k, double temperature, long seed, NDManager m, IntConsumer progress) {
+        List<Samples> out = new ArrayList<>(items.size());
         int perBatch = Math.max(1, batchSize / k);
         for (int start = 0; start < items.size(); start += perBatch) {
             List<Item> chunk = items.subList(start, Math.min(items.size(), start + perBatch));
@@ -130,17 +144,18 @@ final class OfflineEvaluation {
             }
             SamplingOptions o = SamplingOptions.sample(temperature, 1.0, 0, maxNewTokens,
                     Set.of(policy.model().config().eosTokenId()), seed + start);
-            List<Completion> completions;
-            try (NDManager s = m.newSubManager()) {
-                completions = policy.sampler().generate(prompts, o, s, true);
-            }
+            List<Completion> completions = generate(prompts, o, m);
             for (int c = 0; c < chunk.size(); c++) {
                 List<ProblemOutcome.Answer> answers = new ArrayList<>(k);
+                int withCall = 0;
+                int calls = 0;
                 for (int j = 0; j < k; j++) {
                     Completion done = completions.get(c * k + j);
                     answers.add(new ProblemOutcome.Answer(answerPrefix + done.text(), !done.finishedByStop()));
+                    withCall += done.toolCalls().isEmpty() ? 0 : 1;
+                    calls += done.toolCalls().size();
                 }
-                out.add(answers);
+                out.add(new Samples(answers, withCall, calls));
             }
             progress.accept(out.size());
         }
@@ -151,13 +166,13 @@ final class OfflineEvaluation {
     Diversity sampled(List<Item> items, int g, long seed, NDManager m, IntConsumer progress) {
         SemanticClusterer byString = new SemanticClusterer(grader, ScoringConfig.Clustering.EXACT);
         SemanticClusterer byMeaning = new SemanticClusterer(grader, ScoringConfig.Clustering.MATH);
-        List<List<ProblemOutcome.Answer>> samples = samples(items, g, 1.0, seed, m, progress);
+        List<Samples> samples = samples(items, g, 1.0, seed, m, progress);
         double strings = 0;
         double meanings = 0;
         double correct = 0;
         for (int i = 0; i < items.size(); i++) {
             List<String> extracted = new ArrayList<>();
-            for (ProblemOutcome.Answer a : samples.get(i)) {
+            for (ProblemOutcome.Answer a : samples.get(i).answers()) {
                 Extraction e = grader.extract(a.text());
                 String answer = e == null ? null : e.answer();
                 extracted.add(answer);

@@ -258,7 +258,7 @@ public final class TaskCommand extends CommandGroup {
                         }
                         double acc = greedy.stream().filter(OfflineEvaluation.Result::correct).count() / (double) items.size();
                         EvalSummary all = EvalSummary.of(EvalSummary.ALL,
-                                eval.outcomes(items, greedy, 0, 1.0, seed, m, done -> { }), seed);
+                                eval.outcomes(items, greedy, List.of()), seed);
                         report.put("held_out", items.size()).put("greedy_pass_at_1", acc)
                                 .put("greedy_pass_at_1_low", all.passAt1().low())
                                 .put("greedy_pass_at_1_high", all.passAt1().high())
@@ -277,7 +277,7 @@ public final class TaskCommand extends CommandGroup {
                                 picks = eval.greedy(offered, m, done -> bar.update(done, offered.size()));
                             }
                             EvalSummary withOptions = EvalSummary.of(EvalSummary.ALL,
-                                    eval.outcomes(offered, picks, 0, 1.0, seed, m, done -> { }), seed);
+                                    eval.outcomes(offered, picks, List.of()), seed);
                             report.put("options_greedy_pass_at_1", withOptions.passAt1().mean())
                                     .put("options_step_verified_pass_at_1", withOptions.stepVerifiedPassAt1());
                             report.set("options_greedy_modes", new ObjectMapper().valueToTree(withOptions.modeShares()));

@@ -40,8 +40,8 @@ class ShippedPolicyTest {
         EvalSummary all;
         try (NDManager m = NDManager.newBaseManager(); Policy p = Policy.load(UpCommandTest.SHIPPED, m)) {
             OfflineEvaluation eval = new OfflineEvaluation(p, new Grader(), 96, 64);
-            all = EvalSummary.of(EvalSummary.ALL, eval.outcomes(heldOut, eval.greedy(heldOut, m, done -> { }), 0, 1.0, 0,
-                    m, done -> { }), 0);
+            all = EvalSummary.of(EvalSummary.ALL, eval.outcomes(heldOut, eval.greedy(heldOut, m, done -> { }),
+                    java.util.List.of()), 0);
         }
         assertThat(all.passAt1().mean()).as("held-out greedy pass@1 of the shipped policy")
                 .isBetween(DOCUMENTED_MIN, DOCUMENTED_MAX);

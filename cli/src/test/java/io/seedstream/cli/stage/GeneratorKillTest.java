@@ -155,7 +155,7 @@ class GeneratorKillTest {
         }
     }
 
-    private static TransactionState state(Admin admin, String txn) throws Exception {
+    static TransactionState state(Admin admin, String txn) throws Exception {
         try {
             Map<String, TransactionDescription> d = admin.describeTransactions(List.of(txn)).all().get();
             return d.get(txn).state();
@@ -164,7 +164,7 @@ class GeneratorKillTest {
         }
     }
 
-    private static void awaitMembers(Admin admin, String group, int n, Process child, Path log) throws Exception {
+    static void awaitMembers(Admin admin, String group, int n, Process child, Path log) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
             int members;

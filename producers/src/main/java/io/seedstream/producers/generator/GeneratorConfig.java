@@ -143,10 +143,19 @@ public record GeneratorConfig(
                 Duration.ofMillis(c.getLong(METRICS_INTERVAL_MS)), c.getInt(PROMETHEUS_PORT),
                 Duration.ofMillis(c.getLong(TRANSACTION_TIMEOUT_MS)), Duration.ofMillis(c.getLong(SESSION_TIMEOUT_MS)),
                 Duration.ofMillis(c.getLong(START_WAIT_MS)), Duration.ofMillis(c.getLong(FIRST_VERSION_WAIT_MS)),
-                new ToolSettings(c.getList(TOOLS).stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
-                        ToolSettings.format(c.getString(TOOLS_FORMAT)), c.getInt(TOOLS_MAX_CALLS),
-                        Duration.ofMillis(c.getLong(TOOLS_TIMEOUT_MS)), ToolSettings.http(c.getList(TOOLS_HTTP)),
-                        c.getInt(TOOLS_MAX_REPLY_BYTES)));
+                toolsOf(c));
+    }
+
+    /** The generator.tools.* keys alone, for commands that sample with tools outside a generator (eval, bench). */
+    public static ToolSettings tools(Map<?, ?> props) {
+        return toolsOf(new AbstractConfig(DEFINITION, props, false));
+    }
+
+    private static ToolSettings toolsOf(AbstractConfig c) {
+        return new ToolSettings(c.getList(TOOLS).stream().map(String::strip).filter(s -> !s.isEmpty()).toList(),
+                ToolSettings.format(c.getString(TOOLS_FORMAT)), c.getInt(TOOLS_MAX_CALLS),
+                Duration.ofMillis(c.getLong(TOOLS_TIMEOUT_MS)), ToolSettings.http(c.getList(TOOLS_HTTP)),
+                c.getInt(TOOLS_MAX_REPLY_BYTES));
     }
 
     private static Path path(String s) {

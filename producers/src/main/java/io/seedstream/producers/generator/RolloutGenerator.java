@@ -414,8 +414,7 @@ public final class RolloutGenerator {
             try (NDManager m = manager.newSubManager()) {
                 done = policy.sampler().generate(rows, options, rowSeeds.stream().mapToLong(Long::longValue).toArray(),
                         m, true, assembler::finished, tools == null ? null
-                                : new ToolCalling(config.tools().format(), tools, config.tools().maxCalls(),
-                                        text -> policy.tokenizer().encode(text)));
+                                : ToolCalling.of(config.tools(), tools, policy));
             }
             return new Sampled(rows.size(), done.stream().mapToLong(c -> c.tokenIds().length).sum(),
                     (System.nanoTime() - t0) / 1e9);

@@ -52,7 +52,8 @@ public enum CallFormat {
 
     Call parse(String inner) {
         if (this == CALC) {
-            return new Call(Calculator.NAME, inner.strip(), null);
+            // as written, spaces too: the log's call then reads back out of the answer's text exactly
+            return new Call(Calculator.NAME, inner, null);
         }
         try {
             JsonNode call = JSON.readTree(inner);

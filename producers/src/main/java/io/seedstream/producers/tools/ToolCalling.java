@@ -1,5 +1,6 @@
 package io.seedstream.producers.tools;
 
+import io.seedstream.model.Policy;
 import io.seedstream.model.ToolCaller;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -26,6 +27,11 @@ public final class ToolCalling implements ToolCaller {
         this.maxCalls = maxCalls;
         this.encoder = encoder;
         this.lastMarkerChar = format.close().substring(format.close().length() - 1);
+    }
+
+    /** The settings' calls for a policy's sampler, replies encoded by the policy's tokenizer. */
+    public static ToolCalling of(ToolSettings settings, ToolBox box, Policy policy) {
+        return new ToolCalling(settings.format(), box, settings.maxCalls(), text -> policy.tokenizer().encode(text));
     }
 
     @Override

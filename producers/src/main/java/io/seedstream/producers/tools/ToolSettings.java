@@ -35,6 +35,11 @@ public record ToolSettings(List<String> enabled, CallFormat format, int maxCalls
         }
     }
 
+    /** These settings with another allow-list. */
+    public ToolSettings withEnabled(List<String> names) {
+        return new ToolSettings(names, format, maxCalls, timeout, http, maxReplyBytes);
+    }
+
     public boolean any() {
         return !enabled.isEmpty();
     }
@@ -57,18 +62,21 @@ public record ToolSettings(List<String> enabled, CallFormat format, int maxCalls
                 throw new IllegalArgumentException("HTTP tool '" + e + "' is not name=url");
             }
             String name = e.substring(0, eq).strip();
-            if (name.equals(Calculator.NAME) || out.put(name, URI.create(e.substring(eq + 1).strip())) != null) {
-                throw new IllegalArgumentException("HTTP tool name '" + name + "' is taken");
+            if (out.put(name, URI.create(e.substring(eq + 1).strip())) != null) {
+                throw new IllegalArgumentException("HTTP tool name '" + name + "' is given twice");
             }
         }
         return out;
     }
 
-    /** The enabled tools, each call bounded by the timeout. */
+    /**
+     * The enabled tools, each call bounded by the timeout. A name given a URL is that HTTP tool, even
+     * {@code calculator}: a server (a computer algebra system, say) may answer the {@code calc} format's calls.
+     */
     public ToolBox box() {
         List<Tool> tools = new ArrayList<>();
         for (String name : enabled) {
-            tools.add(name.equals(Calculator.NAME) ? new Calculator() : new HttpTool(name, http.get(name), maxReplyBytes));
+            tools.add(http.containsKey(name) ? new HttpTool(name, http.get(name), maxReplyBytes) : new Calculator());
         }
         return new ToolBox(tools, timeout);
     }

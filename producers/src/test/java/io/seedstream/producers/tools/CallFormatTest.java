@@ -12,7 +12,7 @@ class CallFormatTest {
                 .hasValue(new CallFormat.Call("calculator", "21-5", null));
         assertThat(CallFormat.CALC.completedCall("Steps: <calc>21-5")).isEmpty();
         assertThat(CallFormat.CALC.completedCall("<calc>1</calc> then <calc> 2*3 </calc>"))
-                .hasValue(new CallFormat.Call("calculator", "2*3", null));
+                .hasValue(new CallFormat.Call("calculator", " 2*3 ", null));
         assertThat(CallFormat.CALC.completedCall("oops</calc>").orElseThrow().problem())
                 .isEqualTo("a closing </calc> without an opening <calc>");
         assertThat(CallFormat.CALC.reply(ToolReply.ok("16"))).isEqualTo("<result>16</result>");

@@ -90,6 +90,20 @@ class ToolBoxTest {
     }
 
     @Test
+    void aCalculatorGivenAUrlIsThatServerAndTheBuiltInOneIsNotUsed() {
+        ToolSettings settings = new ToolSettings(List.of("calculator"), CallFormat.CALC, 2, Duration.ofSeconds(2),
+                ToolSettings.http(List.of("calculator=" + url("/upper"))), 4096);
+        try (ToolBox box = settings.box()) {
+            // the built-in calculator would answer 16; the server echoes the call in capitals
+            assertThat(box.call("calculator", "21-5").reply().text()).contains("\"ARGUMENTS\":\"21-5\"");
+            assertThat(received).singleElement().satisfies(r -> assertThat(r).contains("\"tool\":\"calculator\""));
+        }
+        try (ToolBox box = ToolSettings.NONE.withEnabled(List.of("calculator")).box()) {
+            assertThat(box.call("calculator", "21-5").reply().text()).isEqualTo("16");
+        }
+    }
+
+    @Test
     void aSlowToolCostsItsCallATimeoutTextWithinTheBound() {
         Tool hangs = new Tool() {
             @Override

@@ -49,11 +49,11 @@ class ToolCallingTest {
     }
 
     @Test
-    void settingsRefuseAToolWithoutAUrlAndTakenNames() {
+    void settingsRefuseAToolWithoutAUrlAndANameGivenTwice() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ToolSettings(List.of("weather"), CallFormat.CALC,
                 1, Duration.ofSeconds(1), java.util.Map.of(), 10)).hasMessageContaining("is neither calculator nor");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ToolSettings.http(List.of("calculator=http://x")))
-                .hasMessageContaining("is taken");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ToolSettings.http(List.of("w=http://x", "w=http://y")))
+                .hasMessageContaining("is given twice");
         assertThat(ToolSettings.http(List.of("weather=http://127.0.0.1:9/w"))).containsKey("weather");
         assertThat(ToolSettings.format("Hermes")).isEqualTo(CallFormat.HERMES);
     }

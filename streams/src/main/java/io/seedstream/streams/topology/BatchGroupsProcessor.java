@@ -23,8 +23,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Waiting groups are kept oldest policy version first, and a full batch closes once no group has
  * joined for {@code batch.order.window.ms}: groups that arrive together (generators committing at
  * once) go into batches earliest deadline first, since a group sampled by version w is stale in any
- * batch applied after version w + eta. A restarted topology's catch-up can outlast the window
- * (docs/reliability.md, run G). In arrival order
+ * batch applied after version w + eta. A restarted task waits for its catch-up to pause, however
+ * long it runs (docs/reliability.md, runs G and H); after that, arrivals that never pause still close
+ * full batches after 8 windows. In arrival order
  * a newer group could take the last place of a batch and push an older one into the next batch,
  * beyond the bound. A batch that is not full closes after {@code batch.linger.ms} with no group
  * joining, counted from this task's start, so that time the topology was down does not close short
@@ -39,6 +40,8 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
     private static final String STATE = "state";
     /** A stream of arrivals that never pauses still closes full batches after this many windows. */
     private static final int MAX_WINDOWS = 8;
+    /** A catch-up that never pauses still closes full batches after this long. */
+    private static final long CATCH_UP_MAX_MS = 30_000;
 
     /**
      * The header: the next batch's sequence and what waits. Field names are those of the changelog's
@@ -67,6 +70,14 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
     private KeyValueStore<String, BatchState> state;
     /** When this task started: the linger does not count time before it. */
     private long startedAtMs;
+    /**
+     * From this task's start until its input first pauses for the window: a restarted topology scores
+     * its backlog partition by partition, so the oldest groups can come last; full batches wait for the
+     * pause, however long the backlog takes (up to {@link #CATCH_UP_MAX_MS}), not only 8 windows.
+     */
+    private boolean catchingUp;
+    /** When the first group joined since this task's start; -1: none yet. */
+    private long firstJoinMs;
 
     BatchGroupsProcessor(int maxGroups, long maxTokens, Duration linger, Duration orderWindow, ScoringMetrics metrics) {
         this.maxGroups = maxGroups;
@@ -82,6 +93,8 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
         this.groups = context.getStateStore(ScoringTopology.OPEN_BATCH_STORE);
         this.state = context.getStateStore(ScoringTopology.BATCH_STATE_STORE);
         this.startedAtMs = context.currentSystemTimeMs();
+        this.catchingUp = true;
+        this.firstJoinMs = -1;
         long every = Math.max(10, Math.min(500, linger.toMillis() / 4));
         if (!orderWindow.isZero()) {
             every = Math.min(every, Math.max(10, orderWindow.toMillis() / 2));
@@ -103,6 +116,7 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
         // oldest version first, then arrival: the store iterates in key order
         groups.put(String.format("%019d-%019d", Math.max(0, version), s.arrivals()), g);
         long now = context.currentSystemTimeMs();
+        firstJoinMs = firstJoinMs < 0 ? now : firstJoinMs;
         boolean full = s.groups() + 1 >= maxGroups || s.tokens() + tokens >= maxTokens;
         s = s.joined(version, tokens, now, full);
         if (orderWindow.isZero()) {
@@ -113,12 +127,16 @@ final class BatchGroupsProcessor implements Processor<String, ScoredGroup, Strin
 
     private void punctuate(long now) {
         BatchState s = current();
+        boolean quiet = now - Math.max(s.openedAtMs(), startedAtMs) >= orderWindow.toMillis();
+        // the backlog may reach this task some time after it starts: the catch-up ends at a pause after a join
+        catchingUp &= !(quiet && firstJoinMs >= 0);
         if (!s.open()) {
             return;
         }
         BatchState before = s;
-        if (isFull(s) && (now - s.openedAtMs() >= orderWindow.toMillis()
-                || now - s.fullSinceMs() >= MAX_WINDOWS * orderWindow.toMillis())) {
+        boolean pastCap = catchingUp ? now - firstJoinMs >= CATCH_UP_MAX_MS
+                : now - s.fullSinceMs() >= MAX_WINDOWS * orderWindow.toMillis();
+        if (isFull(s) && (quiet || pastCap)) {
             s = emitFull(s);
         }
         if (s.open() && now - Math.max(s.openedAtMs(), startedAtMs) >= linger.toMillis()) {

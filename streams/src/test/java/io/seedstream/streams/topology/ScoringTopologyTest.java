@@ -338,6 +338,35 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void aRestartedTaskHoldsFullBatchesUntilItsCatchUpPausesThenArrivalsThatNeverPauseCloseAfterEightWindows()
+            throws Exception {
+        start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(2, 1_000_000, Duration.ofSeconds(60))
+                .withOrderWindow(Duration.ofMillis(250)));
+        prompts.pipeInput("p", prompt("p", "3"));
+        announce("run", 5, 5);
+        List<Answer> mixed = List.of(answer("\\boxed{3}", -1, 1, FinishReason.STOP),
+                answer("\\boxed{4}", -1, 1, FinishReason.STOP));
+        // a backlog scored partition by partition: 3 s of newer groups without a pause, the oldest two last
+        for (int i = 0; i < 30; i++) {
+            rollouts.pipeInput("p", group("c" + i, "p", i < 28 ? 5 : 3, mixed));
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+        }
+        assertThat(batches.isEmpty()).as("15 full batches wait for the catch-up to pause").isTrue();
+        driver.advanceWallClockTime(Duration.ofMillis(300));
+        List<TrainingBatch> caughtUp = batches.readValuesToList();
+        assertThat(caughtUp).hasSize(15);
+        assertThat(caughtUp.get(0).getGroups()).extracting(g -> g.getRollout().getRequestId())
+                .containsExactly("c28", "c29");
+
+        // after the catch-up, a stream of arrivals that never pauses closes full batches after 8 windows (2 s)
+        for (int i = 0; i < 25; i++) {
+            rollouts.pipeInput("p", group("s" + i, "p", 5, mixed));
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+        }
+        assertThat(batches.readValuesToList()).as("closed while groups kept arriving").isNotEmpty();
+    }
+
+    @Test
     void aBatchThatIsNotFullClosesAfterTheLingerWithNoGroupJoining() throws Exception {
         start(ScoringConfig.DEFAULT, TopologySettings.defaults().withBatching(3, 1_000_000, Duration.ofSeconds(2)));
         prompts.pipeInput("p", prompt("p", "3"));

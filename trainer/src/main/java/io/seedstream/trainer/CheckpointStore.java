@@ -161,9 +161,10 @@ public final class CheckpointStore {
 
     /**
      * Deletes all but the newest {@code keep} checkpoints (0 keeps all) and any partial write; the
-     * newest full checkpoint always stays, a restart needs it.
+     * newest full checkpoint always stays, a restart needs it, and so does every version that is a
+     * multiple of {@code keepEvery} (0: none), which held-out rounds evaluate.
      */
-    public void prune(int keep) throws IOException {
+    public void prune(int keep, int keepEvery) throws IOException {
         if (!Files.isDirectory(root)) {
             return;
         }
@@ -176,7 +177,8 @@ public final class CheckpointStore {
             List<Checkpoint> all = list();
             Path full = latestFull().map(Checkpoint::dir).orElse(null);
             for (int i = 0; i < all.size() - keep; i++) {
-                if (!all.get(i).dir().equals(full)) {
+                long version = all.get(i).state().step();
+                if (!all.get(i).dir().equals(full) && !(keepEvery > 0 && version % keepEvery == 0)) {
                     deleteTree(all.get(i).dir());
                 }
             }

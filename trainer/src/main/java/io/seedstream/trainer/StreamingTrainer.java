@@ -130,7 +130,7 @@ public final class StreamingTrainer {
     }
 
     public Summary run(StepListener listener) throws IOException, InterruptedException {
-        store.prune(config.checkpointsKept());
+        store.prune(config.checkpointsKept(), config.checkpointsKeptEvery());
         String topic = connection.topic(Topics.TRAINING_BATCHES);
         try (NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device)) {
             // the newest full checkpoint: the light ones after it are made again, bit for bit, from the same batches
@@ -390,7 +390,7 @@ public final class StreamingTrainer {
             applied.clear();
             rejected.clear();
             announce(last);
-            store.prune(config.checkpointsKept());
+            store.prune(config.checkpointsKept(), config.checkpointsKeptEvery());
         }
 
         private void announce(CheckpointStore.Checkpoint c) throws IOException {

@@ -19,6 +19,7 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
  * @param stalenessBound eta: answers from a policy more than eta versions older are rejected
  * @param checkpointEvery write a checkpoint and announce it every this many steps
  * @param checkpointsKept older checkpoints beyond this many are deleted (0 keeps all); the newest full one stays
+ * @param checkpointsKeptEvery checkpoints whose version is a multiple of this are never deleted (0: none)
  * @param fullCheckpointEvery every this many checkpoints, one also holds the optimizer's moments (what a restart
  *     resumes from); the others hold the weights and the ledger, what the generators load
  * @param maxSteps stop after this many steps (0: run until stopped)
@@ -35,6 +36,7 @@ public record TrainerConfig(
         Path checkpointDir,
         int checkpointEvery,
         int checkpointsKept,
+        int checkpointsKeptEvery,
         int fullCheckpointEvery,
         long maxSteps,
         int prometheusPort,
@@ -65,6 +67,7 @@ public record TrainerConfig(
     public static final String CHECKPOINT_DIR = "trainer.checkpoint.dir";
     public static final String CHECKPOINT_EVERY = "trainer.checkpoint.every";
     public static final String CHECKPOINT_KEEP = "trainer.checkpoint.keep";
+    public static final String CHECKPOINT_KEEP_EVERY = "trainer.checkpoint.keep.every";
     public static final String CHECKPOINT_FULL_EVERY = "trainer.checkpoint.full.every";
     public static final String MAX_STEPS = "trainer.max.steps";
     public static final String PROMETHEUS_PORT = "trainer.prometheus.port";
@@ -115,6 +118,10 @@ public record TrainerConfig(
                     "Checkpoint and announce a new policy version every this many steps.")
             .define(CHECKPOINT_KEEP, Type.INT, 5, Range.atLeast(0), Importance.LOW,
                     "Checkpoints kept (older ones are deleted, but never the newest full one; 0 keeps all).")
+            .define(CHECKPOINT_KEEP_EVERY, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                    "Also keeps every checkpoint whose version is a multiple of this (0: none). up and experiment "
+                            + "set it to dispatch.eval.every, so that a held-out round finds its version however far "
+                            + "training has moved on when a generator reaches it.")
             .define(CHECKPOINT_FULL_EVERY, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Every this many checkpoints, one is full: it also holds the optimizer's moments (twice the "
                             + "weights in float32), and a restart resumes from the newest full one, re-applying the "
@@ -139,7 +146,7 @@ public record TrainerConfig(
         String model = c.getString(MODEL_DIR);
         return new TrainerConfig(model.isBlank() ? null : Path.of(model), c.getString(RUN_ID), update, lr,
                 c.getInt(STALENESS), Path.of(c.getString(CHECKPOINT_DIR)), c.getInt(CHECKPOINT_EVERY),
-                c.getInt(CHECKPOINT_KEEP), c.getInt(CHECKPOINT_FULL_EVERY), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT),
+                c.getInt(CHECKPOINT_KEEP), c.getInt(CHECKPOINT_KEEP_EVERY), c.getInt(CHECKPOINT_FULL_EVERY), c.getLong(MAX_STEPS), c.getInt(PROMETHEUS_PORT),
                 c.getLong(POLL_MS), updateSettings(c));
     }
 

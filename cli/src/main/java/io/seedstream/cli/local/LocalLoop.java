@@ -70,7 +70,12 @@ public final class LocalLoop implements AutoCloseable {
             Dispatcher.StatusListener onDispatch) {
         ConnectionConfig c = as.apply(BrokerSecurity.Principal.TRAINER);
         AvroSerdes serdes = AvroSerdes.connect(c);
-        StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(p), serdes, meters, device);
+        DispatcherConfig dispatch = DispatcherConfig.from(p);
+        Properties t = new Properties();
+        t.putAll(p);
+        // the versions held-out rounds evaluate stay until a generator answers them
+        t.putIfAbsent(TrainerConfig.CHECKPOINT_KEEP_EVERY, String.valueOf(dispatch.evalEvery()));
+        StreamingTrainer trainer = new StreamingTrainer(c, TrainerConfig.from(t), serdes, meters, device);
         List<RolloutGenerator> generators = new ArrayList<>();
         for (int i = 0; i < generatorCount; i++) {
             Properties g = new Properties();
@@ -79,8 +84,8 @@ public final class LocalLoop implements AutoCloseable {
             generators.add(new RolloutGenerator(as.apply(BrokerSecurity.Principal.GENERATOR), GeneratorConfig.from(g),
                     serdes, device, Clock.systemUTC(), meters));
         }
-        Dispatcher dispatcher = new Dispatcher(as.apply(BrokerSecurity.Principal.DISPATCHER), DispatcherConfig.from(p),
-                serdes, Clock.systemUTC());
+        Dispatcher dispatcher = new Dispatcher(as.apply(BrokerSecurity.Principal.DISPATCHER), dispatch, serdes,
+                Clock.systemUTC());
         LocalLoop loop = new LocalLoop(trainer, generators, dispatcher);
         loop.launch("trainer", trainer::stop, () -> trainer.run(onStep));
         for (RolloutGenerator g : generators) {

@@ -145,7 +145,7 @@ public final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--tools", paramLabel = "NAME[,NAME]", description = "Tools the policy may call mid-answer "
             + "(generator.tools; docs/tools.md). With calculator and no --model-dir, the task policy is warm-started "
-            + "once with calculator calls in its targets (task sft --calc-share 0.2, about 10 minutes on 2 cores; kept "
+            + "once with calculator calls in its targets (task sft --calc-share 0.2, about 15 minutes on 2 cores; kept "
             + "in DATA/warm-start-calc).")
     String tools;
 

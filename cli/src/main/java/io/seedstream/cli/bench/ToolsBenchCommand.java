@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "tools", mixinStandardHelpOptions = true,
         description = "Generation with tool calls against generation without, on the same prompts with the same seeds: "
                 + "G answers per built-in task problem at temperature 1, sampled in the generator's batches by the "
-                + "sampler a generator uses, passes with and without tools interleaved; tokens/s (all tokens, and the "
+                + "sampler a generator uses, passes with and without tools interleaved after one unmeasured pass of each; tokens/s (all tokens, and the "
                 + "model's alone), calls per answer and the share of answers with a call.")
 final class ToolsBenchCommand implements Callable<Integer> {
 
@@ -105,6 +105,9 @@ final class ToolsBenchCommand implements Callable<Integer> {
                 }
             }
             bar.update(0, 2 * passes);
+            // one pass of each, not measured: the first pass of a JVM runs before its code is compiled
+            pass(policy, rows, null, m);
+            pass(policy, rows, tools, m);
             for (int i = 0; i < passes; i++) {
                 // without first on even passes, with first on odd ones: drift in the machine's load favours neither
                 for (boolean withTools : i % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {

@@ -146,7 +146,8 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--tools", paramLabel = "NAME[,NAME]", description = "Tools the policy may call mid-answer "
             + "(generator.tools; docs/tools.md). With calculator and no --model-dir, the task policy is warm-started "
             + "once with calculator calls in its targets (task sft --calc-share 0.2, about 15 minutes on 2 cores; kept "
-            + "in DATA/warm-start-calc).")
+            + "in DATA/warm-start-calc), and answers get " + BuiltInTask.CALC_MAX_NEW_TOKENS + " tokens, replies included, "
+            + "unless --max-new-tokens says otherwise.")
     String tools;
 
     @Option(names = "--minutes", description = "Stop after this many minutes (default: run until Ctrl-C).")
@@ -314,6 +315,9 @@ public final class UpCommand implements Callable<Integer> {
         Properties p = new Properties();
         if (taskPolicy) {
             p.putAll(BuiltInTask.TASK_POLICY_SETTINGS);
+            if (usesCalculator()) {
+                p.put(DispatcherConfig.MAX_NEW_TOKENS, BuiltInTask.CALC_MAX_NEW_TOKENS);
+            }
         }
         if (config != null) {
             Properties file = new Properties();
@@ -343,6 +347,11 @@ public final class UpCommand implements Callable<Integer> {
         return p;
     }
 
+    private boolean usesCalculator() {
+        return tools != null && java.util.Arrays.stream(tools.split(",")).map(String::strip)
+                .anyMatch(t -> t.equals("calculator"));
+    }
+
     /** --model-dir, a fresh warm start (--warm-start), or the shipped task policy; null after an error message. */
     private Path initialPolicy() {
         if (modelDir != null) {
@@ -353,8 +362,7 @@ public final class UpCommand implements Callable<Integer> {
             return modelDir.toAbsolutePath();
         }
         // the shipped policy never writes a calculator call: a run with the calculator needs one that does
-        boolean calc = tools != null && java.util.Arrays.stream(tools.split(",")).map(String::strip)
-                .anyMatch(t -> t.equals("calculator"));
+        boolean calc = usesCalculator();
         if (warmStart || calc) {
             Path out = dataDir.resolve(calc ? "warm-start-calc" : "warm-start").toAbsolutePath();
             if (!java.nio.file.Files.isRegularFile(out.resolve("warm-start.json"))) {

@@ -109,6 +109,59 @@ class SamplerTest {
         }
     }
 
+    @Test
+    void anAnswerWithTwoCallsKeepsItsModelTokensLogprobsAcrossBothReplies() {
+        int[] prompt = {5, 17, 23, 42, 8};
+        ToolCaller tools = new ToolCaller() {
+            @Override
+            public int maxCalls() {
+                return 2;
+            }
+
+            @Override
+            public int maxWaitSteps() {
+                return 64;
+            }
+
+            @Override
+            public boolean mayEndCall(String tokenText) {
+                return true;
+            }
+
+            @Override
+            public java.util.concurrent.Future<Result> callIfEnded(String text) {
+                // this test's decoder writes the token ids: a call ends after the 3rd and after the 8th token
+                int tokens = text.split(",").length;
+                return tokens == 3 || tokens == 8 ? java.util.concurrent.CompletableFuture.completedFuture(
+                        new Result("calculator", "x", tokens == 3 ? "first" : "second", "ok", 0)) : null;
+            }
+
+            @Override
+            public int[] encode(String text) {
+                return text.equals("first") ? new int[] {30, 31, 32} : new int[] {33, 34};
+            }
+        };
+        Completion c = sampler.generate(List.of(prompt), SamplingOptions.greedy(16, Set.of()), null, manager, true,
+                (row, done) -> { }, tools).get(0);
+
+        assertThat(c.toolCalls()).extracting(Completion.ToolUse::replyStart, Completion.ToolUse::replyEnd)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(3, 6), org.assertj.core.groups.Tuple.tuple(8, 10));
+        assertThat(c.tokenIds()).hasSize(16);
+        float[] forced = ContinuationLogProbs.compute(model, List.of(prompt), List.of(c.tokenIds()), manager, 1).get(0)
+                .toFloatArray();
+        int modelTokens = 0;
+        for (int t = 0; t < c.tokenIds().length; t++) {
+            boolean reply = (t >= 3 && t < 6) || (t >= 8 && t < 10);
+            if (reply) {
+                assertThat(c.logprobs()[t]).as("reply token %d", t).isZero();
+            } else {
+                modelTokens++;
+                assertThat((double) c.logprobs()[t]).as("model token %d", t).isCloseTo(forced[t], within(1e-4));
+            }
+        }
+        assertThat(modelTokens).isEqualTo(11);
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -54,9 +54,9 @@ public record TopologySettings(
             .define(BATCH_ORDER_WINDOW_MS, Type.LONG, 250L, Range.atLeast(0), Importance.LOW,
                     "A full batch closes once no group has joined for this long (at most 8 times as long in all), "
                             + "taking the groups sampled by the oldest policy versions first, so that among groups "
-                            + "arriving within it an older one is not overtaken and made stale by newer ones (a "
-                            + "restarted topology's catch-up can outlast it). 0: a batch closes at its last group, "
-                            + "in arrival order.")
+                            + "arriving within it an older one is not overtaken and made stale by newer ones. A restarted "
+                            + "task's full batches wait until its catch-up first pauses this long (at most 30 s). 0: a "
+                            + "batch closes at its last group, in arrival order.")
             .define(PROMPT_WAIT_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a group whose prompt is unknown waits for it before it is dead-lettered.")
             .define(GRADER_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,

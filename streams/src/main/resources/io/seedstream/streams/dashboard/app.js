@@ -99,7 +99,9 @@ function renderTools(versions) {
   plot("chart-tools", [line("answers with a call", 0), line("calls per answer", 1), line("failed calls", 2)],
     [versions.map(v => v.policy_version), versions.map(v => v.tool_answer_share),
       versions.map(v => v.tool_calls_per_answer), versions.map(v => v.tool_failure_rate)]);
-  document.getElementById("tool-latency").textContent = fmt(used[used.length - 1].tool_latency_ms_mean, 0) + " ms";
+  // calls are timed in whole milliseconds: the calculator's round to 0
+  const latency = used[used.length - 1].tool_latency_ms_mean;
+  document.getElementById("tool-latency").textContent = latency < 1 ? "under 1 ms" : fmt(latency, 0) + " ms";
 }
 
 // SE / ln G of every version's groups

@@ -223,6 +223,62 @@ class ToolRolloutTest {
         }
     }
 
+    /**
+     * The offline commands sample with the calculator as a generator does: {@code eval --tools}
+     * appends the exact replies and counts the calls, without the flag nothing is called, and
+     * {@code bench tools} compares the two on the same rows.
+     */
+    @Test
+    void evalAndBenchToolsCallTheCalculatorAsAGeneratorDoes(@TempDir Path tmp) throws Exception {
+        Path problems = tmp.resolve("problems.jsonl");
+        io.seedstream.producers.task.TaskProblemsFile.write(problems, ArithmeticTask.generate(12, 13, 1));
+        Path with = tmp.resolve("with.jsonl");
+        Path without = tmp.resolve("without.jsonl");
+        String line = io.seedstream.cli.CliRun.ok("eval", "--model-dir", policy.toString(), "--data", problems.toString(),
+                "--max-new-tokens", "120", "--tools", "calculator", "--out", with.toString(), "--summary",
+                tmp.resolve("summary.json").toString());
+        assertThat(line).contains("tool use ");
+        io.seedstream.cli.CliRun.ok("eval", "--model-dir", policy.toString(), "--data", problems.toString(),
+                "--max-new-tokens", "120", "--out", without.toString());
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> withTools = Files.readAllLines(with).stream().map(l -> readTree(json, l)).toList();
+        List<JsonNode> plain = Files.readAllLines(without).stream().map(l -> readTree(json, l)).toList();
+        assertThat(withTools).hasSize(12);
+        int calls = withTools.stream().mapToInt(n -> n.get("tool_calls").asInt()).sum();
+        assertThat(calls).as("the policy writes calls and eval answers them").isGreaterThan(0);
+        Calculator calculator = new Calculator();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<calc>(.*?)</calc><result>(.*?)</result>")
+                .matcher(withTools.stream().map(n -> n.get("completion").asText()).collect(
+                        java.util.stream.Collectors.joining("\n")));
+        int replies = 0;
+        while (m.find()) {
+            assertThat(m.group(2)).isEqualTo(calculator.call(m.group(1), Duration.ofSeconds(1)).text());
+            replies++;
+        }
+        // a reply cut off by the budget does not read back whole
+        assertThat(replies).as("calls whose reply is the calculator's").isPositive().isLessThanOrEqualTo(calls);
+        assertThat(plain).allSatisfy(n -> assertThat(n.has("tool_calls")).isFalse());
+        assertThat(json.readTree(tmp.resolve("summary.json").toFile()).get("tools").get("greedyCallsPerAnswer")
+                .asDouble()).isEqualTo(calls / 12.0);
+
+        Path bench = tmp.resolve("bench.json");
+        io.seedstream.cli.CliRun.ok("bench", "tools", "--model-dir", policy.toString(), "--problems", "4",
+                "--group-size", "4", "--passes", "1", "--max-new-tokens", "120", "--out", bench.toString());
+        JsonNode b = json.readTree(bench.toFile());
+        assertThat(b.get("calls_per_answer").asDouble()).isGreaterThan(0);
+        assertThat(b.get("median_ratio").asDouble()).isPositive();
+        assertThat(b.get("passes")).hasSize(2);
+        assertThat(b.get("passes").get(0).get("calls").asInt()).as("the pass without tools calls nothing").isZero();
+    }
+
+    private static JsonNode readTree(ObjectMapper json, String line) {
+        try {
+            return json.readTree(line);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static RolloutRequest request(String id, String promptId) {
         return RolloutRequest.newBuilder().setRequestId(id).setPromptId(promptId).setGroupSize(4)
                 .setSampling(SamplingParams.newBuilder().setTemperature(0.3).setTopP(1.0).setTopK(0)

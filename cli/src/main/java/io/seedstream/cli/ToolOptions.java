@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** Which tools a command that samples outside a generator lets the policy call: the generator.tools.* keys as flags. */
 public final class ToolOptions {
 
-    @Option(names = "--tools", paramLabel = "NAME[,NAME]", split = ",", description = "Tools the policy may call "
+    @Option(names = "--tools", paramLabel = "NAME", split = ",", description = "Tools the policy may call "
             + "mid-answer: calculator, or names given URLs with --tool-http (default: none; docs/tools.md).")
     List<String> tools;
 

@@ -46,44 +46,21 @@ class SamplerTest {
                 .isNotEqualTo(firstThree);
         int[] reply = {30, 31, 32};
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-        ToolCaller tools = new ToolCaller() {
-            @Override
-            public int maxCalls() {
-                return 2;
+        ToolCaller tools = callerOf(2, text -> {
+            if (!text.equals(java.util.Arrays.toString(firstThree))) {
+                return null;
             }
-
-            @Override
-            public int maxWaitSteps() {
-                return 64;
-            }
-
-            @Override
-            public boolean mayEndCall(String tokenText) {
-                return true;
-            }
-
-            @Override
-            public java.util.concurrent.Future<Result> callIfEnded(String text) {
-                if (!text.equals(java.util.Arrays.toString(firstThree))) {
-                    return null;
+            calls.incrementAndGet();
+            // a slow tool: the other row decodes meanwhile
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                calls.incrementAndGet();
-                // a slow tool: the other row decodes meanwhile
-                return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        Thread.sleep(300);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return new Result("calculator", "21-5", "16", "ok", 300);
-                });
-            }
-
-            @Override
-            public int[] encode(String text) {
-                return reply;
-            }
-        };
+                return new ToolCaller.Result("calculator", "21-5", "16", "ok", 300);
+            });
+        }, text -> reply);
         List<Completion> withTools = sampler.generate(prompts, o, null, manager, true, (row, c) -> { }, tools);
 
         assertThat(calls.get()).isEqualTo(1);
@@ -112,35 +89,12 @@ class SamplerTest {
     @Test
     void anAnswerWithTwoCallsKeepsItsModelTokensLogprobsAcrossBothReplies() {
         int[] prompt = {5, 17, 23, 42, 8};
-        ToolCaller tools = new ToolCaller() {
-            @Override
-            public int maxCalls() {
-                return 2;
-            }
-
-            @Override
-            public int maxWaitSteps() {
-                return 64;
-            }
-
-            @Override
-            public boolean mayEndCall(String tokenText) {
-                return true;
-            }
-
-            @Override
-            public java.util.concurrent.Future<Result> callIfEnded(String text) {
-                // this test's decoder writes the token ids: a call ends after the 3rd and after the 8th token
-                int tokens = text.split(",").length;
-                return tokens == 3 || tokens == 8 ? java.util.concurrent.CompletableFuture.completedFuture(
-                        new Result("calculator", "x", tokens == 3 ? "first" : "second", "ok", 0)) : null;
-            }
-
-            @Override
-            public int[] encode(String text) {
-                return text.equals("first") ? new int[] {30, 31, 32} : new int[] {33, 34};
-            }
-        };
+        ToolCaller tools = callerOf(2, text -> {
+            // this test's decoder writes the token ids: a call ends after the 3rd and after the 8th token
+            int tokens = text.split(",").length;
+            return tokens == 3 || tokens == 8 ? java.util.concurrent.CompletableFuture.completedFuture(
+                    new ToolCaller.Result("calculator", "x", tokens == 3 ? "first" : "second", "ok", 0)) : null;
+        }, text -> text.equals("first") ? new int[] {30, 31, 32} : new int[] {33, 34});
         Completion c = sampler.generate(List.of(prompt), SamplingOptions.greedy(16, Set.of()), null, manager, true,
                 (row, done) -> { }, tools).get(0);
 
@@ -160,6 +114,38 @@ class SamplerTest {
             }
         }
         assertThat(modelTokens).isEqualTo(11);
+    }
+
+    /** A caller that checks after every token; {@code call} answers (or, null, ignores) the text so far. */
+    private static ToolCaller callerOf(int maxCalls,
+            java.util.function.Function<String, java.util.concurrent.Future<ToolCaller.Result>> call,
+            java.util.function.Function<String, int[]> encode) {
+        return new ToolCaller() {
+            @Override
+            public int maxCalls() {
+                return maxCalls;
+            }
+
+            @Override
+            public int maxWaitSteps() {
+                return 64;
+            }
+
+            @Override
+            public boolean mayEndCall(String tokenText) {
+                return true;
+            }
+
+            @Override
+            public java.util.concurrent.Future<Result> callIfEnded(String text) {
+                return call.apply(text);
+            }
+
+            @Override
+            public int[] encode(String text) {
+                return encode.apply(text);
+            }
+        };
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -16,6 +16,7 @@ import io.seedstream.producers.task.ArithmeticTask;
 import io.seedstream.producers.task.TaskProblem;
 import io.seedstream.producers.tools.ToolBox;
 import io.seedstream.producers.tools.ToolCalling;
+import io.seedstream.producers.tools.ToolReply;
 import io.seedstream.producers.tools.ToolSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -179,7 +180,8 @@ final class ToolsBenchCommand implements Callable<Integer> {
                 modelTokens += c.tokenIds().length - replies;
                 withCall += c.toolCalls().isEmpty() ? 0 : 1;
                 calls += c.toolCalls().size();
-                failed += (int) c.toolCalls().stream().filter(u -> !u.result().status().equals("ok")).count();
+                failed += (int) c.toolCalls().stream()
+                        .filter(u -> !u.result().status().equals(ToolReply.Status.OK.label())).count();
             }
         }
         return new Pass(tools != null, (System.nanoTime() - t0) / 1e9, tokens, modelTokens, rows.size(), withCall,

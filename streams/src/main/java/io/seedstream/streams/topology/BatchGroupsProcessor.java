@@ -23,11 +23,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Waiting groups are kept oldest policy version first, and a full batch closes once no group has
  * joined for {@code batch.order.window.ms}: groups that arrive together (generators committing at
  * once) go into batches earliest deadline first, since a group sampled by version w is stale in any
- * batch applied after version w + eta. A restarted task waits for its catch-up to pause, however
- * long it runs (docs/reliability.md, runs G and H); after that, arrivals that never pause still close
- * full batches after 8 windows. In arrival order
- * a newer group could take the last place of a batch and push an older one into the next batch,
- * beyond the bound. A batch that is not full closes after {@code batch.linger.ms} with no group
+ * batch applied after version w + eta. In arrival order a newer group could take the last place of
+ * a batch and push an older one into the next batch, beyond the bound. A restarted task's full
+ * batches wait until its catch-up first pauses (at most 30 s), since it scores its backlog partition
+ * by partition and the oldest groups can come last (docs/reliability.md, runs G and H); after that,
+ * arrivals that never pause still close full batches after 8 windows. A batch that is not full closes after {@code batch.linger.ms} with no group
  * joining, counted from this task's start, so that time the topology was down does not close short
  * batches: each short batch moves the versions on by one with fewer than B groups.
  *

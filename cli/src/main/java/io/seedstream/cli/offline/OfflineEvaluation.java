@@ -82,30 +82,41 @@ final class OfflineEvaluation {
     List<Result> greedy(List<Item> items, NDManager m, IntConsumer progress) {
         List<Result> out = new ArrayList<>();
         SamplingOptions o = SamplingOptions.greedy(maxNewTokens, Set.of(policy.model().config().eosTokenId()));
-        for (int start = 0; start < items.size(); start += batchSize) {
-            List<Item> chunk = items.subList(start, Math.min(items.size(), start + batchSize));
-            List<int[]> prompts = chunk.stream().map(i -> encode(i.problem())).toList();
-            List<Completion> completions = generate(prompts, o, m);
-            for (int k = 0; k < chunk.size(); k++) {
-                Item item = chunk.get(k);
-                String text = answerPrefix + completions.get(k).text();
-                Extraction e = grader.extract(text);
-                String extracted = e == null ? null : e.answer();
-                boolean stopped = completions.get(k).finishedByStop();
-                out.add(new Result(item.id(), text, extracted, stopped && correct(item, extracted), stopped,
-                        completions.get(k).toolCalls().size()));
+        try (ToolBox box = openBox()) {
+            for (int start = 0; start < items.size(); start += batchSize) {
+                List<Item> chunk = items.subList(start, Math.min(items.size(), start + batchSize));
+                List<int[]> prompts = chunk.stream().map(i -> encode(i.problem())).toList();
+                greedyChunk(chunk, generate(prompts, o, m, box), out);
+                progress.accept(out.size());
             }
-            progress.accept(out.size());
         }
         return out;
     }
 
-    /** One batch, with the tool calls it makes answered by a tool box that lives as long as the batch. */
-    private List<Completion> generate(List<int[]> prompts, SamplingOptions o, NDManager m) {
-        try (NDManager s = m.newSubManager(); ToolBox box = tools.any() ? tools.box() : null) {
+    /** Grades one chunk's greedy answers into {@code out}. */
+    private void greedyChunk(List<Item> chunk, List<Completion> completions, List<Result> out) {
+        for (int k = 0; k < chunk.size(); k++) {
+            Item item = chunk.get(k);
+            String text = answerPrefix + completions.get(k).text();
+            Extraction e = grader.extract(text);
+            String extracted = e == null ? null : e.answer();
+            boolean stopped = completions.get(k).finishedByStop();
+            out.add(new Result(item.id(), text, extracted, stopped && correct(item, extracted), stopped,
+                    completions.get(k).toolCalls().size()));
+        }
+    }
+
+    /** One batch; calls go to the evaluation's tool box, null without tools. */
+    private List<Completion> generate(List<int[]> prompts, SamplingOptions o, NDManager m, ToolBox box) {
+        try (NDManager s = m.newSubManager()) {
             return policy.sampler().generate(prompts, o, null, s, true, (row, c) -> {},
                     box == null ? null : ToolCalling.of(tools, box, policy));
         }
+    }
+
+    /** The tool box of one pass over the problems, or null without tools. */
+    private ToolBox openBox() {
+        return tools.any() ? tools.box() : null;
     }
 
     /** Whether an extracted answer equals any of the item's accepted answers. */
@@ -133,31 +144,33 @@ final class OfflineEvaluation {
     List<Samples> samples(List<Item> items, int k, double temperature, long seed, NDManager m, IntConsumer progress) {
         List<Samples> out = new ArrayList<>(items.size());
         int perBatch = Math.max(1, batchSize / k);
-        for (int start = 0; start < items.size(); start += perBatch) {
-            List<Item> chunk = items.subList(start, Math.min(items.size(), start + perBatch));
-            List<int[]> prompts = new ArrayList<>();
-            for (Item item : chunk) {
-                int[] ids = encode(item.problem());
-                for (int j = 0; j < k; j++) {
-                    prompts.add(ids);
+        try (ToolBox box = openBox()) {
+            for (int start = 0; start < items.size(); start += perBatch) {
+                List<Item> chunk = items.subList(start, Math.min(items.size(), start + perBatch));
+                List<int[]> prompts = new ArrayList<>();
+                for (Item item : chunk) {
+                    int[] ids = encode(item.problem());
+                    for (int j = 0; j < k; j++) {
+                        prompts.add(ids);
+                    }
                 }
-            }
-            SamplingOptions o = SamplingOptions.sample(temperature, 1.0, 0, maxNewTokens,
-                    Set.of(policy.model().config().eosTokenId()), seed + start);
-            List<Completion> completions = generate(prompts, o, m);
-            for (int c = 0; c < chunk.size(); c++) {
-                List<ProblemOutcome.Answer> answers = new ArrayList<>(k);
-                int withCall = 0;
-                int calls = 0;
-                for (int j = 0; j < k; j++) {
-                    Completion done = completions.get(c * k + j);
-                    answers.add(new ProblemOutcome.Answer(answerPrefix + done.text(), !done.finishedByStop()));
-                    withCall += done.toolCalls().isEmpty() ? 0 : 1;
-                    calls += done.toolCalls().size();
+                SamplingOptions o = SamplingOptions.sample(temperature, 1.0, 0, maxNewTokens,
+                        Set.of(policy.model().config().eosTokenId()), seed + start);
+                List<Completion> completions = generate(prompts, o, m, box);
+                for (int c = 0; c < chunk.size(); c++) {
+                    List<ProblemOutcome.Answer> answers = new ArrayList<>(k);
+                    int withCall = 0;
+                    int calls = 0;
+                    for (int j = 0; j < k; j++) {
+                        Completion done = completions.get(c * k + j);
+                        answers.add(new ProblemOutcome.Answer(answerPrefix + done.text(), !done.finishedByStop()));
+                        withCall += done.toolCalls().isEmpty() ? 0 : 1;
+                        calls += done.toolCalls().size();
+                    }
+                    out.add(new Samples(answers, withCall, calls));
                 }
-                out.add(new Samples(answers, withCall, calls));
+                progress.accept(out.size());
             }
-            progress.accept(out.size());
         }
         return out;
     }
